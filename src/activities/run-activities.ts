@@ -1,0 +1,123 @@
+// Activities of a MicroBatchRun, on the runs task queue (whose worker slots are the
+// max-concurrent-runs limit): transform each record, load the batch into the sink in one write,
+// and dead-letter the records that are bad data.
+
+import { Context } from '@temporalio/activity';
+import type { Batch, BatchMessage } from '../batch';
+import { FailureType, RecordRejectedError } from '../errors';
+import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
+import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
+import type { SourceRecord, TransformedRecord } from '../processing/transform';
+import type { Sink, SinkRow } from '../sink';
+
+export interface RunActivityDeps {
+  sink: Sink;
+  deadLetters: DeadLetterPublisher;
+  transform: (record: SourceRecord) => TransformedRecord;
+}
+
+export interface ProcessBatchResult {
+  loaded: number;
+  alreadyLoaded: number;
+  deadLettered: number;
+}
+
+export interface DeadLetterInput {
+  batch: Batch;
+  error: string;
+  errorType: string;
+  attempts: number;
+}
+
+export function createRunActivities({ sink, deadLetters, transform }: RunActivityDeps) {
+  return {
+    /** Loads a batch. Records the transform or the sink rejects go to the dead-letter topic. */
+    async processBatch(batch: Batch): Promise<ProcessBatchResult> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+      const rejected: DeadLetter[] = [];
+      const reject = (message: BatchMessage, err: Error) =>
+        rejected.push(deadLetter(batch, message, err.message, FailureType.RecordRejected, 1, workflowId));
+
+      const rows: SinkRow[] = [];
+      for (const message of batch.messages) {
+        try {
+          rows.push(toRow(batch, message, transform(toSourceRecord(batch, message)), workflowId));
+        } catch (err) {
+          if (!(err instanceof RecordRejectedError)) throw err;
+          reject(message, err);
+        }
+      }
+
+      let result = { inserted: 0, alreadyPresent: 0 };
+      // A sink may reject one row at a time; take it out and write the rest again.
+      for (;;) {
+        try {
+          result = rows.length > 0 ? await sink.write(rows) : result;
+          break;
+        } catch (err) {
+          if (!(err instanceof RecordRejectedError) || err.offset === undefined) throw err;
+          const i = rows.findIndex((r) => r.offset === err.offset);
+          if (i < 0) throw err;
+          rows.splice(i, 1);
+          reject(batch.messages.find((m) => m.offset === err.offset)!, err);
+        }
+      }
+      // Dead letters go out after the load: if sending fails the activity is retried, and the
+      // repeated load changes nothing.
+      await deadLetters.publish(rejected);
+      return { loaded: result.inserted, alreadyLoaded: result.alreadyPresent, deadLettered: rejected.length };
+    },
+
+    /** Dead-letters every record of a batch (the run isolated it after its retries ran out). */
+    async deadLetterBatch(input: DeadLetterInput): Promise<number> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+      const { batch, error, errorType, attempts } = input;
+      await deadLetters.publish(batch.messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)));
+      return batch.messages.length;
+    },
+  };
+}
+
+export type RunActivities = ReturnType<typeof createRunActivities>;
+
+function toSourceRecord(batch: Batch, message: BatchMessage): SourceRecord {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: keyText(message),
+    valueText: textOf(message.value),
+    rawValue: decodeBytes(message.value),
+    headers: decodeHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function keyText(message: BatchMessage): string | null {
+  if (message.key === null) return null;
+  return 'text' in message.key ? message.key.text : message.key.base64;
+}
+
+function toRow(batch: Batch, message: BatchMessage, out: TransformedRecord, runId: string): SinkRow {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: keyText(message),
+    payload: out.payload === null || out.payload === undefined ? null : JSON.stringify(out.payload),
+    producedAt: out.producedAt ?? null,
+    kafkaTimestamp: Number(message.timestamp),
+    runId,
+  };
+}
+
+function deadLetter(
+  batch: Batch,
+  message: BatchMessage,
+  error: string,
+  errorType: string,
+  attempts: number,
+  runId: string,
+): DeadLetter {
+  return { sourceTopic: batch.topic, partition: batch.partition, message, error, errorType, attempts, runId };
+}

@@ -1,0 +1,97 @@
+// Activities of the sensor workflow. claimConsumer and findUnfinishedRuns run on the shared sensor
+// task queue; consumeBatch, commitOffsets and releaseConsumer run on the task queue of the one
+// worker process that holds the replica's Kafka consumer (its worker-specific task queue).
+
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Admin } from 'kafkajs';
+import type { PartitionOffset } from '../batch';
+import { FailureType } from '../errors';
+import type { ConsumerRegistry } from '../kafka/consumer-registry';
+import type { TakeRequest, TakeResult } from '../kafka/sensor-consumer';
+
+export interface SensorActivityDeps {
+  registry: ConsumerRegistry;
+  admin: Admin;
+  temporal: Client;
+  topic: string;
+  /** This process's worker-specific task queue, where its consumers are reached. */
+  consumerTaskQueue: string;
+}
+
+export interface ClaimInput {
+  replica: number;
+  /** Close the consumer if the sensor has not used it for this long (it moved elsewhere). */
+  idleTimeoutMs: number;
+}
+
+export interface ConsumeInput {
+  replica: number;
+  request: TakeRequest;
+  /** Offsets to commit before taking: runs holding everything below them have started. */
+  commit: PartitionOffset[];
+  /** Partitions to read again from the given offset: their runs could not be started. */
+  rewind: PartitionOffset[];
+}
+
+export interface ConsumeResult extends TakeResult {
+  /** Whether `commit` was accepted by the group coordinator. */
+  committed: boolean;
+}
+
+export function createSensorActivities(deps: SensorActivityDeps) {
+  const consumerOf = (replica: number) => {
+    const consumer = deps.registry.get(replica);
+    if (!consumer) {
+      throw ApplicationFailure.nonRetryable(`this worker holds no consumer for replica ${replica}`, FailureType.ConsumerNotHeld);
+    }
+    return consumer;
+  };
+
+  return {
+    /** Makes this worker hold the replica's consumer; returns the task queue to reach it on. */
+    async claimConsumer({ replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
+      const topics = await deps.admin.listTopics();
+      if (!topics.includes(deps.topic)) {
+        throw ApplicationFailure.retryable(
+          `Kafka topic "${deps.topic}" does not exist: create it (npm run producer does) or set KAFKA_TOPIC`,
+          'TopicMissing',
+        );
+      }
+      await deps.registry.claim(replica, idleTimeoutMs);
+      return { taskQueue: deps.consumerTaskQueue };
+    },
+
+    async consumeBatch(input: ConsumeInput): Promise<ConsumeResult> {
+      const consumer = consumerOf(input.replica);
+      const committed = await consumer.commit(input.commit);
+      if (input.rewind.length > 0) consumer.rewind(input.rewind);
+      const taken = await consumer.take(input.request);
+      return { ...taken, committed };
+    },
+
+    async commitOffsets(input: { replica: number; offsets: PartitionOffset[] }): Promise<boolean> {
+      return consumerOf(input.replica).commit(input.offsets);
+    },
+
+    async releaseConsumer(input: { replica: number }): Promise<void> {
+      await deps.registry.release(input.replica);
+    },
+
+    /** Of the given run workflow IDs, those still running (for runs a previous sensor run started). */
+    async findUnfinishedRuns(workflowIds: string[]): Promise<string[]> {
+      const running: string[] = [];
+      for (const id of workflowIds) {
+        try {
+          const { status } = await deps.temporal.workflow.getHandle(id).describe();
+          if (status.name === 'RUNNING') running.push(id);
+        } catch {
+          // Not found: nothing is running under that ID.
+        }
+      }
+      return running;
+    },
+  };
+}
+
+export type SensorActivities = ReturnType<typeof createSensorActivities>;

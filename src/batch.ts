@@ -1,0 +1,91 @@
+// The data that travels through Temporal: a batch of Kafka messages from one partition, and the
+// names derived from it. Pure and deterministic, so both workflows and activities import it.
+
+/**
+ * Bytes carried through JSON payloads without loss: text that is valid UTF-8 stays readable in the
+ * Web UI, anything else travels as base64 and is marked so.
+ */
+export type EncodedBytes = { text: string } | { base64: string };
+
+/** One Kafka record, as the sensor hands it to a run. Offsets are strings: Kafka's are 64-bit. */
+export interface BatchMessage {
+  offset: string;
+  key: EncodedBytes | null;
+  /** null for a tombstone (a record without a value). */
+  value: EncodedBytes | null;
+  headers: Record<string, EncodedBytes>;
+  /** Kafka's record timestamp, milliseconds since the epoch, as kafkajs reports it. */
+  timestamp: string;
+}
+
+/** Consecutive records of one partition: what one MicroBatchRun processes. */
+export interface Batch {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES. */
+  bytes: number;
+  messages: BatchMessage[];
+}
+
+/** A position to commit or to rewind to: the next offset to read in a partition. */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+/**
+ * The MicroBatchRun workflow ID for the records a batch covers. Derived only from the offsets, so
+ * the same batch read twice maps to the same run, and Temporal refuses to start it a second time.
+ */
+export function runWorkflowId(b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>): string {
+  return `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}`;
+}
+
+/** The sensor workflow ID of one replica: stable and readable, one per topic and replica. */
+export function sensorWorkflowId(topic: string, replica: number): string {
+  return `sensor-${topic}-${replica}`;
+}
+
+/** The offset after `offset`: what Kafka expects to be committed once `offset` is done. */
+export function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+/** Compares two Kafka offsets given as decimal strings. */
+export function compareOffsets(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Splits a batch into two halves (for isolating a bad record); a batch of one is returned as is. */
+export function splitBatch(batch: Batch): Batch[] {
+  if (batch.messages.length < 2) return [batch];
+  const middle = Math.ceil(batch.messages.length / 2);
+  return [subBatch(batch, batch.messages.slice(0, middle)), subBatch(batch, batch.messages.slice(middle))];
+}
+
+function subBatch(batch: Batch, messages: BatchMessage[]): Batch {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: messages[0]!.offset,
+    lastOffset: messages[messages.length - 1]!.offset,
+    bytes: messages.reduce((sum, m) => sum + messageBytes(m), 0),
+    messages,
+  };
+}
+
+/** Approximate size of a record as counted against the byte cap. */
+export function messageBytes(m: BatchMessage): number {
+  let n = encodedLength(m.key) + encodedLength(m.value);
+  for (const [name, value] of Object.entries(m.headers)) n += name.length + encodedLength(value);
+  return n;
+}
+
+function encodedLength(e: EncodedBytes | null): number {
+  if (e === null) return 0;
+  return 'text' in e ? e.text.length : e.base64.length;
+}

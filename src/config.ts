@@ -1,0 +1,119 @@
+// Every setting of the application, in one schema: name, default, meaning and parser. Entry points
+// call loadConfig() once at startup; nothing else reads process.env. A bad value stops the program
+// with exit code 2 and a message naming the variable, the value and what was expected.
+//
+// Neighbours: src/config-schema.ts holds the parsers; README.md's settings table mirrors SETTINGS.
+
+import { existsSync } from 'node:fs';
+import { boolean, durationMs, durationMsOrZero, integer, list, oneOf, text } from './config-schema';
+
+/** Declares one setting; `default` is the raw text, parsed like a value given in the environment. */
+function setting<T>(name: string, defaultRaw: string, description: string, parse: (raw: string) => T) {
+  return { name, default: defaultRaw, description, parse };
+}
+
+/** The settings, in the order README.md lists them. */
+export const SETTINGS = {
+  kafkaBrokers: setting('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap servers, comma-separated', list),
+  kafkaClientId: setting('KAFKA_CLIENT_ID', 'microbatch', 'kafkajs client id (shows in broker logs)', text),
+  topic: setting('KAFKA_TOPIC', 'events', 'topic the producer writes and the sensors read', text),
+  topicPartitions: setting('KAFKA_TOPIC_PARTITIONS', '6', 'partitions when the producer creates the topic', integer(1, 10_000)),
+  groupId: setting('KAFKA_GROUP_ID', 'microbatch-sensor', 'consumer group shared by all sensor replicas', text),
+  fromBeginning: setting('KAFKA_FROM_BEGINNING', 'true', 'a group with no committed offset starts at the oldest message (else the newest)', boolean),
+  dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
+  temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
+  temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
+  sensorTaskQueue: setting('SENSOR_TASK_QUEUE', 'microbatch-sensor', 'task queue of the sensor workflows', text),
+  runsTaskQueue: setting('RUNS_TASK_QUEUE', 'microbatch-runs', 'task queue of MicroBatchRun workflows and their activities', text),
+  desiredThroughputPerSecond: setting('DESIRED_THROUGHPUT_PER_SECOND', '1000', 'producer publish rate, messages per second', integer(1, 10_000_000)),
+  producerMessageCount: setting('PRODUCER_MESSAGE_COUNT', '0', 'messages the producer sends before it stops; 0 runs until Ctrl-C', integer(0, Number.MAX_SAFE_INTEGER)),
+  producerMessageBytes: setting('PRODUCER_MESSAGE_BYTES', '200', 'approximate size of each produced JSON value, bytes', integer(64, 1_000_000)),
+  maxBatchSize: setting('MAX_BATCH_SIZE', '1000', 'most messages in one MicroBatchRun', integer(1, 100_000)),
+  maxBatchBytes: setting('MAX_BATCH_BYTES', '393216', 'byte cap of one batch (keys+values+headers); a single larger message forms a batch of its own', integer(1024, 1_572_864)),
+  maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
+  maxSensorTickRuntime: setting('MAX_SENSOR_TICK_RUNTIME', '30s', 'how long one sensor tick keeps running consume-batch', durationMs),
+  timeBetweenSensorTicks: setting('TIME_BETWEEN_SENSOR_TICKS', '5s', 'durable wait between ticks once the sensor has caught up', durationMsOrZero),
+  sensorReplicas: setting('SENSOR_REPLICAS', '2', 'number of sensor workflows (= Kafka consumers in the group)', integer(1, 1000)),
+  maxConcurrentRuns: setting('MAX_CONCURRENT_RUNS', '10', 'process-batch activities one worker runs at once (the max-concurrent-runs limit)', integer(1, 10_000)),
+  maxInFlightRuns: setting('MAX_IN_FLIGHT_RUNS', '20', 'started-but-unfinished runs per sensor; beyond it messages wait in Kafka', integer(1, 1_900)),
+  runMaxAttempts: setting('RUN_MAX_ATTEMPTS', '5', 'attempts of process-batch before a failing batch is split to isolate bad records', integer(1, 100)),
+  runRetryInitialInterval: setting('RUN_RETRY_INITIAL_INTERVAL', '1s', 'first retry delay of process-batch (doubles each attempt, at most 30s)', durationMs),
+  sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),
+  sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),
+  workerRoles: setting('WORKER_ROLES', 'sensor,runs', 'what `npm run worker` runs: sensor (consumers + sensors), runs (MicroBatchRun), or both', list),
+  manageSensors: setting('MANAGE_SENSORS', 'true', '`npm run worker` starts missing sensors and stops extra ones', boolean),
+  logLevel: setting('LOG_LEVEL', 'info', 'debug, info, warn or error', oneOf(['debug', 'info', 'warn', 'error'] as const)),
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> } & { dlqTopic: string };
+
+/** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly expected: string,
+  ) {
+    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${expected}`);
+  }
+}
+
+/**
+ * Parses every setting from `env` (default: process.env, after loading an optional .env file),
+ * then checks the combinations no single parser can see.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const raw = env[s.name] ?? s.default;
+    try {
+      out[key] = s.parse(raw);
+    } catch (err) {
+      throw new ConfigError(s.name, raw, (err as Error).message);
+    }
+  }
+  const config = out as Config;
+  if (!config.dlqTopic) config.dlqTopic = `${config.topic}.dlq`;
+  checkCombinations(config, env);
+  return config;
+}
+
+function checkCombinations(c: Config, env: NodeJS.ProcessEnv): void {
+  const raw = (key: keyof Settings) => env[SETTINGS[key].name] ?? SETTINGS[key].default;
+  if (c.dlqTopic === c.topic) {
+    throw new ConfigError('KAFKA_DLQ_TOPIC', c.dlqTopic, 'a topic other than KAFKA_TOPIC (dead letters must not loop back)');
+  }
+  if (c.maxBatchWait >= c.maxSensorTickRuntime) {
+    throw new ConfigError('MAX_BATCH_WAIT', raw('maxBatchWait'), `less than MAX_SENSOR_TICK_RUNTIME (${raw('maxSensorTickRuntime')})`);
+  }
+  if (c.sensorTaskQueue === c.runsTaskQueue) {
+    throw new ConfigError('RUNS_TASK_QUEUE', c.runsTaskQueue, 'a task queue other than SENSOR_TASK_QUEUE');
+  }
+  const roles = new Set(c.workerRoles);
+  for (const role of roles) {
+    if (role !== 'sensor' && role !== 'runs') {
+      throw new ConfigError('WORKER_ROLES', raw('workerRoles'), 'a comma-separated list of sensor and runs');
+    }
+  }
+}
+
+function readEnvironment(): NodeJS.ProcessEnv {
+  // Values already in the environment win over the .env file (process.loadEnvFile does not overwrite).
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return process.env;
+}
+
+/** For entry points: load the config or print the reason and exit with code 2. */
+export function loadConfigOrExit(env?: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,32 @@
+// The few failures the pipeline tells apart, and whether a retry can help. Temporal reports an
+// activity's error by its `name`, so the workflows match on these names (see FailureType).
+
+/** Names of failures the workflows act on. */
+export const FailureType = {
+  RecordRejected: 'RecordRejectedError',
+  SinkUnavailable: 'SinkUnavailableError',
+  ConsumerNotHeld: 'ConsumerNotHeldError',
+} as const;
+
+/**
+ * A record the processing step or the sink can never accept (bad data). Thrown by a transform or a
+ * sink; the record goes to the dead-letter topic at once, without retries, and its batch-mates load.
+ */
+export class RecordRejectedError extends Error {
+  override readonly name = FailureType.RecordRejected;
+  constructor(
+    reason: string,
+    /** The rejected record's offset, when a sink rejects one record of a batch. */
+    readonly offset?: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * The sink cannot be reached or written right now (an outage, not bad data). The run retries with
+ * backoff for as long as it takes and never dead-letters because of it.
+ */
+export class SinkUnavailableError extends Error {
+  override readonly name = FailureType.SinkUnavailable;
+}

@@ -1,0 +1,82 @@
+// Sends records that cannot be processed to the dead-letter topic: the original key, value and
+// headers, plus headers that say why, how often it was tried, where it came from and which run
+// gave up on it (as Kafka Connect's DLQ does). `npm run dlq` reads them back and can replay them.
+
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { BatchMessage } from '../batch';
+import { decodeBytes, decodeHeaders } from './encoding';
+
+/** Header names on dead-lettered records. */
+export const DLQ_HEADERS = {
+  error: 'dlq.error',
+  errorType: 'dlq.error.type',
+  attempts: 'dlq.attempts',
+  topic: 'dlq.source.topic',
+  partition: 'dlq.source.partition',
+  offset: 'dlq.source.offset',
+  run: 'dlq.run.id',
+  failedAt: 'dlq.failed.at',
+} as const;
+
+export interface DeadLetter {
+  sourceTopic: string;
+  partition: number;
+  message: BatchMessage;
+  error: string;
+  errorType: string;
+  attempts: number;
+  runId: string;
+}
+
+export class DeadLetterPublisher {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    readonly topic: string,
+  ) {
+    // Idempotent, so a retried send after a lost acknowledgement does not write a record twice
+    // (kafkajs wants unlimited retries for that; the activity's timeout bounds the wait).
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+  }
+
+  async publish(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    this.connected ??= this.producer.connect().catch((err) => {
+      this.connected = undefined;
+      throw err;
+    });
+    await this.connected;
+    const failedAt = new Date().toISOString();
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: decodeBytes(l.message.key),
+        value: decodeBytes(l.message.value),
+        timestamp: l.message.timestamp,
+        headers: {
+          ...decodeHeaders(l.message.headers),
+          [DLQ_HEADERS.error]: l.error,
+          [DLQ_HEADERS.errorType]: l.errorType,
+          [DLQ_HEADERS.attempts]: String(l.attempts),
+          [DLQ_HEADERS.topic]: l.sourceTopic,
+          [DLQ_HEADERS.partition]: String(l.partition),
+          [DLQ_HEADERS.offset]: l.message.offset,
+          [DLQ_HEADERS.run]: l.runId,
+          [DLQ_HEADERS.failedAt]: failedAt,
+        },
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,230 @@
+// One long-lived kafkajs consumer per sensor replica, turned from push into pull. kafkajs only
+// pushes records (eachBatch); the sensor wants "up to N records or B bytes, waiting at most T". A
+// bounded buffer sits between the two: the fetch loop fills it and blocks (heartbeating) when it is
+// full, so records beyond it wait in Kafka as lag; take() cuts batches from it.
+//
+// Offsets are never committed automatically: the sensor commits a partition's offset only after the
+// runs holding its records have started (see src/workflows/sensor.ts).
+
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../logger';
+import { messageBytes, type Batch, type PartitionOffset, compareOffsets } from '../batch';
+import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
+import { toBatchMessage } from './encoding';
+import { Signal } from './signal';
+
+export interface SensorConsumerOptions {
+  topic: string;
+  groupId: string;
+  fromBeginning: boolean;
+  /** Most records held in memory; beyond it the fetch loop waits. */
+  bufferMessages: number;
+  /** Most bytes held in memory; beyond it the fetch loop waits. */
+  bufferBytes: number;
+  logger?: Logger;
+}
+
+export interface TakeRequest extends BatchLimits {
+  /** How long to wait for a full batch before returning what there is. */
+  maxWaitMs: number;
+  /** Per partition, the highest offset already in a started run: such records are dropped. */
+  skipThrough: Record<string, string>;
+}
+
+export interface TakeResult {
+  batches: Batch[];
+  /** True when more records were waiting than this call returned: the sensor should not pause. */
+  backlog: boolean;
+  /** Partitions this consumer holds now. */
+  assignment: number[];
+}
+
+/** The consumer stopped for good (kafkajs gave up restarting it); the sensor must claim a new one. */
+export class ConsumerFailedError extends Error {
+  override readonly name = 'ConsumerFailedError';
+}
+
+interface PartitionTally {
+  records: number;
+  bytes: number;
+}
+
+export class SensorConsumer {
+  private readonly queues = new Map<number, BufferedRecord[]>();
+  private readonly tallies = new Map<number, PartitionTally>();
+  private buffered = 0;
+  private bufferedBytes = 0;
+  private readonly dataArrived = new Signal();
+  private readonly spaceFreed = new Signal();
+  private assignment: number[] = [];
+  private failure: Error | undefined;
+  private consumer: Consumer | undefined;
+  /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
+  lastUsedAt = Date.now();
+
+  constructor(
+    private readonly kafka: Kafka,
+    readonly options: SensorConsumerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const { topic, groupId, fromBeginning } = this.options;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // After a rebalance kafkajs fetches again from the committed offsets; what the buffer holds
+      // would be delivered twice, and may belong to partitions this member no longer owns.
+      this.clearBuffer();
+      this.assignment = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) {
+        this.failure = event.payload.error;
+        this.dataArrived.notify();
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.fill(payload),
+    });
+  }
+
+  /** kafkajs's eachBatch: moves records into the buffer, waiting while it is full. */
+  private async fill({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const live = () => isRunning() && !isStale();
+    for (const kafkaMessage of batch.messages) {
+      while (this.isFull()) {
+        if (!live()) return;
+        await this.spaceFreed.wait(1_000);
+        // Keeps the group membership alive while the sensor is not taking records.
+        await heartbeat();
+      }
+      if (!live()) return;
+      const message = toBatchMessage(kafkaMessage);
+      this.push(batch.partition, { message, bytes: messageBytes(message) });
+      resolveOffset(kafkaMessage.offset);
+    }
+    await heartbeat();
+  }
+
+  private push(partition: number, record: BufferedRecord): void {
+    let queue = this.queues.get(partition);
+    if (!queue) this.queues.set(partition, (queue = []));
+    queue.push(record);
+    const tally = this.tally(partition);
+    tally.records++;
+    tally.bytes += record.bytes;
+    this.buffered++;
+    this.bufferedBytes += record.bytes;
+    this.dataArrived.notify();
+  }
+
+  private tally(partition: number): PartitionTally {
+    let tally = this.tallies.get(partition);
+    if (!tally) this.tallies.set(partition, (tally = { records: 0, bytes: 0 }));
+    return tally;
+  }
+
+  private isFull(): boolean {
+    return this.buffered >= this.options.bufferMessages || this.bufferedBytes >= this.options.bufferBytes;
+  }
+
+  /** Waits until a full batch is buffered or `maxWaitMs` has passed, then cuts batches. */
+  async take(request: TakeRequest): Promise<TakeResult> {
+    this.lastUsedAt = Date.now();
+    this.dropThrough(request.skipThrough);
+    const deadline = Date.now() + request.maxWaitMs;
+    while (!this.failure && !this.hasFullBatch(request) && Date.now() < deadline) {
+      await this.dataArrived.wait(deadline - Date.now());
+    }
+    if (this.failure) throw new ConsumerFailedError(`Kafka consumer stopped: ${this.failure.message}`);
+    const batches = planBatches(this.options.topic, this.queues, request);
+    for (const b of batches) this.forget(b.partition, b.messages.length, b.bytes);
+    if (batches.length > 0) this.spaceFreed.notify();
+    this.lastUsedAt = Date.now();
+    const backlog = this.buffered > 0 || batches.some((b) => b.messages.length >= request.maxMessages);
+    return { batches, backlog, assignment: this.assignment };
+  }
+
+  private hasFullBatch(limits: BatchLimits): boolean {
+    if (this.isFull()) return true;
+    for (const tally of this.tallies.values()) {
+      if (tally.records >= limits.maxMessages || tally.bytes >= limits.maxBytes) return true;
+    }
+    return false;
+  }
+
+  /** Drops buffered records at or below the given offsets: they are in runs already started. */
+  private dropThrough(skipThrough: Record<string, string>): void {
+    for (const [partitionText, through] of Object.entries(skipThrough)) {
+      const partition = Number(partitionText);
+      const queue = this.queues.get(partition);
+      if (!queue) continue;
+      let n = 0;
+      let bytes = 0;
+      while (n < queue.length && compareOffsets(queue[n]!.message.offset, through) <= 0) bytes += queue[n++]!.bytes;
+      if (n === 0) continue;
+      queue.splice(0, n);
+      this.forget(partition, n, bytes);
+      this.spaceFreed.notify();
+    }
+  }
+
+  private forget(partition: number, records: number, bytes: number): void {
+    const tally = this.tally(partition);
+    tally.records -= records;
+    tally.bytes -= bytes;
+    this.buffered -= records;
+    this.bufferedBytes -= bytes;
+  }
+
+  private clearBuffer(): void {
+    this.queues.clear();
+    this.tallies.clear();
+    this.buffered = 0;
+    this.bufferedBytes = 0;
+    this.spaceFreed.notify();
+  }
+
+  /**
+   * Commits the next offsets to read. Works only while this consumer is a member of the group; a
+   * commit refused during a rebalance returns false, and the sensor retries it with its next call.
+   */
+  async commit(offsets: PartitionOffset[]): Promise<boolean> {
+    this.lastUsedAt = Date.now();
+    if (offsets.length === 0) return true;
+    const { topic } = this.options;
+    try {
+      await this.requireConsumer().commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+      return true;
+    } catch (err) {
+      this.options.logger?.warn('offset commit refused; it will be retried', { error: (err as Error).message });
+      return false;
+    }
+  }
+
+  /** Reads a partition again from `offset` (used when a run could not be started). */
+  rewind(positions: PartitionOffset[]): void {
+    for (const { partition, offset } of positions) {
+      const queue = this.queues.get(partition);
+      if (queue) this.forget(partition, queue.length, queue.reduce((s, r) => s + r.bytes, 0));
+      this.queues.delete(partition);
+      if (this.assignment.includes(partition)) this.requireConsumer().seek({ topic: this.options.topic, partition, offset });
+    }
+    this.spaceFreed.notify();
+  }
+
+  /** Leaves the group, so Kafka hands this consumer's partitions to the other replicas. */
+  async stop(): Promise<void> {
+    this.clearBuffer();
+    await this.consumer?.disconnect();
+  }
+
+  private requireConsumer(): Consumer {
+    if (!this.consumer) throw new Error('SensorConsumer used before start()');
+    return this.consumer;
+  }
+}

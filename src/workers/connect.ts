@@ -1,0 +1,51 @@
+// Connections to Temporal and Kafka for entry points: each waits, with readable retries, until the
+// server answers, so starting the worker before the servers is not an error.
+
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { retryUntilConnected } from './retry';
+
+type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace'>;
+
+export async function connectClient(config: TemporalConfig, logger: Logger): Promise<Client> {
+  const connection = await retryUntilConnected(
+    `Temporal at ${config.temporalAddress}`,
+    () => Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }),
+    logger,
+  );
+  return new Client({ connection, namespace: config.temporalNamespace });
+}
+
+export function connectWorkerConnection(config: TemporalConfig, logger: Logger): Promise<NativeConnection> {
+  return retryUntilConnected(
+    `Temporal at ${config.temporalAddress}`,
+    () => NativeConnection.connect({ address: config.temporalAddress }),
+    logger,
+  );
+}
+
+export async function connectAdmin(kafka: Kafka, config: Pick<Config, 'kafkaBrokers'>, logger: Logger): Promise<Admin> {
+  return retryUntilConnected(
+    `Kafka at ${config.kafkaBrokers.join(',')}`,
+    async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+        return admin;
+      } catch (err) {
+        await admin.disconnect().catch(() => undefined);
+        throw err;
+      }
+    },
+    logger,
+  );
+}
+
+/** The Temporal SDK logs worker state changes at INFO; keep its output to warnings unless debugging. */
+export function installTemporalLogger(level: Config['logLevel']): void {
+  Runtime.install({ logger: new DefaultLogger(level === 'debug' ? 'INFO' : 'WARN') });
+}

@@ -1,0 +1,55 @@
+// `npm run worker`: one process that runs the whole system (or the roles WORKER_ROLES names):
+// connects to Temporal and Kafka (waiting for them if they are not up yet), starts the workers,
+// makes sure SENSOR_REPLICAS sensors run, and on SIGINT/SIGTERM stops taking work, finishes what
+// is in flight, leaves the consumer group and exits.
+
+import { loadConfigOrExit } from '../config';
+import { createKafka } from '../kafka/client';
+import { ensureTopic } from '../kafka/topics';
+import { createLogger } from '../logger';
+import { createSink } from '../sink';
+import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
+import { createPipeline } from './pipeline';
+import { describe } from './retry';
+import { ensureSensors } from './sensors';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'worker');
+  installTemporalLogger(config.logLevel);
+  const kafka = createKafka(config, logger);
+  const admin = await connectAdmin(kafka, config, logger);
+  const connection = await connectWorkerConnection(config, logger);
+  const client = await connectClient(config, logger);
+  const sink = createSink(config);
+  try {
+    if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
+    const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger });
+    const running = pipeline.run();
+    logger.info('worker started', {
+      roles: config.workerRoles.join(','),
+      sensorQueue: config.sensorTaskQueue,
+      runsQueue: config.runsTaskQueue,
+      maxConcurrentRuns: config.maxConcurrentRuns,
+    });
+    if (config.manageSensors && config.workerRoles.includes('sensor')) {
+      await ensureSensors(client, config, logger).catch(async (err) => {
+        pipeline.shutdown();
+        await running.catch(() => undefined);
+        throw err;
+      });
+    }
+    await running;
+    logger.info('worker stopped cleanly');
+  } finally {
+    await sink.close();
+    await admin.disconnect();
+    await client.connection.close();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(`worker failed: ${describe(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+// Builds the Temporal workers of one process, by role:
+// - sensor: the sensor workflows and claim activity on the shared sensor task queue, plus this
+//   process's worker-specific queue where its Kafka consumers answer consume-batch calls;
+// - runs: MicroBatchRun workflows and process-batch activities on the runs task queue, whose
+//   activity slots (MAX_CONCURRENT_RUNS) are the max-concurrent-runs limit.
+// Used by `npm run worker` (src/workers/main.ts), the demo, the benchmark and the tests.
+
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Admin, Kafka } from 'kafkajs';
+import { createRunActivities } from '../activities/run-activities';
+import { createSensorActivities } from '../activities/sensor-activities';
+import type { Config } from '../config';
+import { ConsumerRegistry } from '../kafka/consumer-registry';
+import { DeadLetterPublisher } from '../kafka/dead-letter';
+import type { Logger } from '../logger';
+import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
+import type { Sink } from '../sink';
+import { consumerTaskQueueFor } from '../task-queues';
+
+export interface PipelineDeps {
+  config: Config;
+  connection: NativeConnection;
+  client: Client;
+  kafka: Kafka;
+  admin: Admin;
+  sink: Sink;
+  logger: Logger;
+  transform?: (record: SourceRecord) => TransformedRecord;
+  /** Reuse a bundle across pipelines (tests start several); built once when absent. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface Pipeline {
+  /** Runs until shutdown() (or a shutdown signal), then closes consumers and producers. */
+  run(): Promise<void>;
+  shutdown(): void;
+  consumerTaskQueue: string;
+}
+
+export function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
+  const { config, connection, logger } = deps;
+  const roles = new Set(config.workerRoles);
+  const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
+  const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
+  const workers: Worker[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const common = { connection, namespace: config.temporalNamespace, shutdownGraceTime: '20s' } as const;
+
+  if (roles.has('sensor')) {
+    const registry = new ConsumerRegistry(
+      deps.kafka,
+      {
+        topic: config.topic,
+        groupId: config.groupId,
+        fromBeginning: config.fromBeginning,
+        // Enough for a few full batches; beyond it records wait in Kafka.
+        bufferMessages: config.maxBatchSize * 4,
+        bufferBytes: Math.max(config.maxBatchBytes * 4, 4 * 1_048_576),
+        reapIntervalMs: 10_000,
+      },
+      logger,
+    );
+    closers.push(() => registry.closeAll());
+    const activities = createSensorActivities({
+      registry,
+      admin: deps.admin,
+      temporal: deps.client,
+      topic: config.topic,
+      consumerTaskQueue,
+    });
+    workers.push(
+      await Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
+      await Worker.create({
+        ...common,
+        taskQueue: consumerTaskQueue,
+        activities,
+        // consume-batch calls wait for records; one slot per replica this process may hold.
+        maxConcurrentActivityTaskExecutions: 200,
+      }),
+    );
+  }
+
+  if (roles.has('runs')) {
+    const deadLetters = new DeadLetterPublisher(deps.kafka, config.dlqTopic);
+    closers.push(() => deadLetters.close());
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: config.runsTaskQueue,
+        workflowBundle,
+        activities: createRunActivities({ sink: deps.sink, deadLetters, transform: deps.transform ?? defaultTransform }),
+        maxConcurrentActivityTaskExecutions: config.maxConcurrentRuns,
+      }),
+    );
+  }
+
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    consumerTaskQueue,
+    shutdown,
+    async run() {
+      try {
+        // If one worker fails, the others stop too, rather than run half a system.
+        await Promise.all(workers.map((w) => w.run().catch((err) => (shutdown(), Promise.reject(err)))));
+      } finally {
+        // Workers have finished their in-flight tasks: now leave the group and flush producers.
+        for (const close of closers) await close().catch((err) => logger.warn('closing failed', { error: String(err) }));
+      }
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// MicroBatchRun: processes one batch (records of one partition) on the runs task queue. Its
+// workflow ID is derived from the offsets it covers (src/batch.ts), so a batch is run once.
+//
+// Failure handling, decided here:
+// - bad records (RecordRejectedError) are dead-lettered by process-batch itself; the rest load;
+// - a sink outage (SinkUnavailableError) or a timeout is retried for as long as it lasts, never
+//   dead-lettered;
+// - any other error is retried RUN_MAX_ATTEMPTS times; then the batch is split in halves, each
+//   retried the same way, until the failing records stand alone and go to the dead-letter topic.
+
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { splitBatch, type Batch } from '../batch';
+import { FailureType } from '../errors';
+import type { RunActivities } from '../activities/run-activities';
+
+export interface RunSettings {
+  /** Attempts of process-batch before the batch is split (RUN_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** First retry delay, doubling up to 30 s (RUN_RETRY_INITIAL_INTERVAL). */
+  retryInitialIntervalMs: number;
+}
+
+export interface MicroBatchRunInput {
+  batch: Batch;
+  settings: RunSettings;
+}
+
+export interface MicroBatchRunResult {
+  messages: number;
+  loaded: number;
+  /** Rows the sink had already: this batch (or part of it) was loaded before. */
+  alreadyLoaded: number;
+  deadLettered: number;
+}
+
+/** How long a run waits between rounds of retries while the sink is down. */
+const SINK_OUTAGE_PAUSE = '30 seconds';
+
+export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
+  if (!batch || !Array.isArray(batch.messages) || batch.messages.length === 0) {
+    throw ApplicationFailure.nonRetryable('MicroBatchRun needs a batch with at least one message', 'InvalidInput');
+  }
+  const activities = proxyActivities<RunActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: settings.retryInitialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: settings.maxAttempts,
+    },
+  });
+  const total: MicroBatchRunResult = { messages: batch.messages.length, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
+
+  // Batches still to process, front first; a failing one is replaced by its halves.
+  const pending: Batch[] = [batch];
+  while (pending.length > 0) {
+    const current = pending.shift()!;
+    try {
+      const result = await activities.processBatch(current);
+      total.loaded += result.loaded;
+      total.alreadyLoaded += result.alreadyLoaded;
+      total.deadLettered += result.deadLettered;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      const failure = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      if (!failure || failure.type === FailureType.SinkUnavailable) {
+        // An outage or a timeout, not bad data: wait, then try the same records again.
+        await sleep(SINK_OUTAGE_PAUSE);
+        pending.unshift(current);
+      } else if (current.messages.length > 1) {
+        pending.unshift(...splitBatch(current));
+      } else {
+        total.deadLettered += await activities.deadLetterBatch({
+          batch: current,
+          error: failure.message,
+          errorType: failure.type ?? 'Error',
+          attempts: settings.maxAttempts,
+        });
+      }
+    }
+  }
+  return total;
+}

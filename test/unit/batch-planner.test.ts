@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { messageBytes, runWorkflowId, splitBatch, type BatchMessage } from '../../src/batch';
+import { planBatches, type BufferedRecord } from '../../src/kafka/batch-planner';
+
+function record(offset: number, valueBytes = 10): BufferedRecord {
+  const message: BatchMessage = { offset: String(offset), key: null, value: { text: 'v'.repeat(valueBytes) }, headers: {}, timestamp: '0' };
+  return { message, bytes: messageBytes(message) };
+}
+
+function queues(spec: Record<number, BufferedRecord[]>): Map<number, BufferedRecord[]> {
+  return new Map(Object.entries(spec).map(([p, records]) => [Number(p), records]));
+}
+
+const roomy = { maxMessages: 3, maxBytes: 1_000_000, maxBatches: 10, maxTotalBytes: 10_000_000 };
+
+describe('batch planning', () => {
+  it('cuts consecutive records of one partition into batches of at most MAX_BATCH_SIZE', () => {
+    const q = queues({ 0: [0, 1, 2, 3, 4].map((o) => record(o)) });
+    const batches = planBatches('t', q, roomy);
+    expect(batches.map((b) => [b.partition, b.firstOffset, b.lastOffset, b.messages.length])).toEqual([
+      [0, '0', '2', 3],
+      [0, '3', '4', 2],
+    ]);
+    expect(q.get(0)).toEqual([]);
+  });
+
+  it('never mixes partitions in one batch and serves partitions in turn', () => {
+    const q = queues({ 0: [0, 1, 2, 3, 4, 5].map((o) => record(o)), 1: [10, 11].map((o) => record(o)) });
+    const batches = planBatches('t', q, { ...roomy, maxBatches: 2 });
+    expect(batches.map((b) => [b.partition, b.firstOffset, b.lastOffset])).toEqual([
+      [0, '0', '2'],
+      [1, '10', '11'],
+    ]);
+    expect(q.get(0)!.map((r) => r.message.offset)).toEqual(['3', '4', '5']);
+  });
+
+  it('holds each batch under the byte cap', () => {
+    const q = queues({ 0: [0, 1, 2, 3].map((o) => record(o, 100)) });
+    const perRecord = q.get(0)![0]!.bytes;
+    const batches = planBatches('t', q, { ...roomy, maxMessages: 100, maxBytes: perRecord * 2 + 1 });
+    expect(batches.map((b) => b.messages.length)).toEqual([2, 2]);
+    for (const b of batches) expect(b.bytes).toBeLessThanOrEqual(perRecord * 2 + 1);
+  });
+
+  it('puts a record larger than the byte cap in a batch of its own instead of blocking its partition', () => {
+    const q = queues({ 0: [record(0, 10), record(1, 5_000), record(2, 10)] });
+    const batches = planBatches('t', q, { ...roomy, maxMessages: 100, maxBytes: 1_000 });
+    expect(batches.map((b) => [b.firstOffset, b.lastOffset])).toEqual([
+      ['0', '0'],
+      ['1', '1'],
+      ['2', '2'],
+    ]);
+  });
+
+  it('keeps the total of one call under maxTotalBytes, but always returns at least one batch', () => {
+    const q = queues({ 0: [0, 1, 2, 3].map((o) => record(o, 100)) });
+    const perRecord = q.get(0)![0]!.bytes;
+    const batches = planBatches('t', q, { maxMessages: 1, maxBytes: 10_000, maxBatches: 10, maxTotalBytes: perRecord * 2 });
+    expect(batches).toHaveLength(2);
+    const tiny = planBatches('t', queues({ 0: [record(0, 100)] }), { ...roomy, maxTotalBytes: 1 });
+    expect(tiny).toHaveLength(1);
+  });
+});
+
+describe('batches and run IDs', () => {
+  it('derives the run ID from the topic, partition and offsets only', () => {
+    const id = runWorkflowId({ topic: 'events', partition: 3, firstOffset: '100', lastOffset: '199' });
+    expect(id).toBe('microbatch-events-p3-100-199');
+  });
+
+  it('splits a batch into halves that together hold every record once', () => {
+    const q = queues({ 0: [0, 1, 2, 3, 4].map((o) => record(o)) });
+    const [batch] = planBatches('t', q, { ...roomy, maxMessages: 5 });
+    const halves = splitBatch(batch!);
+    expect(halves.map((h) => [h.firstOffset, h.lastOffset])).toEqual([
+      ['0', '2'],
+      ['3', '4'],
+    ]);
+    expect(halves.flatMap((h) => h.messages)).toEqual(batch!.messages);
+    expect(splitBatch(halves[1]!.messages.length === 1 ? halves[1]! : splitBatch(halves[1]!)[0]!)).toHaveLength(1);
+  });
+});
