@@ -78,9 +78,12 @@ function subBatch(batch: Batch, messages: BatchMessage[]): Batch {
   };
 }
 
-/** Approximate size of a record as counted against the byte cap. */
+/** What a record's JSON adds around its key, value and headers (offset, timestamp, field names). */
+export const RECORD_ENVELOPE_BYTES = 80;
+
+/** Approximate size of a record in a payload, as counted against the byte caps. */
 export function messageBytes(m: BatchMessage): number {
-  let n = encodedLength(m.key) + encodedLength(m.value);
+  let n = RECORD_ENVELOPE_BYTES + encodedLength(m.key) + encodedLength(m.value);
   for (const [name, value] of Object.entries(m.headers)) n += name.length + encodedLength(value);
   return n;
 }

@@ -5,6 +5,7 @@
 //   activity slots (MAX_CONCURRENT_RUNS) are the max-concurrent-runs limit.
 // Used by `npm run worker` (src/workers/main.ts), the demo, the benchmark and the tests.
 
+import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
@@ -39,7 +40,7 @@ export interface Pipeline {
 }
 
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {

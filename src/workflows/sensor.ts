@@ -97,6 +97,9 @@ export const stopSignal = defineSignal('stop');
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
 
+/** Most record bytes one consume-batch result carries (Temporal warns above 512 KiB a payload). */
+const CONSUME_RESULT_BYTES = 448 * 1024;
+
 /** Activities on the shared sensor task queue (any worker may answer). */
 const shared = proxyActivities<SensorActivities>({
   startToCloseTimeout: '1 minute',
@@ -157,7 +160,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     });
   }
 
-  async function ensureConsumer(): Promise<SensorActivities | undefined> {
+  /** Claims the replica's consumer until some worker holds it; false if the sensor is stopping. */
+  async function ensureConsumer(): Promise<boolean> {
     while (!state.consumerTaskQueue && !stopping) {
       try {
         state.consumerTaskQueue = (await shared.claimConsumer({ replica, idleTimeoutMs: idleTimeoutMs() })).taskQueue;
@@ -167,7 +171,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         await backoff();
       }
     }
-    return consumerActivities();
+    return !stopping;
   }
 
   /** The consumer's worker is gone or lost the consumer: claim it again (possibly elsewhere). */
@@ -281,8 +285,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     while (Date.now() < tickEnds && !state.paused && !stopping && !workflowInfo().continueAsNewSuggested) {
       await waitForFreeSlot();
       if (stopping) break;
-      const activities = await ensureConsumer();
-      if (!activities) break;
+      // (An activities proxy is never returned from an async function: awaiting it would look up
+      // an activity named "then".)
+      if (!(await ensureConsumer())) break;
+      const activities = consumerActivities()!;
       phase = 'consuming';
       const commit = commitsToSend();
       let result: ConsumeResult;
@@ -295,8 +301,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
             maxMessages: settings.maxBatchSize,
             maxBytes: settings.maxBatchBytes,
             maxBatches: settings.maxInFlightRuns - inFlight(),
-            // The batches travel in one activity result, which must stay under Temporal's 2 MiB.
-            maxTotalBytes: Math.max(settings.maxBatchBytes, 1_048_576),
+            // The batches travel in one activity result: keep it under Temporal's 512 KiB warning.
+            maxTotalBytes: Math.max(settings.maxBatchBytes, CONSUME_RESULT_BYTES),
             maxWaitMs: settings.maxBatchWaitMs,
             skipThrough: state.skipThrough,
           },

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Local infrastructure for development and tests: a real Apache Kafka broker and a real
+# Temporal dev server, run as plain local processes (no Docker needed), loopback only.
+#
+#   bash scripts/infra.sh up             start whatever is not running (idempotent)
+#   bash scripts/infra.sh down [--purge] stop both; --purge also deletes .data/
+#   bash scripts/infra.sh reset          same as down --purge
+#   bash scripts/infra.sh status         report; exit 0 if both run, 3 if not
+#   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=... lines
+#
+# Tools are cached in .tools/, state and logs live in .data/. See docs/INFRA.md.
+set -euo pipefail
+
+# shellcheck source=infra/common.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/infra/common.sh"
+# shellcheck source=infra/temporal.sh
+source "$INFRA_DIR/temporal.sh"
+# shellcheck source=infra/kafka.sh
+source "$INFRA_DIR/kafka.sh"
+
+usage() {
+  sed -n '6,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+}
+
+cmd_up() {
+  take_lock
+  local t0=$SECONDS
+  # Prerequisites and downloads first, so a missing tool fails before anything starts.
+  temporal_ensure_bin
+  kafka_require_java
+  kafka_fetch
+  # Launch both before waiting on either: they start in parallel.
+  temporal_start
+  kafka_start
+  temporal_wait
+  kafka_wait
+  say "up in $((SECONDS - t0))s: Kafka $KAFKA_BOOTSTRAP, Temporal $TEMPORAL_ADDRESS"
+  say "Temporal Web UI: $TEMPORAL_UI_URL"
+}
+
+cmd_down() {
+  local purge=0
+  case "${1:-}" in
+    --purge) purge=1 ;;
+    "") ;;
+    *) die "unknown option for down: $1 (expected --purge)" ;;
+  esac
+  take_lock
+  kafka_stop
+  temporal_stop
+  # Verify nothing of ours is left (matched by our own data paths, not by program name).
+  local left
+  left="$(pids_with_marker kafka.Kafka "$KAFKA_PROPS"; pids_with_marker start-dev "$TEMPORAL_DB")"
+  [[ -z "$left" ]] || die "processes still running after stop: $(echo "$left" | tr '\n' ' ')"
+  if ((purge)); then
+    # The lock file lives in .data/run; removing it while we hold it is harmless.
+    rm -rf "$DATA_DIR"
+    say "deleted $DATA_DIR (tools in $TOOLS_DIR kept)"
+  fi
+}
+
+cmd_status() {
+  local rc=0
+  temporal_status || rc=3
+  kafka_status || rc=3
+  return "$rc"
+}
+
+cmd_paths() {
+  if [[ -z "$(temporal_find_bin)" ]]; then
+    take_lock
+  fi
+  temporal_ensure_bin
+  # Absolute path, as @temporalio/testing's existing-path executable expects.
+  TEMPORAL_BIN="$(cd "$(dirname "$TEMPORAL_BIN")" && pwd)/$(basename "$TEMPORAL_BIN")"
+  echo "TEMPORAL_BIN=$TEMPORAL_BIN"
+  echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
+  echo "TEMPORAL_UI_URL=$TEMPORAL_UI_URL"
+  echo "KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP"
+}
+
+main() {
+  local cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$cmd" in
+    up) cmd_up ;;
+    down) cmd_down "$@" ;;
+    reset) cmd_down --purge ;;
+    status) cmd_status ;;
+    paths) cmd_paths ;;
+    -h | --help | help) usage ;;
+    *) usage; exit 2 ;;
+  esac
+}
+
+main "$@"

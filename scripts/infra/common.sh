@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Shared paths and helpers for scripts/infra.sh. Sourced, never run directly.
+# Everything is resolved from this file's location so infra.sh works from any cwd.
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$INFRA_DIR/../.." && pwd)"
+
+TOOLS_DIR="$REPO_ROOT/.tools"   # downloaded/built tools, reusable across runs (gitignored)
+DATA_DIR="$REPO_ROOT/.data"     # server state; kept by `down`, removed by `down --purge`
+LOG_DIR="$DATA_DIR/logs"
+RUN_DIR="$DATA_DIR/run"         # PID files and the lock
+
+# A log over this size is moved aside to <name>.1 when its server starts, so logs
+# never grow without bound across many test runs.
+LOG_ROTATE_BYTES=$((50 * 1024 * 1024))
+
+# Progress goes to stderr so the stdout of `paths` and `status` stays machine-readable.
+say() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+ensure_dirs() { mkdir -p "$TOOLS_DIR" "$LOG_DIR" "$RUN_DIR"; }
+
+# Serialise every mutating command (up, down, paths' build): tests' global setup and a
+# user may call infra.sh at the same time. fd 9 holds the lock until this shell exits;
+# servers are started with 9>&- so they do not inherit (and keep) it.
+take_lock() {
+  ensure_dirs
+  exec 9>"$RUN_DIR/infra.lock"
+  if ! flock -n 9; then
+    say "another infra.sh is running; waiting for it (up to 15 min)..."
+    flock -w 900 9 || die "timed out waiting for $RUN_DIR/infra.lock"
+  fi
+}
+
+# True if a TCP connect to host:port succeeds within ~1s (bash /dev/tcp, no nc needed).
+port_open() {
+  # shellcheck disable=SC2016 # $0/$1 expand in the inner bash
+  timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+}
+
+read_pid() { if [[ -f "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
+
+# True if pid is alive AND its command line contains every marker given. Markers (the
+# program's main class/subcommand plus a path under this repo) guard against a recycled
+# PID and against unrelated processes that merely mention our files (an editor, tail).
+pid_matches() {
+  local pid="$1" cmdline m args=(); shift
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1 # builtin: no fork per process
+  cmdline="${args[*]}"
+  for m in "$@"; do
+    [[ "$cmdline" == *"$m"* ]] || return 1
+  done
+}
+
+# PIDs of live processes matching all markers, so status/up/down also find servers of ours
+# whose PID file was lost. The markers include a full repo path: nothing broad is matched.
+pids_with_marker() {
+  local p
+  for p in /proc/[0-9]*; do
+    p="${p#/proc/}"
+    [[ "$p" == "$$" || "$p" == "$BASHPID" ]] && continue
+    if pid_matches "$p" "$@"; then echo "$p"; fi
+  done
+  return 0
+}
+
+# stop_pids NAME PID... : SIGTERM, wait up to 20s, then SIGKILL.
+stop_pids() {
+  local name="$1"; shift
+  local pids=("$@") p i alive
+  [[ ${#pids[@]} -gt 0 ]] || return 0
+  say "stopping $name (pid ${pids[*]})..."
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for ((i = 0; i < 40; i++)); do
+    alive=()
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    [[ ${#alive[@]} -eq 0 ]] && return 0
+    sleep 0.5
+  done
+  say "$name did not exit within 20s; sending SIGKILL to ${alive[*]}"
+  kill -KILL "${alive[@]}" 2>/dev/null || true
+  sleep 0.5
+}
+
+rotate_log() {
+  local f="$1"
+  if [[ -f "$f" ]] && (($(stat -c %s "$f") > LOG_ROTATE_BYTES)); then
+    mv -f "$f" "$f.1"
+  fi
+}
+
+# Start a command detached from the caller: own session (setsid) so it survives the
+# calling shell and its Ctrl-C, stdin closed, output appended to a log, lock fd closed.
+# Prints the PID (setsid execs in place when not a group leader, so $! is the server).
+spawn_detached() {
+  local log="$1"; shift
+  setsid nohup "$@" </dev/null >>"$log" 2>&1 9>&- &
+  echo $!
+}
+
+tail_log_hint() {
+  local log="$1"
+  if [[ -s "$log" ]]; then
+    say "last lines of $log:"
+    tail -n 15 "$log" | sed 's/^/    /' >&2
+  fi
+}

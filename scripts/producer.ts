@@ -1,0 +1,48 @@
+// `npm run producer`: publishes keyed JSON messages to KAFKA_TOPIC at DESIRED_THROUGHPUT_PER_SECOND,
+// creating the topic (KAFKA_TOPIC_PARTITIONS partitions) if it is missing. Stops after
+// PRODUCER_MESSAGE_COUNT messages, or on Ctrl-C when that is 0. Prints desired vs achieved rate
+// every second and a summary at the end.
+
+import { loadConfigOrExit } from '../src/config';
+import { createKafka } from '../src/kafka/client';
+import { ensureTopic } from '../src/kafka/topics';
+import { createLogger } from '../src/logger';
+import { connectAdmin } from '../src/workers/connect';
+import { describe } from '../src/workers/retry';
+import { RateProducer } from '../src/producer/rate-producer';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'producer');
+  const kafka = createKafka(config, logger);
+  const admin = await connectAdmin(kafka, config, logger);
+  await ensureTopic(admin, config.topic, config.topicPartitions, logger);
+  await admin.disconnect();
+
+  const producer = new RateProducer(kafka, {
+    topic: config.topic,
+    ratePerSecond: config.desiredThroughputPerSecond,
+    count: config.producerMessageCount,
+    messageBytes: config.producerMessageBytes,
+  });
+  const stop = () => producer.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  logger.info('producing', {
+    topic: config.topic,
+    rate: `${config.desiredThroughputPerSecond}/s`,
+    count: config.producerMessageCount || 'until Ctrl-C',
+  });
+  const summary = await producer.run((s) =>
+    logger.info(`desired ${s.desiredRate}/s  achieved ${s.achievedRate.toFixed(0)}/s`, { sent: s.sent }),
+  );
+  logger.info(
+    `done: sent ${summary.sent} messages in ${summary.seconds.toFixed(1)}s = ${summary.achievedRate.toFixed(0)}/s (desired ${summary.desiredRate}/s)`,
+  );
+}
+
+main().catch((err) => {
+  console.error(`producer failed: ${describe(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+// Starts the real Kafka broker and Temporal server before the integration tests (or reuses them
+// when they already run: `scripts/infra.sh up` is idempotent), and tells the tests where the
+// `temporal` binary is, so TestWorkflowEnvironment never downloads one.
+
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+const infra = resolve(__dirname, '../scripts/infra.sh');
+
+export default function setup(project: TestProject): void {
+  execFileSync('bash', [infra, 'up'], { stdio: 'inherit' });
+  const paths = execFileSync('bash', [infra, 'paths'], { encoding: 'utf8' });
+  const temporalBin = /^TEMPORAL_BIN=(.*)$/m.exec(paths)?.[1];
+  if (!temporalBin) throw new Error(`scripts/infra.sh paths did not name TEMPORAL_BIN:\n${paths}`);
+  project.provide('temporalBin', temporalBin);
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalBin: string;
+  }
+}

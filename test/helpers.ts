@@ -1,0 +1,158 @@
+// Shared pieces of the integration tests: unique names per test, a config pointing at them, a
+// running pipeline in this process, and polling until a condition holds. Every helper that opens
+// something returns a way to close it; tests close everything in afterEach/afterAll.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import type { Admin, Kafka } from 'kafkajs';
+import Database from 'better-sqlite3';
+import { loadConfig, type Config } from '../src/config';
+import { createKafka } from '../src/kafka/client';
+import { createLogger } from '../src/logger';
+import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
+import { SqliteSink } from '../src/sink/sqlite-sink';
+import type { Sink } from '../src/sink';
+import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from '../src/workers/connect';
+import { bundleWorkflows, createPipeline, type Pipeline } from '../src/workers/pipeline';
+
+export const logger = createLogger((process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'warn', 'test');
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A config whose topic, group, task queues and sink file belong to one test alone. */
+export function testConfig(overrides: Record<string, string> = {}): Config & { sinkDir: string } {
+  const name = uniqueName('t');
+  const sinkDir = mkdtempSync(join(tmpdir(), 'microbatch-test-'));
+  const config = loadConfig({
+    KAFKA_TOPIC: name,
+    KAFKA_GROUP_ID: `${name}-group`,
+    SENSOR_TASK_QUEUE: `${name}-sensor`,
+    RUNS_TASK_QUEUE: `${name}-runs`,
+    SQLITE_PATH: join(sinkDir, 'sink.sqlite'),
+    KAFKA_TOPIC_PARTITIONS: '3',
+    MAX_BATCH_WAIT: '300ms',
+    MAX_SENSOR_TICK_RUNTIME: '10s',
+    TIME_BETWEEN_SENSOR_TICKS: '500ms',
+    RUN_RETRY_INITIAL_INTERVAL: '100ms',
+    ...overrides,
+  });
+  return { ...config, sinkDir };
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** One workflow bundle per test file: bundling takes seconds. */
+export function sharedBundle(): Promise<WorkflowBundle> {
+  return (bundle ??= bundleWorkflows());
+}
+
+export interface Servers {
+  kafka: Kafka;
+  admin: Admin;
+  client: Client;
+  connection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connectServers(config: Config): Promise<Servers> {
+  installTemporalLoggerOnce();
+  const kafka = createKafka(config, logger);
+  const admin = await connectAdmin(kafka, config, logger);
+  const client = await connectClient(config, logger);
+  const connection = await connectWorkerConnection(config, logger);
+  return {
+    kafka,
+    admin,
+    client,
+    connection,
+    async close() {
+      await admin.disconnect();
+      await client.connection.close();
+      await connection.close();
+    },
+  };
+}
+
+let temporalLoggerInstalled = false;
+function installTemporalLoggerOnce() {
+  if (!temporalLoggerInstalled) installTemporalLogger('warn');
+  temporalLoggerInstalled = true;
+}
+
+export interface RunningPipeline {
+  pipeline: Pipeline;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the workers of `config` in this process, as `npm run worker` would. */
+export async function startPipeline(
+  config: Config,
+  servers: Servers,
+  options: { sink: Sink; transform?: (r: SourceRecord) => TransformedRecord },
+): Promise<RunningPipeline> {
+  const pipeline = await createPipeline({
+    config,
+    connection: servers.connection,
+    client: servers.client,
+    kafka: servers.kafka,
+    admin: servers.admin,
+    sink: options.sink,
+    logger,
+    transform: options.transform,
+    workflowBundle: await sharedBundle(),
+  });
+  const done = pipeline.run();
+  return {
+    pipeline,
+    done,
+    async stop() {
+      pipeline.shutdown();
+      await done;
+    },
+  };
+}
+
+export function openSink(config: Config): SqliteSink {
+  return new SqliteSink(config.sqlitePath);
+}
+
+/** Reads the sink file directly, as a user would with the sqlite3 shell. */
+export function sinkRows(config: Config): Array<{ partition: number; offset: number; key: string | null; payload: string | null }> {
+  const db = new Database(config.sqlitePath, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare('SELECT partition, "offset", key, payload FROM events WHERE topic = ? ORDER BY partition, "offset"')
+      .all(config.topic) as never;
+  } finally {
+    db.close();
+  }
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Deletes the test's topics and sink folder. */
+export async function cleanUp(config: Config & { sinkDir: string }, admin: Admin): Promise<void> {
+  const existing = await admin.listTopics();
+  const mine = [config.topic, config.dlqTopic].filter((t) => existing.includes(t));
+  if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+  rmSync(config.sinkDir, { recursive: true, force: true });
+}

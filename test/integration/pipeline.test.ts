@@ -1,0 +1,103 @@
+// The whole pipeline against the real servers: producer → Kafka → sensors → MicroBatchRuns → sink.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sensorWorkflowId } from '../../src/batch';
+import { topicLag } from '../../src/kafka/lag';
+import { ensureTopic } from '../../src/kafka/topics';
+import { RateProducer } from '../../src/producer/rate-producer';
+import { runsQuery } from '../../src/runs';
+import { ensureSensors } from '../../src/workers/sensors';
+import { statusQuery, stopSignal } from '../../src/workflows/sensor';
+import {
+  cleanUp,
+  connectServers,
+  openSink,
+  sinkRows,
+  startPipeline,
+  testConfig,
+  waitFor,
+  type RunningPipeline,
+  type Servers,
+} from '../helpers';
+
+type TestConfig = ReturnType<typeof testConfig>;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+/** Servers, topic, sink and a running pipeline for one test, all closed after it. */
+async function setUp(config: TestConfig, sink = openSink(config)) {
+  const servers = await connectServers(config);
+  cleanups.push(async () => {
+    await cleanUp(config, servers.admin);
+    await servers.close();
+  });
+  await ensureTopic(servers.admin, config.topic, config.topicPartitions);
+  await ensureTopic(servers.admin, config.dlqTopic, 1);
+  const running = await startPipeline(config, servers, { sink });
+  cleanups.push(async () => {
+    await stopSensors(servers, config);
+    await running.stop();
+    await sink.close();
+  });
+  return { servers, running, sink };
+}
+
+async function stopSensors(servers: Servers, config: TestConfig) {
+  for (let replica = 0; replica < config.sensorReplicas; replica++) {
+    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
+    await handle.signal(stopSignal).catch(() => undefined);
+    const stopped = await Promise.race([handle.result().then(() => true, () => true), sleep(20_000).then(() => false)]);
+    if (!stopped) await handle.terminate('test cleanup: the sensor did not stop within 20 s').catch(() => undefined);
+  }
+}
+
+async function produce(servers: Servers, config: TestConfig, count: number, rate: number) {
+  const producer = new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: rate, count, messageBytes: 200 });
+  return producer.run();
+}
+
+export async function unfinishedRuns(servers: Servers, config: TestConfig): Promise<number> {
+  return (await servers.client.workflow.count(runsQuery(config.topic, 'Running'))).count;
+}
+
+describe('the pipeline', () => {
+  it('loads 20,000 messages from 6 partitions through 2 sensor replicas exactly once, with lag 0', async () => {
+    const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '6', SENSOR_REPLICAS: '2', MAX_BATCH_SIZE: '500' });
+    const { servers } = await setUp(config);
+    await ensureSensors(servers.client, config, { info: () => undefined } as never);
+    const produced = produce(servers, config, 20_000, 10_000);
+
+    await waitFor('20,000 rows in the sink', () => sinkRows(config).length === 20_000, 150_000);
+    expect((await produced).sent).toBe(20_000);
+
+    const rows = sinkRows(config);
+    const seqs = new Set(rows.map((r) => (JSON.parse(r.payload!) as { seq: number }).seq));
+    expect(seqs.size).toBe(20_000);
+    expect(Math.min(...seqs)).toBe(0);
+    expect(Math.max(...seqs)).toBe(19_999);
+    // Every offset of every partition is there once: rows per partition match the log's end.
+    const lagNow = await topicLag(servers.admin, config.groupId, config.topic);
+    for (const p of lagNow.partitions) {
+      const offsets = rows.filter((r) => r.partition === p.partition).map((r) => r.offset);
+      expect(offsets).toEqual(Array.from({ length: Number(p.logEnd) }, (_, i) => i));
+    }
+    expect(new Set(rows.map((r) => r.partition)).size).toBe(6);
+
+    await waitFor('lag 0', async () => (await topicLag(servers.admin, config.groupId, config.topic)).totalLag === 0, 30_000);
+    await waitFor('every run finished', async () => (await unfinishedRuns(servers, config)) === 0, 30_000);
+    const failed = await servers.client.workflow.count(runsQuery(config.topic, 'Failed'));
+    expect(failed.count).toBe(0);
+
+    // Both replicas took part, and their counters add up to at least every message.
+    const statuses = await Promise.all(
+      [0, 1].map((r) => servers.client.workflow.getHandle(sensorWorkflowId(config.topic, r)).query(statusQuery)),
+    );
+    for (const s of statuses) expect(s.messages).toBeGreaterThan(0);
+    expect(statuses.reduce((sum, s) => sum + s.messages, 0)).toBeGreaterThanOrEqual(20_000);
+  });
+});
+
+export type { RunningPipeline };
