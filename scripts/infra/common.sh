@@ -6,7 +6,9 @@ INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$INFRA_DIR/../.." && pwd)"
 
 TOOLS_DIR="$REPO_ROOT/.tools"   # downloaded/built tools, reusable across runs (gitignored)
-DATA_DIR="$REPO_ROOT/.data"     # server state; kept by `down`, removed by `down --purge`
+# Server state; kept by `down`, removed by `down --purge`. INFRA_DATA_DIR lets a second pair of
+# servers (other ports, e.g. for fault tests that stop them) live beside the usual one.
+DATA_DIR="${INFRA_DATA_DIR:-$REPO_ROOT/.data}"
 LOG_DIR="$DATA_DIR/logs"
 RUN_DIR="$DATA_DIR/run"         # PID files and the lock
 
