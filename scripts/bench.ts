@@ -1,0 +1,176 @@
+// `npm run bench`: measures the pipeline against its ceiling, in one run, on this machine and the
+// same data. Per repeat: a topic is pre-filled with M messages for each scenario (same messages,
+// same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
+// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant. Then
+// a steady-state run: a producer at a fixed rate, end-to-end latency and lag. Prints a table and
+// writes JSON to bench-results/. docs/BENCHMARKS.md shows the latest table and how to read it.
+//
+// Parameters (env or flag; `npm run bench -- --help`):
+//   BENCH_MESSAGES        --messages        messages per pre-filled topic (500000)
+//   BENCH_PARTITIONS      --partitions      partitions of every benchmark topic (6)
+//   BENCH_MESSAGE_BYTES   --message-bytes   JSON value size, bytes (200)
+//   BENCH_REPEATS         --repeats         repeats of ceiling + drains (3)
+//   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (5000)
+//   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
+//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost (all)
+//   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
+//   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
+//   BENCH_PROFILE         --profile         CPU-profile the first drain's worker (false)
+//   BENCH_DRAIN_TIMEOUT   --drain-timeout   seconds before a drain counts as failed (900)
+//   BENCH_OUT_DIR         --out-dir         results directory (bench-results)
+// A quick run: npm run bench -- --messages 20000 --repeats 1 --steady-seconds 20 --steady-rate 2000
+//
+// Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, steady,
+// temporal-cost, proc, worker-process, profile-summary, report).
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import { createKafka } from '../src/kafka/client';
+import { createLogger } from '../src/logger';
+import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
+import { runCeiling } from './bench/ceiling';
+import { runDrain, type DrainResult } from './bench/drain';
+import { BenchParamError, parseParams, type BenchParams } from './bench/params';
+import { renderProfile, summarizeProfiles } from './bench/profile-summary';
+import { renderTable, renderTargets, summarize, type RepeatResult } from './bench/report';
+import { makeScenario, removeSink, type Scenario } from './bench/scenario';
+import { runSteady, type SteadyResult } from './bench/steady';
+import { createTopic, deleteTopics, prefill } from './bench/topics';
+
+const logger = createLogger('info', 'bench');
+
+async function main(): Promise<void> {
+  let params: BenchParams;
+  try {
+    params = parseParams(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof BenchParamError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+  installTemporalLogger('warn');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const runDir = join(params.outDir, stamp);
+  mkdirSync(runDir, { recursive: true });
+  const common = { KAFKA_TOPIC_PARTITIONS: String(params.partitions), ...params.workerEnv };
+  const baseConfig = loadConfig({ ...process.env, ...common });
+  const kafka = createKafka(baseConfig, logger);
+  const admin = await connectAdmin(kafka, baseConfig, logger);
+
+  /** A scenario's topic filled with the benchmark's M messages. */
+  const filledScenario = async (name: string, env: Record<string, string>): Promise<{ s: Scenario; prefillSeconds: number }> => {
+    const s = makeScenario(name, runDir, { ...common, ...env });
+    await createTopic(admin, s.config.topic, params.partitions);
+    const prefillSeconds = await prefill(kafka, s.config.topic, params.messages, params.messageBytes);
+    logger.info(`pre-filled ${s.config.topic} with ${params.messages} messages in ${prefillSeconds.toFixed(1)}s`);
+    return { s, prefillSeconds };
+  };
+  const cleanUp = async (s: Scenario) => {
+    await deleteTopics(admin, [s.config.topic, s.config.dlqTopic]);
+    removeSink(s);
+  };
+
+  const repeats: RepeatResult[] = [];
+  let steady: SteadyResult | undefined;
+  let profile: string | undefined;
+  try {
+    for (let r = 0; r < params.repeats; r++) {
+      const result: RepeatResult = { prefillSeconds: 0, drains: {} };
+      repeats.push(result);
+      if (params.scenarios.has('ceiling')) {
+        const { s, prefillSeconds } = await filledScenario('ceiling', {});
+        result.prefillSeconds = prefillSeconds;
+        try {
+          const base = { topic: s.config.topic, messages: params.messages, maxBatchSize: s.config.maxBatchSize, maxBatchBytes: s.config.maxBatchBytes, timeoutMs: params.drainTimeoutSeconds * 1000 };
+          result.ceilingRead = await runCeiling(kafka, { ...base, groupId: `${s.config.groupId}-read` });
+          logger.info(`repeat ${r + 1}: ceiling read only ${result.ceilingRead.messagesPerSecond.toFixed(0)} msg/s`);
+          result.ceiling = await runCeiling(kafka, { ...base, groupId: s.config.groupId, sinkPath: s.config.sqlitePath });
+          logger.info(`repeat ${r + 1}: ceiling kafkajs → sink ${result.ceiling.messagesPerSecond.toFixed(0)} msg/s`);
+        } finally {
+          await cleanUp(s);
+        }
+      }
+      if (params.scenarios.has('drain')) {
+        // Rotate the order across repeats, so no variant always runs first (or last) on a warm box.
+        const order = params.variants.map((_, i) => params.variants[(i + r) % params.variants.length]!);
+        for (const variant of order) {
+          const { s } = await filledScenario(`drain-${variant.name}`, variant.env);
+          const profileDir = params.profile && !profile && variant === params.variants[0] ? join(runDir, 'profile') : undefined;
+          try {
+            const drain: DrainResult = await runDrain(s, logger, {
+              messages: params.messages,
+              timeoutMs: params.drainTimeoutSeconds * 1000,
+              logFile: join(runDir, `${s.name}-r${r + 1}.worker.log`),
+              cpuProfileDir: profileDir,
+              measureCost: params.scenarios.has('cost'),
+            });
+            result.drains[variant.name] = drain;
+            logger.info(`repeat ${r + 1}: drain [${variant.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`, {
+              roundTripsPerBatch: drain.cost?.perBatch.roundTrips.toFixed(1),
+              peakRssMiB: drain.workerPeakRssMiB.toFixed(0),
+            });
+          } finally {
+            await cleanUp(s);
+          }
+          if (profileDir) {
+            profile = renderProfile(summarizeProfiles(profileDir));
+            logger.info(`profile of the [${variant.name}] drain's worker:\n${profile}`);
+          }
+        }
+      }
+    }
+    if (params.scenarios.has('steady')) {
+      const s = makeScenario('steady', runDir, { ...common, ...params.variants[0]!.env });
+      await createTopic(admin, s.config.topic, params.partitions);
+      try {
+        steady = await runSteady(s, kafka, admin, logger, {
+          rate: params.steadyRate,
+          seconds: params.steadySeconds,
+          messageBytes: params.messageBytes,
+          logFile: join(runDir, 'steady.worker.log'),
+        });
+      } finally {
+        await cleanUp(s);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+
+  const tickMs = makeScenario('tick', runDir, { ...common, ...params.variants[0]!.env }).config.timeBetweenSensorTicks;
+  const { rows, targets } = summarize(repeats, params.variants.map((v) => v.name), params.messages, steady, tickMs);
+  const machine = {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+  const table = renderTable(rows, params.repeats);
+  const targetTable = renderTargets(targets);
+  console.log(`\n${table}\n\n${targetTable}\n`);
+  const out = {
+    startedAt: stamp,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    params: { ...params, scenarios: [...params.scenarios] },
+    repeats,
+    steady,
+    table,
+    targets,
+    profile,
+  };
+  const file = join(params.outDir, `bench-${stamp}.json`);
+  writeFileSync(file, JSON.stringify(out, null, 2));
+  writeFileSync(join(params.outDir, 'latest.md'), `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`);
+  // Sink files are gone; keep worker logs and profiles in the run directory.
+  rmSync(join(runDir, 'tick.sqlite'), { force: true });
+  logger.info(`results: ${file} (worker logs and profiles in ${runDir})`);
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

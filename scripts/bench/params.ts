@@ -1,0 +1,123 @@
+// The benchmark's parameters: every one has a default, an environment variable and a CLI flag
+// (`--messages 20000` or `--messages=20000` sets BENCH_MESSAGES). docs/BENCHMARKS.md lists them.
+// A bad value stops the benchmark with the variable's name, as src/config.ts does for the app.
+
+export interface Variant {
+  /** Shown in the table; "baseline" is the reference the ratios are taken against. */
+  name: string;
+  /** Settings (src/config.ts names) the worker of this variant gets on top of the common ones. */
+  env: Record<string, string>;
+}
+
+export interface BenchParams {
+  messages: number;
+  partitions: number;
+  messageBytes: number;
+  repeats: number;
+  steadyRate: number;
+  steadySeconds: number;
+  scenarios: Set<Scenario>;
+  /** Worker settings shared by every variant (batch size, replicas, ...), from BENCH_WORKER_ENV. */
+  workerEnv: Record<string, string>;
+  variants: Variant[];
+  profile: boolean;
+  drainTimeoutSeconds: number;
+  outDir: string;
+}
+
+export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost';
+const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost'];
+
+interface Spec {
+  env: string;
+  flag: string;
+  default: string;
+  help: string;
+}
+
+export const PARAMS: Record<string, Spec> = {
+  messages: { env: 'BENCH_MESSAGES', flag: 'messages', default: '500000', help: 'messages pre-filled for the ceiling and each drain' },
+  partitions: { env: 'BENCH_PARTITIONS', flag: 'partitions', default: '6', help: 'partitions of every benchmark topic' },
+  messageBytes: { env: 'BENCH_MESSAGE_BYTES', flag: 'message-bytes', default: '200', help: 'approximate JSON value size, bytes' },
+  repeats: { env: 'BENCH_REPEATS', flag: 'repeats', default: '3', help: 'repeats of ceiling + drains (min/median/max over them)' },
+  steadyRate: { env: 'BENCH_STEADY_RATE', flag: 'steady-rate', default: '5000', help: 'producer rate of the steady-state scenario, msg/s' },
+  steadySeconds: { env: 'BENCH_STEADY_SECONDS', flag: 'steady-seconds', default: '60', help: 'how long the steady-state producer runs' },
+  scenarios: { env: 'BENCH_SCENARIOS', flag: 'scenarios', default: 'ceiling,drain,steady,cost', help: 'which scenarios run (cost needs drain)' },
+  workerEnv: { env: 'BENCH_WORKER_ENV', flag: 'worker-env', default: '', help: 'settings for every worker, e.g. "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"' },
+  variants: { env: 'BENCH_VARIANTS', flag: 'variants', default: 'baseline', help: 'drain variants, ";"-separated "name:KEY=V,KEY=V"; the first is the reference' },
+  profile: { env: 'BENCH_PROFILE', flag: 'profile', default: 'false', help: 'CPU-profile the first baseline drain\'s worker (node --cpu-prof)' },
+  drainTimeoutSeconds: { env: 'BENCH_DRAIN_TIMEOUT', flag: 'drain-timeout', default: '900', help: 'a drain that takes longer fails the benchmark, seconds' },
+  outDir: { env: 'BENCH_OUT_DIR', flag: 'out-dir', default: 'bench-results', help: 'where the JSON results (and profiles) go' },
+};
+
+export class BenchParamError extends Error {
+  override readonly name = 'BenchParamError';
+}
+
+export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams {
+  const raw: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(PARAMS)) raw[key] = env[spec.env] ?? spec.default;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') throw new BenchParamError(usage());
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const entry = m && Object.entries(PARAMS).find(([, s]) => s.flag === m[1]);
+    if (!m || !entry) throw new BenchParamError(`unknown argument ${arg}\n${usage()}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new BenchParamError(`--${m[1]} needs a value`);
+    raw[entry[0]] = value;
+  }
+  const int = (key: string, min: number) => {
+    const n = Number(raw[key]);
+    if (!Number.isInteger(n) || n < min) throw new BenchParamError(`${PARAMS[key]!.env}=${raw[key]} is not valid: expected an integer >= ${min}`);
+    return n;
+  };
+  const scenarios = new Set(raw.scenarios!.split(',').map((s) => s.trim()).filter(Boolean) as Scenario[]);
+  for (const s of scenarios) {
+    if (!SCENARIOS.includes(s)) throw new BenchParamError(`BENCH_SCENARIOS=${raw.scenarios} is not valid: expected some of ${SCENARIOS.join(',')}`);
+  }
+  return {
+    messages: int('messages', 1),
+    partitions: int('partitions', 1),
+    messageBytes: int('messageBytes', 64),
+    repeats: int('repeats', 1),
+    steadyRate: int('steadyRate', 1),
+    steadySeconds: int('steadySeconds', 1),
+    scenarios,
+    workerEnv: parseAssignments('BENCH_WORKER_ENV', raw.workerEnv!),
+    variants: parseVariants(raw.variants!),
+    profile: /^(1|true|yes)$/i.test(raw.profile!),
+    drainTimeoutSeconds: int('drainTimeoutSeconds', 1),
+    outDir: raw.outDir!,
+  };
+}
+
+function parseAssignments(variable: string, text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new BenchParamError(`${variable}: "${part}" is not KEY=VALUE`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+function parseVariants(text: string): Variant[] {
+  const variants = text
+    .split(';')
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      const colon = v.indexOf(':');
+      const name = colon < 0 ? v : v.slice(0, colon);
+      return { name, env: colon < 0 ? {} : parseAssignments('BENCH_VARIANTS', v.slice(colon + 1)) };
+    });
+  if (variants.length === 0) throw new BenchParamError('BENCH_VARIANTS is empty');
+  if (new Set(variants.map((v) => v.name)).size !== variants.length) throw new BenchParamError('BENCH_VARIANTS: names must differ');
+  return variants;
+}
+
+export function usage(): string {
+  const lines = Object.values(PARAMS).map((s) => `  --${s.flag.padEnd(15)} ${s.env.padEnd(20)} ${s.help} (default ${s.default || '""'})`);
+  return `usage: npm run bench -- [flags]\n${lines.join('\n')}`;
+}

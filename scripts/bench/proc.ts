@@ -1,0 +1,54 @@
+// Reads a process's CPU time and peak memory from /proc (Linux), for the cost figures. Also finds
+// the Kafka broker and Temporal server processes, so their CPU during a scenario can be shown
+// beside the worker's: on a small machine they compete for the same cores.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds the process has used so far (all its threads); NaN if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Peak resident memory (VmHWM) in MiB; NaN if the process is gone. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** PIDs whose command line contains every marker (e.g. the Kafka broker: "kafka.Kafka"). */
+export function findPids(...markers: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (markers.every((m) => cmdline.includes(m))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds of the servers the benchmark talks to, summed per server. */
+export function serverCpu(servers: { kafka: number[]; temporal: number[] }): { kafka: number; temporal: number } {
+  const sum = (pids: number[]) => pids.reduce((s, p) => s + (cpuSeconds(p) || 0), 0);
+  return { kafka: sum(servers.kafka), temporal: sum(servers.temporal) };
+}
+
+export function findServers(): { kafka: number[]; temporal: number[] } {
+  return { kafka: findPids('kafka.Kafka'), temporal: findPids('temporal', 'start-dev') };
+}

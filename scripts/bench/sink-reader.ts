@@ -1,0 +1,59 @@
+// Reads a benchmark's SQLite sink file from the outside, read-only, while a writer may be busy
+// (WAL mode lets it): how many rows are in, when the last one landed, and end-to-end latency
+// (loaded_at - produced_at, both stamped by this machine's clock).
+
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+
+export class SinkReader {
+  private db: Database.Database | undefined;
+
+  constructor(readonly path: string) {}
+
+  private open(): Database.Database | undefined {
+    if (!this.db && existsSync(this.path)) {
+      try {
+        this.db = new Database(this.path, { readonly: true, fileMustExist: true, timeout: 5_000 });
+      } catch {
+        return undefined;
+      }
+    }
+    return this.db;
+  }
+
+  /** Rows loaded so far (0 before the writer has created the table). */
+  count(): number {
+    try {
+      return (this.open()?.prepare('SELECT count(*) AS n FROM events').get() as { n: number } | undefined)?.n ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** When the first and the last row were loaded (ms since the epoch). */
+  loadedRange(): { first: number; last: number } {
+    const r = this.open()!.prepare('SELECT min(loaded_at) AS first, max(loaded_at) AS last FROM events').get() as {
+      first: number;
+      last: number;
+    };
+    return r;
+  }
+
+  /** Latency percentiles in ms over rows whose record said when it was produced. */
+  latency(percentiles: number[]): Record<string, number> {
+    const values = (
+      this.open()!.prepare('SELECT loaded_at - produced_at AS l FROM events WHERE produced_at IS NOT NULL').raw().all() as number[][]
+    )
+      .map((r) => r[0]!)
+      .sort((a, b) => a - b);
+    const out: Record<string, number> = {};
+    for (const p of percentiles) out[`p${p}`] = values.length === 0 ? NaN : values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
+    out.max = values[values.length - 1] ?? NaN;
+    return out;
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}

@@ -1,0 +1,99 @@
+// Steady state: the pipeline is running and caught up (its consumers have joined the group); a
+// producer publishes at a fixed rate for a fixed time. Every second the benchmark samples two lags:
+// end-to-end (messages in the topic minus rows in the sink) and the group's committed-offset lag.
+// Latency per row is loaded_at - produced_at, read from the sink once every message is in.
+
+import type { Admin, Kafka } from 'kafkajs';
+import { topicLag } from '../../src/kafka/lag';
+import type { Logger } from '../../src/logger';
+import { RateProducer } from '../../src/producer/rate-producer';
+import type { Scenario } from './scenario';
+import { SinkReader } from './sink-reader';
+import { startSession } from './pipeline-session';
+
+export interface SteadyResult {
+  desiredRate: number;
+  achievedRate: number;
+  sent: number;
+  latencyMs: Record<string, number>;
+  maxEndToEndLag: number;
+  maxCommittedLag: number;
+  /** Largest end-to-end lag in the last third of the producing time vs the first two thirds. */
+  lagLastThird: number;
+  lagFirstTwoThirds: number;
+  lagBounded: boolean;
+  workerPeakRssMiB: number;
+  workerCpuPerSecond: number;
+}
+
+export async function runSteady(
+  s: Scenario,
+  kafka: Kafka,
+  admin: Admin,
+  logger: Logger,
+  o: { rate: number; seconds: number; messageBytes: number; logFile: string },
+): Promise<SteadyResult> {
+  const session = await startSession(s, logger, o);
+  const reader = new SinkReader(s.config.sqlitePath);
+  const { topic, groupId } = s.config;
+  try {
+    await session.startSensors();
+    await waitForGroup(admin, groupId, Math.min(s.config.sensorReplicas, s.config.topicPartitions));
+    const samples: Array<{ at: number; endToEnd: number; committed: number }> = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [lag, rows] = await Promise.all([topicLag(admin, groupId, topic), reader.count()]);
+        samples.push({ at: Date.now(), endToEnd: Math.max(0, lag.totalLogEnd - rows), committed: lag.totalLag });
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
+    const cpu0 = session.worker.cpuSeconds();
+    const started = Date.now();
+    const producer = new RateProducer(kafka, { topic, ratePerSecond: o.rate, count: o.rate * o.seconds, messageBytes: o.messageBytes });
+    const stats = await producer.run();
+    const producedUntil = Date.now();
+    const cpu1 = session.worker.cpuSeconds();
+    const deadline = Date.now() + 180_000;
+    while (reader.count() < stats.sent) {
+      if (Date.now() > deadline) throw new Error(`steady state: only ${reader.count()} of ${stats.sent} rows 180 s after the producer stopped`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    sampling = false;
+    await sampler;
+    const during = samples.filter((x) => x.at >= started && x.at <= producedUntil);
+    const cut = started + ((producedUntil - started) * 2) / 3;
+    const maxOf = (xs: typeof samples, f: (x: (typeof samples)[number]) => number) => xs.reduce((m, x) => Math.max(m, f(x)), 0);
+    const lagFirstTwoThirds = maxOf(during.filter((x) => x.at < cut), (x) => x.endToEnd);
+    const lagLastThird = maxOf(during.filter((x) => x.at >= cut), (x) => x.endToEnd);
+    return {
+      desiredRate: o.rate,
+      achievedRate: stats.achievedRate,
+      sent: stats.sent,
+      latencyMs: reader.latency([50, 95, 99]),
+      maxEndToEndLag: maxOf(samples, (x) => x.endToEnd),
+      maxCommittedLag: maxOf(samples, (x) => x.committed),
+      lagLastThird,
+      lagFirstTwoThirds,
+      // Growing lag means the pipeline falls behind; allow one second of production as slack.
+      lagBounded: lagLastThird <= Math.max(lagFirstTwoThirds * 1.2, lagFirstTwoThirds + o.rate),
+      workerPeakRssMiB: session.worker.peakRssMiB(),
+      workerCpuPerSecond: (cpu1 - cpu0) / ((producedUntil - started) / 1000),
+    };
+  } finally {
+    reader.close();
+    await session.stop();
+  }
+}
+
+/** Waits until the group is Stable with `members` consumers: the pipeline is ready for traffic. */
+async function waitForGroup(admin: Admin, groupId: string, members: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([groupId]);
+    const g = groups[0];
+    if (g && g.state === 'Stable' && g.members.length >= members) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`consumer group ${groupId} did not reach ${members} members within 120 s`);
+}

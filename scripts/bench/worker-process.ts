@@ -1,0 +1,66 @@
+// Runs `npm run worker` (src/workers/main.ts) as a separate process, as a user deploys it, so its
+// CPU time and peak memory are its own and not the benchmark's. MANAGE_SENSORS is off: the
+// benchmark starts the sensors itself once the worker is ready, which is when its clock starts.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { cpuSeconds, peakRssMiB } from './proc';
+
+export interface WorkerProcess {
+  pid: number;
+  cpuSeconds(): number;
+  peakRssMiB(): number;
+  /** SIGTERM (the worker finishes in-flight tasks and exits), SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '../..');
+
+export async function startWorker(env: Record<string, string>, options: { logFile: string; cpuProfileDir?: string }): Promise<WorkerProcess> {
+  const nodeArgs = ['--import', 'tsx'];
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
+  const child = spawn(process.execPath, [...nodeArgs, 'src/workers/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, MANAGE_SENSORS: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(options.logFile);
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  await waitForLine(child, /worker started/, exited, 120_000);
+  const pid = child.pid!;
+  return {
+    pid,
+    cpuSeconds: () => cpuSeconds(pid),
+    peakRssMiB: () => peakRssMiB(pid),
+    async stop(graceMs = 40_000) {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  return new Promise((res, rej) => {
+    let seen = '';
+    const timer = setTimeout(() => rej(new Error(`worker not ready after ${timeoutMs / 1000}s`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        res();
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`worker exited (code ${code}) before it was ready: ${seen.slice(-1000)}`));
+    });
+  });
+}
