@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies when they are missing or older than package-lock.json, so that
-# `npm test` and `npm run demo` work on a fresh clone with no separate install step.
+# Installs the npm dependencies when they are missing or were installed from another
+# package-lock.json, so that `npm test`, `npm run demo` and `npm run bench` work on a fresh clone
+# with no separate install step. A stamp holding the lock file's hash records what was installed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# A symlinked node_modules is an install shared with another checkout (a git worktree): never
-# reinstall through it. `npm ci` empties node_modules by listing and deleting its entries, which
-# follows the link and wipes the other checkout's install. Install there instead.
-if [[ -L node_modules ]]; then
-  if [[ ! -f node_modules/.package-lock.json ]]; then
-    echo "[deps] node_modules is a symlink to $(readlink node_modules) and has no install; run npm ci there" >&2
-    exit 1
-  fi
-  exit 0
-fi
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# A linked node_modules (a git worktree sharing another checkout's install) is never reinstalled:
+# npm ci would empty the other checkout's folder through the link.
+if [[ -L node_modules ]]; then exit 0; fi
+stamp=node_modules/.installed-from-lock
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "[deps] installing npm dependencies (npm ci; the first run builds better-sqlite3, about a minute)..." >&2
   npm ci --no-audit --no-fund
+  echo "$want" >"$stamp"
 fi

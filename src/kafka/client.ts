@@ -20,7 +20,10 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId
 function logKafkaEntry(logger: Logger, { level, namespace, log }: LogEntry): void {
   const { message, timestamp: _t, logger: _l, stack: _s, ...fields } = log;
   const text = `kafka ${namespace}: ${message}`;
-  if (level === KafkaLogLevel.ERROR) logger.error(text, fields);
+  // kafkajs logs every error response at ERROR, rebalances included; what matters is logged again
+  // by the consumer or producer that acts on it, so protocol responses stay at debug.
+  if (namespace === 'Connection' && message.startsWith('Response ')) logger.debug(text, fields);
+  else if (level === KafkaLogLevel.ERROR) logger.error(text, fields);
   else if (level === KafkaLogLevel.WARN) logger.warn(text, fields);
   else logger.debug(text, fields);
 }

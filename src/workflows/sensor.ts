@@ -187,6 +187,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   function acknowledgeCommits(sent: PartitionOffset[]) {
     for (const { partition, offset } of sent) {
       if (state.pendingCommit[partition] === offset) delete state.pendingCommit[partition];
+      // Once the group has the offset, Kafka itself stops re-reads below it; forgetting the skip
+      // point lets a deliberate offset reset (a replay) through.
+      const through = state.skipThrough[partition];
+      if (through !== undefined && nextOffset(through) === offset) delete state.skipThrough[partition];
     }
   }
 

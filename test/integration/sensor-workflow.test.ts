@@ -1,0 +1,268 @@
+// The sensor's tick logic, with scripted consume-batch activities instead of Kafka: when it waits,
+// when it does not, what it commits when, backpressure, pause/resume and continue-as-new. Runs on
+// TestWorkflowEnvironment.createLocal, a dev server started from the installed `temporal` binary.
+
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { compareOffsets, runWorkflowId, type Batch } from '../../src/batch';
+import type { ConsumeInput, ConsumeResult, SensorActivities } from '../../src/activities/sensor-activities';
+import type { RunActivities } from '../../src/activities/run-activities';
+import * as searchAttributes from '../../src/search-attributes';
+import { KafkaSensor } from '../../src/workflows';
+import { pauseSignal, resumeSignal, statusQuery, stopSignal, type SensorSettings } from '../../src/workflows/sensor';
+import { sharedBundle, uniqueName, waitFor } from '../helpers';
+
+function batch(partition: number, first: number, count: number): Batch {
+  const messages = Array.from({ length: count }, (_, i) => ({
+    offset: String(first + i),
+    key: null,
+    value: { text: `{"n":${first + i}}` },
+    headers: {},
+    timestamp: '0',
+  }));
+  return { topic: 'scripted', partition, firstOffset: String(first), lastOffset: String(first + count - 1), bytes: 100 * count, messages };
+}
+
+/** Hands out consecutive batches of one partition, `size` records each. */
+function partitionFeed(partition = 0, size = 10) {
+  let next = 0;
+  return () => {
+    const b = batch(partition, next, size);
+    next += size;
+    return b;
+  };
+}
+
+interface Script {
+  consume(input: ConsumeInput): Promise<ConsumeResult> | ConsumeResult;
+  processBatch?(b: Batch): Promise<void>;
+}
+
+interface Harness {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundle;
+}
+
+async function startEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: inject('temporalBin') },
+      searchAttributes: Object.values(searchAttributes),
+      extraArgs,
+    },
+  });
+}
+
+function settings(overrides: Partial<SensorSettings> = {}): SensorSettings {
+  return {
+    maxBatchSize: 10,
+    maxBatchBytes: 100_000,
+    maxBatchWaitMs: 100,
+    maxTickRuntimeMs: 1_000,
+    timeBetweenTicksMs: 1_500,
+    maxInFlightRuns: 50,
+    runsTaskQueue: '',
+    run: { maxAttempts: 2, retryInitialIntervalMs: 100 },
+    ...overrides,
+  };
+}
+
+/** Runs a sensor with scripted activities until `body` returns, then stops it. */
+async function withSensor(
+  h: Harness,
+  script: Script,
+  sensorSettings: SensorSettings,
+  body: (ctx: { handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>; calls: ConsumeInput[] }) => Promise<void>,
+) {
+  const name = uniqueName('sensor');
+  const queues = { sensor: `${name}-sensor`, consumer: `${name}-consumer`, runs: `${name}-runs` };
+  const calls: ConsumeInput[] = [];
+  const sensorActivities: SensorActivities = {
+    claimConsumer: async () => ({ taskQueue: queues.consumer }),
+    consumeBatch: async (input) => {
+      calls.push(structuredClone(input));
+      return script.consume(input);
+    },
+    commitOffsets: async () => true,
+    releaseConsumer: async () => undefined,
+    findUnfinishedRuns: async (ids) => {
+      const running: string[] = [];
+      for (const id of ids) {
+        const d = await h.env.client.workflow.getHandle(id).describe().catch(() => undefined);
+        if (d?.status.name === 'RUNNING') running.push(id);
+      }
+      return running;
+    },
+  };
+  const runActivities: RunActivities = {
+    processBatch: async (b) => {
+      await script.processBatch?.(b);
+      return { loaded: b.messages.length, alreadyLoaded: 0, deadLettered: 0 };
+    },
+    deadLetterBatch: async (input) => input.batch.messages.length,
+  };
+  const common = { connection: h.env.nativeConnection, workflowBundle: h.bundle };
+  const workers = await Promise.all([
+    Worker.create({ ...common, taskQueue: queues.sensor, activities: sensorActivities }),
+    Worker.create({ ...common, taskQueue: queues.consumer, activities: sensorActivities }),
+    Worker.create({ ...common, taskQueue: queues.runs, activities: runActivities }),
+  ]);
+  const running = workers.map((w) => w.run());
+  const handle = await h.env.client.workflow.start(KafkaSensor, {
+    workflowId: name,
+    taskQueue: queues.sensor,
+    args: [{ topic: 'scripted', replica: 0, settings: { ...sensorSettings, runsTaskQueue: queues.runs } }],
+  });
+  try {
+    await body({ handle, calls });
+  } finally {
+    await handle.signal(stopSignal);
+    await handle.result().catch(() => undefined);
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+  }
+}
+
+const empty = (input: ConsumeInput): ConsumeResult => ({ batches: [], backlog: false, assignment: [0], committed: input.commit.length >= 0 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the sensor workflow', () => {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    h.env = await startEnv();
+    h.bundle = await sharedBundle();
+  });
+  afterAll(async () => {
+    await h.env?.teardown();
+  });
+
+  it('waits TIME_BETWEEN_SENSOR_TICKS between ticks once it has caught up', async () => {
+    await withSensor(h, { consume: empty }, settings({ timeBetweenTicksMs: 1_500 }), async ({ handle, calls }) => {
+      await waitFor('the first tick', () => calls.length >= 1, 10_000);
+      await waitFor('the wait between ticks', async () => (await handle.query(statusQuery)).phase === 'waiting between ticks', 5_000);
+      const before = calls.length;
+      await sleep(1_000);
+      expect(calls.length).toBe(before); // still waiting: no consume-batch during the pause
+      await waitFor('the next tick', () => calls.length > before, 5_000);
+      expect((await handle.query(statusQuery)).ticks).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('starts the next tick at once when the last one ended with records still waiting', async () => {
+    const feed = partitionFeed();
+    const behind = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
+    // A one-hour wait between ticks: if the sensor waited while behind, the tick count would stop at 1.
+    await withSensor(h, { consume: behind }, settings({ timeBetweenTicksMs: 3_600_000, maxTickRuntimeMs: 500 }), async ({ handle }) => {
+      await waitFor('three ticks', async () => (await handle.query(statusQuery)).ticks >= 3, 20_000);
+      expect((await handle.query(statusQuery)).phase).not.toBe('waiting between ticks');
+    });
+  });
+
+  it("commits a partition's offset only after the runs holding every record below it have started", async () => {
+    const feeds = [partitionFeed(0, 10), partitionFeed(1, 7)];
+    const handedOut: Batch[] = [];
+    const violations: string[] = [];
+    const consume = async (input: ConsumeInput): Promise<ConsumeResult> => {
+      for (const { partition, offset } of input.commit) {
+        for (const b of handedOut.filter((x) => x.partition === partition && compareOffsets(x.firstOffset, offset) < 0)) {
+          const described = await h.env.client.workflow.getHandle(runWorkflowId(b)).describe().catch(() => undefined);
+          if (!described) violations.push(`committed ${partition}@${offset} before run ${runWorkflowId(b)} existed`);
+        }
+      }
+      const batches = [feeds[0]!(), feeds[1]!()];
+      handedOut.push(...batches);
+      return { ...empty(input), batches, backlog: true };
+    };
+    await withSensor(h, { consume }, settings(), async ({ calls }) => {
+      await waitFor('twenty consume calls', () => calls.length >= 20, 30_000);
+      const commits = calls.flatMap((c) => c.commit);
+      expect(new Set(commits.map((c) => c.partition))).toEqual(new Set([0, 1]));
+    });
+    expect(violations).toEqual([]);
+  });
+
+  it('never has more than maxInFlightRuns unfinished runs; records wait until a run finishes', async () => {
+    const feed = partitionFeed();
+    let active = 0;
+    let peak = 0;
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    const script: Script = {
+      consume: (input) => ({ ...empty(input), batches: Array.from({ length: input.request.maxBatches }, feed), backlog: true }),
+      processBatch: async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await gate;
+        active--;
+      },
+    };
+    await withSensor(h, script, settings({ maxInFlightRuns: 3 }), async ({ handle, calls }) => {
+      await waitFor('three runs holding', () => active === 3, 20_000);
+      await sleep(1_500);
+      expect(peak).toBe(3);
+      const status = await handle.query(statusQuery);
+      expect(status.inFlightRuns).toBe(3);
+      expect(status.phase).toBe('at in-flight limit');
+      const callsWhileFull = calls.length;
+      await sleep(1_000);
+      expect(calls.length).toBe(callsWhileFull); // nothing is taken while the limit is reached
+      for (const c of calls) expect(c.request.maxBatches).toBeLessThanOrEqual(3);
+      release();
+      gate = new Promise<void>((r) => (release = r));
+      await waitFor('more consume calls once runs finished', () => calls.length > callsWhileFull, 20_000);
+      release();
+      expect(peak).toBe(3);
+    });
+  });
+
+  it('pause stops consuming and resume starts it again', async () => {
+    const feed = partitionFeed();
+    const consume = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
+    await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 0 }), async ({ handle, calls }) => {
+      await waitFor('consuming', () => calls.length >= 2, 10_000);
+      await handle.signal(pauseSignal);
+      await waitFor('paused', async () => (await handle.query(statusQuery)).phase === 'paused', 10_000);
+      const whilePaused = calls.length;
+      await sleep(1_500);
+      expect(calls.length).toBe(whilePaused);
+      expect((await handle.query(statusQuery)).paused).toBe(true);
+      await handle.signal(resumeSignal);
+      await waitFor('consuming again', () => calls.length > whilePaused + 2, 10_000);
+      expect((await handle.query(statusQuery)).paused).toBe(false);
+    });
+  });
+});
+
+describe('the sensor workflow across continue-as-new', () => {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    // Suggest continue-as-new after a few dozen events instead of thousands.
+    h.env = await startEnv(['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60']);
+    h.bundle = await sharedBundle();
+  });
+  afterAll(async () => {
+    await h.env?.teardown();
+  });
+
+  it('continues as new carrying its counters, and starts no batch twice', async () => {
+    const feed = partitionFeed(0, 5);
+    let handedOut = 0;
+    const consume = (input: ConsumeInput): ConsumeResult => {
+      handedOut++;
+      return { ...empty(input), batches: [feed()], backlog: true };
+    };
+    await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 0 }), async ({ handle }) => {
+      const firstRunId = (await handle.describe()).runId;
+      await waitFor('two continue-as-new', async () => (await handle.query(statusQuery)).continuedAsNew >= 2, 60_000);
+      const status = await handle.query(statusQuery);
+      expect((await handle.describe()).runId).not.toBe(firstRunId);
+      // Every batch handed out was counted once, across runs (the last may still be starting).
+      expect(status.batches).toBeGreaterThanOrEqual(handedOut - 1);
+      expect(status.batches).toBeLessThanOrEqual(handedOut);
+      expect(status.messages).toBe(status.batches * 5);
+      expect(status.batchesAlreadyStarted).toBe(0);
+    });
+  });
+});
+
