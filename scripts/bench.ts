@@ -31,7 +31,7 @@ import { createKafka } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
-import { runDrain, type DrainResult } from './bench/drain';
+import { runDrain, type ProfileWindow } from './bench/drain';
 import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
 import { renderTable, renderTargets, summarize, type RepeatResult } from './bench/report';
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const repeats: RepeatResult[] = [];
   let steady: SteadyResult | undefined;
   let profile: string | undefined;
+  let profileWindow: ProfileWindow | undefined;
   try {
     for (let r = 0; r < params.repeats; r++) {
       const result: RepeatResult = { prefillSeconds: 0, drains: {} };
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
           const { s } = await filledScenario(`drain-${variant.name}`, variant.env);
           const profileDir = params.profile && !profile && variant === params.variants[0] ? join(runDir, 'profile') : undefined;
           try {
-            const drain: DrainResult = await runDrain(s, logger, {
+            const { window, ...drain } = await runDrain(s, logger, {
               messages: params.messages,
               timeoutMs: params.drainTimeoutSeconds * 1000,
               logFile: join(runDir, `${s.name}-r${r + 1}.worker.log`),
@@ -107,7 +108,10 @@ async function main(): Promise<void> {
               measureCost: params.scenarios.has('cost'),
             });
             result.drains[variant.name] = drain;
+            if (profileDir) profileWindow = window;
             logger.info(`repeat ${r + 1}: drain [${variant.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`, {
+              firstRowSeconds: drain.firstRowSeconds.toFixed(1),
+              afterFirstRowPerSecond: drain.afterFirstRowPerSecond.toFixed(0),
               roundTripsPerBatch: drain.cost?.perBatch.roundTrips.toFixed(1),
               peakRssMiB: drain.workerPeakRssMiB.toFixed(0),
             });
@@ -115,7 +119,7 @@ async function main(): Promise<void> {
             await cleanUp(s);
           }
           if (profileDir) {
-            profile = renderProfile(summarizeProfiles(profileDir));
+            profile = renderProfile(summarizeProfiles(profileDir, profileWindow));
             logger.info(`profile of the [${variant.name}] drain's worker:\n${profile}`);
           }
         }

@@ -11,8 +11,13 @@ import { startSession } from './pipeline-session';
 import { temporalCost, type TemporalCost } from './temporal-cost';
 
 export interface DrainResult {
+  /** From starting the sensors until the last row was in the sink. */
   seconds: number;
   messagesPerSecond: number;
+  /** From starting the sensors until the first row was in the sink (group join, first batch). */
+  firstRowSeconds: number;
+  /** Rows per second between the first and the last row: the rate once the pipeline is going. */
+  afterFirstRowPerSecond: number;
   workerCpuSeconds: number;
   workerPeakRssMiB: number;
   kafkaCpuSeconds: number;
@@ -20,17 +25,27 @@ export interface DrainResult {
   cost?: TemporalCost;
 }
 
+/** The drain's time span on the monotonic clock node's CPU profiles use (microseconds). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+
 export async function runDrain(
   s: Scenario,
   logger: Logger,
   o: { messages: number; timeoutMs: number; logFile: string; cpuProfileDir?: string; measureCost: boolean },
-): Promise<DrainResult> {
+): Promise<DrainResult & { window: ProfileWindow }> {
   const session = await startSession(s, logger, o);
   const reader = new SinkReader(s.config.sqlitePath);
-  const servers = findServers();
+  const servers = findServers(portOf(s.config.kafkaBrokers[0]!), portOf(s.config.temporalAddress));
   try {
     const cpu0 = session.worker.cpuSeconds();
     const server0 = serverCpu(servers);
+    const fromUs = monotonicUs();
     const t0 = await session.startSensors();
     const deadline = t0 + o.timeoutMs;
     let count = 0;
@@ -38,16 +53,21 @@ export async function runDrain(
       if (Date.now() > deadline) throw new Error(`drain of ${s.name} timed out after ${o.timeoutMs / 1000}s with ${count} of ${o.messages} rows`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const seconds = (reader.loadedRange().last - t0) / 1000;
+    const window = { fromUs, toUs: monotonicUs() };
+    const range = reader.loadedRange();
+    const seconds = (range.last - t0) / 1000;
     const cpu1 = session.worker.cpuSeconds();
     const server1 = serverCpu(servers);
-    const result: DrainResult = {
+    const result: DrainResult & { window: ProfileWindow } = {
       seconds,
       messagesPerSecond: o.messages / seconds,
+      firstRowSeconds: (range.first - t0) / 1000,
+      afterFirstRowPerSecond: o.messages / Math.max(0.001, (range.last - range.first) / 1000),
       workerCpuSeconds: cpu1 - cpu0,
       workerPeakRssMiB: session.worker.peakRssMiB(),
       kafkaCpuSeconds: server1.kafka - server0.kafka,
       temporalCpuSeconds: server1.temporal - server0.temporal,
+      window,
     };
     await session.stopSensors();
     if (o.measureCost) result.cost = await temporalCost(session.client, s.config.topic, o.messages);

@@ -63,7 +63,9 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     const entry = m && Object.entries(PARAMS).find(([, s]) => s.flag === m[1]);
     if (!m || !entry) throw new BenchParamError(`unknown argument ${arg}\n${usage()}`);
-    const value = m[2] ?? argv[++i];
+    // A switch (--profile) may stand alone; every other flag takes a value.
+    const isSwitch = entry[0] === 'profile' && m[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
+    const value = isSwitch ? 'true' : (m[2] ?? argv[++i]);
     if (value === undefined) throw new BenchParamError(`--${m[1]} needs a value`);
     raw[entry[0]] = value;
   }

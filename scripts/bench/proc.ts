@@ -49,6 +49,21 @@ export function serverCpu(servers: { kafka: number[]; temporal: number[] }): { k
   return { kafka: sum(servers.kafka), temporal: sum(servers.temporal) };
 }
 
-export function findServers(): { kafka: number[]; temporal: number[] } {
-  return { kafka: findPids('kafka.Kafka'), temporal: findPids('temporal', 'start-dev') };
+/**
+ * The Kafka broker and Temporal server the benchmark talks to. Other checkouts on the machine may
+ * run their own pair (INFRA_DATA_DIR): a broker counts only if its properties file listens on
+ * `kafkaPort`, a Temporal dev server only if started with `--port temporalPort`.
+ */
+export function findServers(kafkaPort: number, temporalPort: number): { kafka: number[]; temporal: number[] } {
+  const kafka = findPids('kafka.Kafka').filter((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const properties = readFileSync(args[args.length - 1]!, 'utf8');
+      return new RegExp(`^listeners=.*:${kafkaPort}(,|$)`, 'm').test(properties);
+    } catch {
+      return false;
+    }
+  });
+  const temporal = findPids('temporal', 'start-dev', `--port ${temporalPort} `);
+  return { kafka, temporal };
 }

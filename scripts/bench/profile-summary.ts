@@ -11,6 +11,8 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface CpuProfile {
+  /** Microseconds on the monotonic clock (the one process.hrtime reads on Linux). */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -22,7 +24,11 @@ export interface ProfileSummary {
   topFunctions: Array<{ fn: string; ms: number }>;
 }
 
-export function summarizeProfiles(dir: string): ProfileSummary {
+/**
+ * Sums the profiles in `dir`. With `window` (monotonic microseconds, as process.hrtime gives them),
+ * only samples taken inside it count: the worker's start-up (module loading, bundling) is left out.
+ */
+export function summarizeProfiles(dir: string, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const byComponent = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const files: ProfileSummary['files'] = [];
@@ -31,7 +37,10 @@ export function summarizeProfiles(dir: string): ProfileSummary {
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
     let busy = 0;
     let idle = 0;
+    let at = profile.startTime;
     profile.samples.forEach((id, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (window && (at < window.fromUs || at > window.toUs)) return;
       const ms = (profile.timeDeltas[i] ?? 0) / 1000;
       const frame = nodes.get(id)!.callFrame;
       const component = componentOf(frame.url, frame.functionName);

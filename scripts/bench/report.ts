@@ -46,6 +46,8 @@ export function summarize(repeats: RepeatResult[], variants: string[], messages:
     const d = repeats.map((r) => r.drains[v]);
     const per1k = (f: (x: DrainResult) => number) => d.map((x) => (x ? (f(x) / messages) * 1000 : NaN));
     add(`drain [${v}]`, d.map((x) => x?.messagesPerSecond ?? NaN), 'msg/s');
+    add(`  first row after [${v}]`, d.map((x) => x?.firstRowSeconds ?? NaN), 's');
+    add(`  rate after the first row [${v}]`, d.map((x) => x?.afterFirstRowPerSecond ?? NaN), 'msg/s');
     add(`drain [${v}] / ceiling`, repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)), 'ratio');
     if (v !== baseline) {
       add(`drain [${v}] / [${baseline}]`, repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.drains[baseline]?.messagesPerSecond ?? NaN)), 'ratio');
