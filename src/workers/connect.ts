@@ -6,9 +6,10 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
 
-type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace'>;
+type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'payloadCompression'>;
 
 export async function connectClient(config: TemporalConfig, logger: Logger): Promise<Client> {
   const connection = await retryUntilConnected(
@@ -16,7 +17,7 @@ export async function connectClient(config: TemporalConfig, logger: Logger): Pro
     () => Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }),
     logger,
   );
-  return new Client({ connection, namespace: config.temporalNamespace });
+  return new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config) });
 }
 
 export function connectWorkerConnection(config: TemporalConfig, logger: Logger): Promise<NativeConnection> {

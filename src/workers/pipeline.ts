@@ -18,6 +18,7 @@ import type { Logger } from '../logger';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
+import { dataConverterFor } from './compression-codec';
 
 export interface PipelineDeps {
   config: Config;
@@ -59,7 +60,12 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
   const workers: Worker[] = [];
   const closers: Array<() => Promise<void>> = [];
-  const common = { connection, namespace: config.temporalNamespace, shutdownGraceTime: '20s' } as const;
+  const common = {
+    connection,
+    namespace: config.temporalNamespace,
+    shutdownGraceTime: '20s',
+    dataConverter: dataConverterFor(config),
+  } as const;
 
   if (roles.has('sensor')) {
     const registry = new ConsumerRegistry(
