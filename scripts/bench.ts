@@ -9,6 +9,7 @@
 //   BENCH_MESSAGES        --messages        messages per pre-filled topic (500000)
 //   BENCH_PARTITIONS      --partitions      partitions of every benchmark topic (6)
 //   BENCH_MESSAGE_BYTES   --message-bytes   JSON value size, bytes (200)
+//   BENCH_PADDING         --padding         values padded with words (realistic) or repeat (xxx…) (words)
 //   BENCH_REPEATS         --repeats         repeats of ceiling + drains (3)
 //   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (5000)
 //   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const filledScenario = async (name: string, env: Record<string, string>): Promise<{ s: Scenario; prefillSeconds: number }> => {
     const s = makeScenario(name, runDir, { ...common, ...env });
     await createTopic(admin, s.config.topic, params.partitions);
-    const prefillSeconds = await prefill(kafka, s.config.topic, params.messages, params.messageBytes);
+    const prefillSeconds = await prefill(kafka, s.config.topic, params.messages, params.messageBytes, params.padding);
     logger.info(`pre-filled ${s.config.topic} with ${params.messages} messages in ${prefillSeconds.toFixed(1)}s`);
     return { s, prefillSeconds };
   };

@@ -2,6 +2,8 @@
 // (`--messages 20000` or `--messages=20000` sets BENCH_MESSAGES). docs/BENCHMARKS.md lists them.
 // A bad value stops the benchmark with the variable's name, as src/config.ts does for the app.
 
+import type { Padding } from './topics';
+
 export interface Variant {
   /** Shown in the table; "baseline" is the reference the ratios are taken against. */
   name: string;
@@ -13,6 +15,7 @@ export interface BenchParams {
   messages: number;
   partitions: number;
   messageBytes: number;
+  padding: Padding;
   repeats: number;
   steadyRate: number;
   steadySeconds: number;
@@ -39,6 +42,7 @@ export const PARAMS: Record<string, Spec> = {
   messages: { env: 'BENCH_MESSAGES', flag: 'messages', default: '500000', help: 'messages pre-filled for the ceiling and each drain' },
   partitions: { env: 'BENCH_PARTITIONS', flag: 'partitions', default: '6', help: 'partitions of every benchmark topic' },
   messageBytes: { env: 'BENCH_MESSAGE_BYTES', flag: 'message-bytes', default: '200', help: 'approximate JSON value size, bytes' },
+  padding: { env: 'BENCH_PADDING', flag: 'padding', default: 'words', help: 'pre-filled values padded with "words" (compresses like event JSON) or "repeat" (xxx…, as npm run producer)' },
   repeats: { env: 'BENCH_REPEATS', flag: 'repeats', default: '3', help: 'repeats of ceiling + drains (min/median/max over them)' },
   steadyRate: { env: 'BENCH_STEADY_RATE', flag: 'steady-rate', default: '5000', help: 'producer rate of the steady-state scenario, msg/s' },
   steadySeconds: { env: 'BENCH_STEADY_SECONDS', flag: 'steady-seconds', default: '60', help: 'how long the steady-state producer runs' },
@@ -82,6 +86,7 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     messages: int('messages', 1),
     partitions: int('partitions', 1),
     messageBytes: int('messageBytes', 64),
+    padding: paddingOf(raw.padding!),
     repeats: int('repeats', 1),
     steadyRate: int('steadyRate', 1),
     steadySeconds: int('steadySeconds', 1),
@@ -92,6 +97,11 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     drainTimeoutSeconds: int('drainTimeoutSeconds', 1),
     outDir: raw.outDir!,
   };
+}
+
+function paddingOf(text: string): Padding {
+  if (text !== 'words' && text !== 'repeat') throw new BenchParamError(`BENCH_PADDING=${text} is not valid: expected words or repeat`);
+  return text;
 }
 
 function parseAssignments(variable: string, text: string): Record<string, string> {

@@ -2,7 +2,7 @@
 // them (not rate-limited), and deleted afterwards. Every scenario gets its own topic; topics meant
 // to hold "the same data" are filled with the same messages (same keys, so the same partitions).
 
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { makeMessage } from '../../src/producer/rate-producer';
 
 const CHUNK = 5_000;
@@ -12,8 +12,36 @@ export async function createTopic(admin: Admin, topic: string, partitions: numbe
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
 }
 
-/** Writes messages 0..count-1 (makeMessage) to `topic`; returns the seconds it took. */
-export async function prefill(kafka: Kafka, topic: string, count: number, messageBytes: number): Promise<number> {
+/**
+ * How the JSON values are padded to size: `repeat` as `npm run producer` does ("xxxx…", which
+ * compresses about 50×, flattering a compression codec), or `words`: words drawn from a small
+ * vocabulary by a fixed pseudo-random sequence, which compresses about as well as typical event
+ * JSON (3–4× at zlib level 1). Both are the same for every scenario of a run.
+ */
+export type Padding = 'repeat' | 'words';
+
+const WORDS = 'order user item price cart click view page session device region country city amount currency status paid shipped open closed mobile desktop tablet search result query filter sort promo coupon refund'.split(' ');
+
+function benchMessage(seq: number, messageBytes: number, now: number, padding: Padding): Message {
+  const m = makeMessage(seq, messageBytes, now);
+  if (padding === 'repeat') return m;
+  const head = JSON.parse(m.value as string) as { payload: string };
+  // A small linear congruential generator seeded by the sequence number: same text every run.
+  let x = (seq * 2654435761) >>> 0;
+  const out: string[] = [];
+  let length = 0;
+  while (length < head.payload.length) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const w = `${WORDS[x % WORDS.length]}${x % 7 === 0 ? (x >>> 8) % 1000 : ''}`;
+    out.push(w);
+    length += w.length + 1;
+  }
+  head.payload = out.join(' ').slice(0, head.payload.length);
+  return { ...m, value: JSON.stringify(head) };
+}
+
+/** Writes messages 0..count-1 (makeMessage, padded per `padding`) to `topic`; returns the seconds it took. */
+export async function prefill(kafka: Kafka, topic: string, count: number, messageBytes: number, padding: Padding): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const started = Date.now();
@@ -25,7 +53,7 @@ export async function prefill(kafka: Kafka, topic: string, count: number, messag
         const n = Math.min(CHUNK, count - first);
         next += n;
         const now = Date.now();
-        const messages = Array.from({ length: n }, (_, i) => makeMessage(first + i, messageBytes, now));
+        const messages = Array.from({ length: n }, (_, i) => benchMessage(first + i, messageBytes, now, padding));
         await producer.send({ topic, messages });
       }
     };
