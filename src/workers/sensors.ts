@@ -14,6 +14,7 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
   return {
     maxBatchSize: config.maxBatchSize,
     maxBatchBytes: config.maxBatchBytes,
+    maxResultBytes: config.maxConsumeResultBytes,
     maxBatchWaitMs: config.maxBatchWait,
     maxTickRuntimeMs: config.maxSensorTickRuntime,
     timeBetweenTicksMs: config.timeBetweenSensorTicks,

@@ -34,6 +34,8 @@ import { MicroBatchRun, type RunSettings } from './micro-batch-run';
 export interface SensorSettings {
   maxBatchSize: number;
   maxBatchBytes: number;
+  /** Record bytes one consume-batch result carries (MAX_CONSUME_RESULT_BYTES); absent in sensors started before it existed. */
+  maxResultBytes?: number;
   maxBatchWaitMs: number;
   maxTickRuntimeMs: number;
   timeBetweenTicksMs: number;
@@ -97,7 +99,7 @@ export const stopSignal = defineSignal('stop');
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
 
-/** Most record bytes one consume-batch result carries (Temporal warns above 512 KiB a payload). */
+/** Record bytes of one consume-batch result when the settings do not say (Temporal warns above 512 KiB a payload). */
 const CONSUME_RESULT_BYTES = 448 * 1024;
 
 /** Activities on the shared sensor task queue (any worker may answer). */
@@ -305,8 +307,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
             maxMessages: settings.maxBatchSize,
             maxBytes: settings.maxBatchBytes,
             maxBatches: settings.maxInFlightRuns - inFlight(),
-            // The batches travel in one activity result: keep it under Temporal's 512 KiB warning.
-            maxTotalBytes: Math.max(settings.maxBatchBytes, CONSUME_RESULT_BYTES),
+            // The batches travel in one activity result, which must stay under Temporal's 2 MiB limit.
+            maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
             maxWaitMs: settings.maxBatchWaitMs,
             skipThrough: state.skipThrough,
           },
