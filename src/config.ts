@@ -23,7 +23,7 @@ export const SETTINGS = {
   dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
   temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
-  payloadCompression: setting('PAYLOAD_COMPRESSION', 'none', 'compress large Temporal payloads (batches): none or deflate; every client and worker must use the same', oneOf(['none', 'deflate'] as const)),
+  payloadCompression: setting('PAYLOAD_COMPRESSION', 'deflate', 'compress large Temporal payloads (batches): deflate or none; every client and worker must use the same (the Web UI needs a codec endpoint to show them)', oneOf(['none', 'deflate'] as const)),
   sensorTaskQueue: setting('SENSOR_TASK_QUEUE', 'microbatch-sensor', 'task queue of the sensor workflows', text),
   runsTaskQueue: setting('RUNS_TASK_QUEUE', 'microbatch-runs', 'task queue of MicroBatchRun workflows and their activities', text),
   desiredThroughputPerSecond: setting('DESIRED_THROUGHPUT_PER_SECOND', '1000', 'producer publish rate, messages per second', integer(1, 10_000_000)),
