@@ -99,7 +99,7 @@ export const stopSignal = defineSignal('stop');
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
 
-/** Record bytes of one consume-batch result when the settings do not say (Temporal warns above 512 KiB a payload). */
+/** Record bytes of one consume-batch result for sensors started before MAX_CONSUME_RESULT_BYTES existed. */
 const CONSUME_RESULT_BYTES = 448 * 1024;
 
 /** Activities on the shared sensor task queue (any worker may answer). */
