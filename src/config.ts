@@ -35,7 +35,7 @@ export const SETTINGS = {
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
   maxSensorTickRuntime: setting('MAX_SENSOR_TICK_RUNTIME', '30s', 'how long one sensor tick keeps running consume-batch', durationMs),
   timeBetweenSensorTicks: setting('TIME_BETWEEN_SENSOR_TICKS', '5s', 'durable wait between ticks once the sensor has caught up', durationMsOrZero),
-  sensorReplicas: setting('SENSOR_REPLICAS', '2', 'number of sensor workflows (= Kafka consumers in the group)', integer(1, 1000)),
+  sensorReplicas: setting('SENSOR_REPLICAS', '6', 'number of sensor workflows (= Kafka consumers in the group)', integer(1, 1000)),
   maxConcurrentRuns: setting('MAX_CONCURRENT_RUNS', '10', 'process-batch activities one worker runs at once (the max-concurrent-runs limit)', integer(1, 10_000)),
   maxInFlightRuns: setting('MAX_IN_FLIGHT_RUNS', '20', 'started-but-unfinished runs per sensor; beyond it messages wait in Kafka', integer(1, 1_900)),
   runMaxAttempts: setting('RUN_MAX_ATTEMPTS', '5', 'attempts of process-batch before a failing batch is split to isolate bad records', integer(1, 100)),
