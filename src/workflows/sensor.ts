@@ -333,9 +333,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   while (!stopping) {
     if (state.paused) {
       phase = 'paused';
-      // Touch the consumer now and then, so it keeps its partitions while paused.
-      await condition(() => !state.paused || stopping, keepAliveMs());
+      // Commit what has started, then touch the consumer now and then so that it keeps its
+      // partitions while paused (their records wait in Kafka).
       await commitPending();
+      await condition(() => !state.paused || stopping, keepAliveMs());
       continue;
     }
     const caughtUp = await tick();
