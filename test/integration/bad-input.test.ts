@@ -4,29 +4,16 @@
 
 import { spawn } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { ensureTopic } from '../../src/kafka/topics';
-import { RateProducer } from '../../src/producer/rate-producer';
 import { runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { statusQuery } from '../../src/workflows/sensor';
-import {
-  cleanUp,
-  connectServers,
-  logger,
-  openSink,
-  sinkRows,
-  startPipeline,
-  stopSensors,
-  testConfig,
-  waitFor,
-} from '../helpers';
+import { logger, sinkRows, testConfig, waitFor } from '../helpers';
+import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const defer = cleanupAfterEach();
 
 interface Finished {
   code: number | null;
@@ -88,18 +75,7 @@ describe('unreachable servers', () => {
 describe('awkward streams', () => {
   it('a missing topic is reported in the sensor status, and consumed once it exists', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1' });
-    const servers = await connectServers(config);
-    cleanups.push(async () => {
-      await cleanUp(config, servers.admin);
-      await servers.close();
-    });
-    const sink = openSink(config);
-    const running = await startPipeline(config, servers, { sink });
-    cleanups.push(async () => {
-      await stopSensors(servers.client, config);
-      await running.stop();
-      await sink.close();
-    });
+    const { servers } = await setUpPipeline(config, defer, { createTopics: false });
     await ensureSensors(servers.client, config, logger);
     const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
     const status = await waitFor('the sensor to report the missing topic', async () => {
@@ -109,18 +85,13 @@ describe('awkward streams', () => {
     expect(status.lastError!.message).toContain(`Kafka topic "${config.topic}" does not exist`);
 
     await ensureTopic(servers.admin, config.topic, config.topicPartitions);
-    await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 10_000, count: 50, messageBytes: 100 }).run();
+    await produce(servers, config.topic, 50);
     await waitFor('50 rows', () => sinkRows(config).length === 50, 90_000);
   });
 
   it('a record larger than MAX_BATCH_BYTES is loaded in a run of its own; its neighbours still batch', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', MAX_BATCH_BYTES: '4096' });
-    const servers = await connectServers(config);
-    cleanups.push(async () => {
-      await cleanUp(config, servers.admin);
-      await servers.close();
-    });
-    await ensureTopic(servers.admin, config.topic, 1);
+    const { servers } = await setUpPipeline(config, defer);
     const big = JSON.stringify({ seq: 'big', payload: 'x'.repeat(20_000) });
     const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -133,13 +104,6 @@ describe('awkward streams', () => {
       ],
     });
     await producer.disconnect();
-    const sink = openSink(config);
-    const running = await startPipeline(config, servers, { sink });
-    cleanups.push(async () => {
-      await stopSensors(servers.client, config);
-      await running.stop();
-      await sink.close();
-    });
     await ensureSensors(servers.client, config, logger);
     await waitFor('21 rows', () => sinkRows(config).length === 21, 60_000);
     expect(sinkRows(config).find((r) => r.offset === 10)!.payload).toBe(big);

@@ -5,56 +5,22 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Partitioners, type KafkaMessage } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflowId, sensorWorkflowId, type Batch } from '../../src/batch';
 import { SinkUnavailableError } from '../../src/errors';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { toBatchMessage } from '../../src/kafka/encoding';
 import { topicLag } from '../../src/kafka/lag';
-import { ensureTopic } from '../../src/kafka/topics';
-import { makeMessage, RateProducer } from '../../src/producer/rate-producer';
+import { makeMessage } from '../../src/producer/rate-producer';
 import { transform, type SourceRecord } from '../../src/processing/transform';
 import type { Sink, SinkRow } from '../../src/sink';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/sensor';
-import {
-  cleanUp,
-  connectServers,
-  logger,
-  openSink,
-  sinkRows,
-  startPipeline,
-  stopSensors,
-  testConfig,
-  uniqueName,
-  waitFor,
-  type Servers,
-} from '../helpers';
+import { logger, openSink, sinkRows, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
-type TestConfig = ReturnType<typeof testConfig>;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function setUp(config: TestConfig, options: { sink?: Sink; transform?: (r: SourceRecord) => ReturnType<typeof transform> } = {}) {
-  const servers = await connectServers(config);
-  cleanups.push(async () => {
-    await cleanUp(config, servers.admin);
-    await servers.close();
-  });
-  await ensureTopic(servers.admin, config.topic, config.topicPartitions);
-  await ensureTopic(servers.admin, config.dlqTopic, 1);
-  const realSink = openSink(config);
-  const running = await startPipeline(config, servers, { sink: options.sink ?? realSink, transform: options.transform });
-  cleanups.push(async () => {
-    await stopSensors(servers.client, config);
-    await running.stop();
-    await realSink.close();
-  });
-  return { servers, realSink };
-}
+const defer = cleanupAfterEach();
 
 /** Reads every record of a topic from the start, with a group of its own. */
 async function readTopic(servers: Servers, topic: string, expected: number): Promise<KafkaMessage[]> {
@@ -100,7 +66,7 @@ class SlowSink implements Sink {
 describe('micro-batch runs', () => {
   it('a batch started twice is loaded once, and an overlapping re-read changes nothing', async () => {
     const config = testConfig({ WORKER_ROLES: 'runs' });
-    const { servers } = await setUp(config);
+    const { servers } = await setUpPipeline(config, defer);
     const messages = Array.from({ length: 20 }, (_, i) => {
       const m = makeMessage(i, 100);
       return toBatchMessage({ ...m, key: Buffer.from(m.key as string), value: Buffer.from(m.value as string), offset: String(i), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage);
@@ -128,9 +94,9 @@ describe('micro-batch runs', () => {
     const sinkHolder = { slow: undefined as SlowSink | undefined };
     const base = openSink(config);
     sinkHolder.slow = new SlowSink(base, 250);
-    cleanups.push(() => base.close());
-    const { servers } = await setUp(config, { sink: sinkHolder.slow });
-    await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 100_000, count: 600, messageBytes: 100 }).run();
+    defer(() => base.close());
+    const { servers } = await setUpPipeline(config, defer, { sink: sinkHolder.slow });
+    await produce(servers, config.topic, 600);
     await ensureSensors(servers.client, config, logger);
     const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
 
@@ -153,7 +119,7 @@ describe('micro-batch runs', () => {
 
   it('sends bad records to the dead-letter topic with the reason, and loads the rest', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1' });
-    const { servers } = await setUp(config);
+    const { servers } = await setUpPipeline(config, defer);
     const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({
@@ -203,8 +169,8 @@ describe('micro-batch runs', () => {
       if ((out.payload as { seq: number }).seq === poisonSeq) throw new Error(`downstream refused record ${poisonSeq}`);
       return out;
     };
-    const { servers } = await setUp(config, { transform: failing });
-    await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 100_000, count: 100, messageBytes: 100 }).run();
+    const { servers } = await setUpPipeline(config, defer, { transform: failing });
+    await produce(servers, config.topic, 100);
     await ensureSensors(servers.client, config, logger);
 
     await waitFor('99 rows', () => sinkRows(config).length === 99, 90_000);
@@ -220,7 +186,7 @@ describe('micro-batch runs', () => {
   it('retries through a sink outage without dead-lettering anything', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', RUN_MAX_ATTEMPTS: '2' });
     const base = openSink(config);
-    cleanups.push(() => base.close());
+    defer(() => base.close());
     const outageUntil = Date.now() + 4_000;
     let refused = 0;
     const flaky: Sink = {
@@ -233,8 +199,8 @@ describe('micro-batch runs', () => {
       },
       async close() {},
     };
-    const { servers } = await setUp(config, { sink: flaky });
-    await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 100_000, count: 300, messageBytes: 100 }).run();
+    const { servers } = await setUpPipeline(config, defer, { sink: flaky });
+    await produce(servers, config.topic, 300);
     await ensureSensors(servers.client, config, logger);
     await waitFor('300 rows', () => sinkRows(config).length === 300, 90_000);
     expect(refused).toBeGreaterThan(0);
