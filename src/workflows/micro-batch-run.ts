@@ -69,19 +69,35 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
         // An outage or a timeout, not bad data: wait (longer each round), then try the same
         // records again, for as long as it takes.
         outageRounds++;
-        await sleep(Math.min(MAX_OUTAGE_PAUSE_MS, settings.retryInitialIntervalMs * 2 ** Math.min(outageRounds, 10)));
+        await sleep(outagePause(outageRounds));
         pending.unshift(current);
       } else if (current.messages.length > 1) {
         pending.unshift(...splitBatch(current));
       } else {
-        total.deadLettered += await activities.deadLetterBatch({
-          batch: current,
-          error: failure.message,
-          errorType: failure.type ?? 'Error',
-          attempts: settings.maxAttempts,
-        });
+        total.deadLettered += await deadLetterUntilSent(current, failure);
       }
     }
   }
   return total;
+
+  /** A record isolated as failing must end in the dead-letter topic, even across a Kafka outage. */
+  async function deadLetterUntilSent(records: Batch, failure: ApplicationFailure): Promise<number> {
+    for (let round = 1; ; round++) {
+      try {
+        return await activities.deadLetterBatch({
+          batch: records,
+          error: failure.message,
+          errorType: failure.type ?? 'Error',
+          attempts: settings.maxAttempts,
+        });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        await sleep(outagePause(round));
+      }
+    }
+  }
+
+  function outagePause(round: number): number {
+    return Math.min(MAX_OUTAGE_PAUSE_MS, settings.retryInitialIntervalMs * 2 ** Math.min(round, 10));
+  }
 }

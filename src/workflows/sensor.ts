@@ -154,8 +154,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (!state.consumerTaskQueue) return undefined;
     return proxyActivities<SensorActivities>({
       taskQueue: state.consumerTaskQueue,
-      // If the process holding the consumer died, nobody polls its queue: give up and re-home.
-      scheduleToCloseTimeout: settings.maxBatchWaitMs + 30_000,
+      // If the process holding the consumer died, nobody polls its queue: give up soon and
+      // re-home the consumer (a live worker has free slots and picks a task up in milliseconds).
+      scheduleToStartTimeout: '10 seconds',
+      startToCloseTimeout: settings.maxBatchWaitMs + 30_000,
       retry: { maximumAttempts: 1 },
     });
   }
