@@ -32,6 +32,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config & { s
   const name = uniqueName('t');
   const sinkDir = mkdtempSync(join(tmpdir(), 'microbatch-test-'));
   const config = loadConfig({
+    // Where the servers are may come from the environment; everything else is the test's own.
+    ...pick(process.env, ['KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']),
     KAFKA_TOPIC: name,
     KAFKA_GROUP_ID: `${name}-group`,
     SENSOR_TASK_QUEUE: `${name}-sensor`,
@@ -45,6 +47,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config & { s
     ...overrides,
   });
   return { ...config, sinkDir };
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]!]));
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
