@@ -30,7 +30,7 @@ export const SETTINGS = {
   producerMessageCount: setting('PRODUCER_MESSAGE_COUNT', '0', 'messages the producer sends before it stops; 0 runs until Ctrl-C', integer(0, Number.MAX_SAFE_INTEGER)),
   producerMessageBytes: setting('PRODUCER_MESSAGE_BYTES', '200', 'approximate size of each produced JSON value, bytes', integer(64, 1_000_000)),
   maxBatchSize: setting('MAX_BATCH_SIZE', '1000', 'most messages in one MicroBatchRun', integer(1, 100_000)),
-  maxBatchBytes: setting('MAX_BATCH_BYTES', '393216', 'byte cap of one batch (keys+values+headers); a single larger message forms a batch of its own', integer(1024, 1_572_864)),
+  maxBatchBytes: setting('MAX_BATCH_BYTES', '393216', 'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own', integer(1024, 1_572_864)),
   maxConsumeResultBytes: setting('MAX_CONSUME_RESULT_BYTES', '1572864', 'record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns', integer(1024, 1_572_864)),
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
   maxSensorTickRuntime: setting('MAX_SENSOR_TICK_RUNTIME', '30s', 'how long one sensor tick keeps running consume-batch', durationMs),

@@ -18,6 +18,8 @@ import { SqliteSink } from '../src/sink/sqlite-sink';
 import type { Sink } from '../src/sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from '../src/workers/connect';
 import { bundleWorkflows, createPipeline, type Pipeline } from '../src/workers/pipeline';
+import { sensorWorkflowId } from '../src/batch';
+import { stopSignal } from '../src/workflows/sensor';
 
 export const logger = createLogger((process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'warn', 'test');
 
@@ -30,6 +32,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config & { s
   const name = uniqueName('t');
   const sinkDir = mkdtempSync(join(tmpdir(), 'microbatch-test-'));
   const config = loadConfig({
+    // Where the servers are may come from the environment; everything else is the test's own.
+    ...pick(process.env, ['KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']),
     KAFKA_TOPIC: name,
     KAFKA_GROUP_ID: `${name}-group`,
     SENSOR_TASK_QUEUE: `${name}-sensor`,
@@ -43,6 +47,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config & { s
     ...overrides,
   });
   return { ...config, sinkDir };
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]!]));
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -155,4 +163,17 @@ export async function cleanUp(config: Config & { sinkDir: string }, admin: Admin
   const mine = [config.topic, config.dlqTopic].filter((t) => existing.includes(t));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
   rmSync(config.sinkDir, { recursive: true, force: true });
+}
+
+/** Stops the test's sensors (terminating one that does not stop within 20 s). */
+export async function stopSensors(client: Client, config: Config): Promise<void> {
+  for (let replica = 0; replica < config.sensorReplicas; replica++) {
+    const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
+    await handle.signal(stopSignal).catch(() => undefined);
+    const stopped = await Promise.race([
+      handle.result().then(() => true, () => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+    ]);
+    if (!stopped) await handle.terminate('test cleanup: the sensor did not stop within 20 s').catch(() => undefined);
+  }
 }

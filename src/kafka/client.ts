@@ -10,8 +10,9 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
     connectionTimeout: 3_000,
-    // Up to about a minute of backoff before an operation gives up: enough for a broker restart.
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+    // About 20 s of backoff before an operation gives up; callers that must outlast a longer outage
+    // (the worker at startup, the sensor) retry again around it.
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 6 },
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafkaEntry(logger, entry),
   });
@@ -21,8 +22,11 @@ function logKafkaEntry(logger: Logger, { level, namespace, log }: LogEntry): voi
   const { message, timestamp: _t, logger: _l, stack: _s, ...fields } = log;
   const text = `kafka ${namespace}: ${message}`;
   // kafkajs logs every error response at ERROR, rebalances included; what matters is logged again
-  // by the consumer or producer that acts on it, so protocol responses stay at debug.
-  if (namespace === 'Connection' && message.startsWith('Response ')) logger.debug(text, fields);
+  // by the consumer or producer that acts on it, so connection-level lines stay at debug.
+  // kafkajs also logs each failed connection attempt twice (Connection, then BrokerPool); one
+  // warning per attempt is enough.
+  if (namespace === 'Connection') logger.debug(text, fields);
+  else if (namespace === 'BrokerPool') logger.warn(text, fields);
   else if (level === KafkaLogLevel.ERROR) logger.error(text, fields);
   else if (level === KafkaLogLevel.WARN) logger.warn(text, fields);
   else logger.debug(text, fields);

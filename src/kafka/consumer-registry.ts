@@ -32,7 +32,8 @@ export class ConsumerRegistry {
   /** Returns the replica's consumer, creating it (and joining the group) if this process has none. */
   async claim(replica: number, idleTimeoutMs: number): Promise<SensorConsumer> {
     const existing = this.consumers.get(replica);
-    if (existing) {
+    if (existing?.failed) await this.release(replica).catch(() => undefined);
+    else if (existing) {
       existing.lastUsedAt = Date.now();
       this.idleTimeouts.set(replica, idleTimeoutMs);
       return existing;

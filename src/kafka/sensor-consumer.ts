@@ -132,6 +132,11 @@ export class SensorConsumer {
     return this.buffered >= this.options.bufferMessages || this.bufferedBytes >= this.options.bufferBytes;
   }
 
+  /** True once kafkajs has given up on this consumer; the registry then replaces it. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Waits until a full batch is buffered or `maxWaitMs` has passed, then cuts batches. */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();

@@ -21,8 +21,12 @@ export async function retryUntilConnected<T>(
   }
 }
 
+/** One readable line for an error: its message and its cause's, without a stack trace. */
 export function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error && cause.message !== err.message ? `${err.message} (${cause.message})` : err.message;
+  const text = cause instanceof Error && cause.message !== err.message ? `${err.message} (${cause.message})` : err.message;
+  // The Temporal core reports transport errors as Rust debug output; keep the OS's own words.
+  const osMessage = /message: "([^"]+)"/.exec(text)?.[1];
+  return osMessage && text.includes('tonic::transport') ? `connection failed: ${osMessage}` : text;
 }

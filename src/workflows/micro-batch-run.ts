@@ -33,8 +33,8 @@ export interface MicroBatchRunResult {
   deadLettered: number;
 }
 
-/** How long a run waits between rounds of retries while the sink is down. */
-const SINK_OUTAGE_PAUSE = '30 seconds';
+/** Longest wait between rounds of retries while the sink is down. */
+const MAX_OUTAGE_PAUSE_MS = 30_000;
 
 export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
   if (!batch || !Array.isArray(batch.messages) || batch.messages.length === 0) {
@@ -53,10 +53,12 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
 
   // Batches still to process, front first; a failing one is replaced by its halves.
   const pending: Batch[] = [batch];
+  let outageRounds = 0;
   while (pending.length > 0) {
     const current = pending.shift()!;
     try {
       const result = await activities.processBatch(current);
+      outageRounds = 0;
       total.loaded += result.loaded;
       total.alreadyLoaded += result.alreadyLoaded;
       total.deadLettered += result.deadLettered;
@@ -64,20 +66,38 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
       if (!(err instanceof ActivityFailure)) throw err;
       const failure = err.cause instanceof ApplicationFailure ? err.cause : undefined;
       if (!failure || failure.type === FailureType.SinkUnavailable) {
-        // An outage or a timeout, not bad data: wait, then try the same records again.
-        await sleep(SINK_OUTAGE_PAUSE);
+        // An outage or a timeout, not bad data: wait (longer each round), then try the same
+        // records again, for as long as it takes.
+        outageRounds++;
+        await sleep(outagePause(outageRounds));
         pending.unshift(current);
       } else if (current.messages.length > 1) {
         pending.unshift(...splitBatch(current));
       } else {
-        total.deadLettered += await activities.deadLetterBatch({
-          batch: current,
-          error: failure.message,
-          errorType: failure.type ?? 'Error',
-          attempts: settings.maxAttempts,
-        });
+        total.deadLettered += await deadLetterUntilSent(current, failure);
       }
     }
   }
   return total;
+
+  /** A record isolated as failing must end in the dead-letter topic, even across a Kafka outage. */
+  async function deadLetterUntilSent(records: Batch, failure: ApplicationFailure): Promise<number> {
+    for (let round = 1; ; round++) {
+      try {
+        return await activities.deadLetterBatch({
+          batch: records,
+          error: failure.message,
+          errorType: failure.type ?? 'Error',
+          attempts: settings.maxAttempts,
+        });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        await sleep(outagePause(round));
+      }
+    }
+  }
+
+  function outagePause(round: number): number {
+    return Math.min(MAX_OUTAGE_PAUSE_MS, settings.retryInitialIntervalMs * 2 ** Math.min(round, 10));
+  }
 }

@@ -156,8 +156,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (!state.consumerTaskQueue) return undefined;
     return proxyActivities<SensorActivities>({
       taskQueue: state.consumerTaskQueue,
-      // If the process holding the consumer died, nobody polls its queue: give up and re-home.
-      scheduleToCloseTimeout: settings.maxBatchWaitMs + 30_000,
+      // If the process holding the consumer died, nobody polls its queue: give up soon and
+      // re-home the consumer (a live worker has free slots and picks a task up in milliseconds).
+      scheduleToStartTimeout: '10 seconds',
+      startToCloseTimeout: settings.maxBatchWaitMs + 30_000,
       retry: { maximumAttempts: 1 },
     });
   }
@@ -335,9 +337,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   while (!stopping) {
     if (state.paused) {
       phase = 'paused';
-      // Touch the consumer now and then, so it keeps its partitions while paused.
-      await condition(() => !state.paused || stopping, keepAliveMs());
+      // Commit what has started, then touch the consumer now and then so that it keeps its
+      // partitions while paused (their records wait in Kafka).
       await commitPending();
+      await condition(() => !state.paused || stopping, keepAliveMs());
       continue;
     }
     const caughtUp = await tick();

@@ -1,74 +1,27 @@
 // The whole pipeline against the real servers: producer → Kafka → sensors → MicroBatchRuns → sink.
 
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { topicLag } from '../../src/kafka/lag';
-import { ensureTopic } from '../../src/kafka/topics';
-import { RateProducer } from '../../src/producer/rate-producer';
 import { runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
-import { statusQuery, stopSignal } from '../../src/workflows/sensor';
-import {
-  cleanUp,
-  connectServers,
-  openSink,
-  sinkRows,
-  startPipeline,
-  testConfig,
-  waitFor,
-  type RunningPipeline,
-  type Servers,
-} from '../helpers';
+import { statusQuery } from '../../src/workflows/sensor';
+import { logger, sinkRows, testConfig, waitFor, type Servers } from '../helpers';
+import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
 type TestConfig = ReturnType<typeof testConfig>;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const defer = cleanupAfterEach();
 
-/** Servers, topic, sink and a running pipeline for one test, all closed after it. */
-async function setUp(config: TestConfig, sink = openSink(config)) {
-  const servers = await connectServers(config);
-  cleanups.push(async () => {
-    await cleanUp(config, servers.admin);
-    await servers.close();
-  });
-  await ensureTopic(servers.admin, config.topic, config.topicPartitions);
-  await ensureTopic(servers.admin, config.dlqTopic, 1);
-  const running = await startPipeline(config, servers, { sink });
-  cleanups.push(async () => {
-    await stopSensors(servers, config);
-    await running.stop();
-    await sink.close();
-  });
-  return { servers, running, sink };
-}
-
-async function stopSensors(servers: Servers, config: TestConfig) {
-  for (let replica = 0; replica < config.sensorReplicas; replica++) {
-    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
-    await handle.signal(stopSignal).catch(() => undefined);
-    const stopped = await Promise.race([handle.result().then(() => true, () => true), sleep(20_000).then(() => false)]);
-    if (!stopped) await handle.terminate('test cleanup: the sensor did not stop within 20 s').catch(() => undefined);
-  }
-}
-
-async function produce(servers: Servers, config: TestConfig, count: number, rate: number) {
-  const producer = new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: rate, count, messageBytes: 200 });
-  return producer.run();
-}
-
-export async function unfinishedRuns(servers: Servers, config: TestConfig): Promise<number> {
+async function unfinishedRuns(servers: Servers, config: TestConfig): Promise<number> {
   return (await servers.client.workflow.count(runsQuery(config.topic, 'Running'))).count;
 }
 
 describe('the pipeline', () => {
   it('loads 20,000 messages from 6 partitions through 2 sensor replicas exactly once, with lag 0', async () => {
     const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '6', SENSOR_REPLICAS: '2', MAX_BATCH_SIZE: '500' });
-    const { servers } = await setUp(config);
-    await ensureSensors(servers.client, config, { info: () => undefined } as never);
-    const produced = produce(servers, config, 20_000, 10_000);
+    const { servers } = await setUpPipeline(config, defer);
+    await ensureSensors(servers.client, config, logger);
+    const produced = produce(servers, config.topic, 20_000, 10_000);
 
     await waitFor('20,000 rows in the sink', () => sinkRows(config).length === 20_000, 150_000);
     expect((await produced).sent).toBe(20_000);
@@ -100,4 +53,3 @@ describe('the pipeline', () => {
   });
 });
 
-export type { RunningPipeline };

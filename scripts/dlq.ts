@@ -1,0 +1,73 @@
+// `npm run dlq`: lists what is in the dead-letter topic (KAFKA_DLQ_TOPIC), with the reason, the
+// attempts, where each record came from and which run gave up on it.
+// `npm run dlq -- replay [--to TOPIC]`: after a fix, publishes the dead letters not replayed yet
+// back to their source topic (or TOPIC); progress is kept in the group <dlq topic>-replay.
+// `npm run dlq -- list --json` prints one JSON object per record.
+
+import { loadConfigOrExit } from '../src/config';
+import { createKafka } from '../src/kafka/client';
+import { listDeadLetters, replayDeadLetters, type DeadLetterRecord } from '../src/kafka/dead-letter-replay';
+import { createLogger } from '../src/logger';
+import { connectAdmin } from '../src/workers/connect';
+import { describe } from '../src/workers/retry';
+
+const USAGE = 'usage: npm run dlq [-- list [--json] | replay [--to TOPIC]]';
+
+function preview(value: Buffer | null): string {
+  if (value === null) return '(null)';
+  const text = value.toString('utf8');
+  const shown = text.includes('\ufffd') ? `base64:${value.toString('base64')}` : text;
+  return shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
+}
+
+function printTable(records: DeadLetterRecord[], dlqTopic: string): void {
+  if (records.length === 0) {
+    console.log(`${dlqTopic} is empty.`);
+    return;
+  }
+  for (const r of records) {
+    console.log(
+      `${r.sourceTopic}/${r.sourcePartition}@${r.sourceOffset}  ${r.errorType}: ${r.error}\n` +
+        `    attempts ${r.attempts}  run ${r.runId}  failed ${r.failedAt}  key ${preview(r.key)}  value ${preview(r.value)}`,
+    );
+  }
+  console.log(`\n${records.length} record(s) in ${dlqTopic}. Replay after a fix: npm run dlq -- replay`);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const [command = 'list', ...rest] = process.argv.slice(2);
+  const logger = createLogger(config.logLevel, 'dlq');
+  const kafka = createKafka(config, logger);
+  const admin = await connectAdmin(kafka, config, logger);
+  const exists = (await admin.listTopics()).includes(config.dlqTopic);
+  await admin.disconnect();
+  if (!exists) {
+    console.log(`${config.dlqTopic} does not exist yet: nothing has been dead-lettered.`);
+    return;
+  }
+  if (command === 'list') {
+    const records = await listDeadLetters(kafka, config.dlqTopic);
+    if (rest.includes('--json')) {
+      for (const r of records) {
+        console.log(JSON.stringify({ ...r, key: r.key?.toString('base64') ?? null, value: r.value?.toString('base64') ?? null, headers: undefined }));
+      }
+    } else {
+      printTable(records, config.dlqTopic);
+    }
+  } else if (command === 'replay') {
+    const toIndex = rest.indexOf('--to');
+    const to = toIndex >= 0 ? rest[toIndex + 1] : undefined;
+    if (toIndex >= 0 && !to) throw new Error(`--to needs a topic name\n${USAGE}`);
+    const sent = await replayDeadLetters(kafka, { dlqTopic: config.dlqTopic, to });
+    console.log(`replayed ${sent} record(s) from ${config.dlqTopic} to ${to ?? 'their source topics'}`);
+  } else {
+    console.error(USAGE);
+    process.exitCode = 2;
+  }
+}
+
+main().catch((err) => {
+  console.error(`dlq failed: ${describe(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// `npm run fixtures:record`: records workflow histories from real runs of the sensor and of
+// MicroBatchRun (a plain run, one that dead-letters a bad record, one that isolates a failing
+// record by splitting its batch) into test/fixtures/histories/. test/unit/replay.test.ts replays
+// them against the current workflow code, so a change that would break running workflows fails CI.
+// Refresh them only for a deliberate, compatible change (see README: "Changing workflow code").
+// Needs the servers running (npm run infra:up).
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Partitioners } from 'kafkajs';
+import { sensorWorkflowId } from '../src/batch';
+import { ensureTopic } from '../src/kafka/topics';
+import { RateProducer } from '../src/producer/rate-producer';
+import { runsQuery } from '../src/runs';
+import { transform, type SourceRecord } from '../src/processing/transform';
+import { ensureSensors } from '../src/workers/sensors';
+import { describe } from '../src/workers/retry';
+import { stopSignal } from '../src/workflows/sensor';
+import { cleanUp, connectServers, logger, openSink, sinkRows, startPipeline, testConfig, waitFor } from '../test/helpers';
+
+const OUT = join(__dirname, '../test/fixtures/histories');
+const FAILING_SEQ = 7;
+
+/** The default transform, except that one record always fails with an ordinary error. */
+function transformWithOneFailure(record: SourceRecord) {
+  const out = transform(record);
+  if ((out.payload as { seq?: number } | null)?.seq === FAILING_SEQ) throw new Error(`record ${FAILING_SEQ} always fails`);
+  return out;
+}
+
+function temporalBin(): string {
+  const paths = execFileSync('bash', [join(__dirname, 'infra.sh'), 'paths'], { encoding: 'utf8' });
+  const bin = /^TEMPORAL_BIN=(.*)$/m.exec(paths)?.[1];
+  if (!bin) throw new Error('scripts/infra.sh paths named no TEMPORAL_BIN');
+  return bin;
+}
+
+async function main(): Promise<void> {
+  const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', MAX_BATCH_SIZE: '20', RUN_MAX_ATTEMPTS: '2' });
+  const servers = await connectServers(config);
+  const sink = openSink(config);
+  try {
+    await ensureTopic(servers.admin, config.topic, 1);
+    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    const running = await startPipeline(config, servers, { sink, transform: transformWithOneFailure });
+    try {
+      await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 100_000, count: 40, messageBytes: 100 }).run();
+      const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
+      await producer.disconnect();
+      await ensureSensors(servers.client, config, logger);
+      // 42 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
+      await waitFor('40 rows', () => sinkRows(config).length === 40, 120_000);
+
+      const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+      await sensor.signal(stopSignal);
+      await sensor.result();
+      const runs: Record<string, string> = {};
+      for await (const run of servers.client.workflow.list({ query: runsQuery(config.topic) })) {
+        const first = Number(run.searchAttributes?.FirstOffset?.[0]);
+        const last = Number(run.searchAttributes?.LastOffset?.[0]);
+        const covers = (offset: number) => first <= offset && offset <= last;
+        if (covers(FAILING_SEQ)) runs['micro-batch-run-isolating'] = run.workflowId;
+        else if (covers(40)) runs['micro-batch-run-dead-letter'] = run.workflowId;
+        else runs['micro-batch-run-plain'] = run.workflowId;
+      }
+      const histories: Record<string, string> = { sensor: sensor.workflowId, ...runs };
+      for (const [name, workflowId] of Object.entries(histories)) {
+        await servers.client.workflow.getHandle(workflowId).result();
+        // The CLI's JSON is the format Worker.runReplayHistory reads (and the Web UI downloads).
+        const json = execFileSync(temporalBin(), ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporalAddress, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        writeFileSync(join(OUT, `${name}.json`), json);
+        console.log(`recorded ${name} (${(JSON.parse(json) as { events: unknown[] }).events.length} events) from ${workflowId}`);
+      }
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await sink.close();
+    await cleanUp(config, servers.admin);
+    await servers.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(`recording failed: ${describe(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run temporal -- <args>`: the Temporal CLI that scripts/infra.sh uses (on PATH, TEMPORAL_BIN,
+# or the one built into .tools/), so every `temporal ...` example in the README works without
+# installing the CLI separately.
+set -euo pipefail
+bin="$(bash "$(dirname "${BASH_SOURCE[0]}")/infra.sh" paths | sed -n 's/^TEMPORAL_BIN=//p')"
+exec "$bin" "$@"

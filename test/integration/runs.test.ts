@@ -1,0 +1,210 @@
+// MicroBatchRun and the sink against the real servers: idempotent runs, the in-flight cap under a
+// slow sink, bad records to the dead-letter topic while the rest load, outages retried not
+// dead-lettered.
+
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { Partitioners, type KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { runWorkflowId, sensorWorkflowId, type Batch } from '../../src/batch';
+import { SinkUnavailableError } from '../../src/errors';
+import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
+import { toBatchMessage } from '../../src/kafka/encoding';
+import { topicLag } from '../../src/kafka/lag';
+import { makeMessage } from '../../src/producer/rate-producer';
+import { transform, type SourceRecord } from '../../src/processing/transform';
+import type { Sink, SinkRow } from '../../src/sink';
+import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
+import { MicroBatchRun } from '../../src/workflows';
+import { statusQuery } from '../../src/workflows/sensor';
+import { logger, openSink, sinkRows, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
+
+const defer = cleanupAfterEach();
+
+/** Reads every record of a topic from the start, with a group of its own. */
+async function readTopic(servers: Servers, topic: string, expected: number): Promise<KafkaMessage[]> {
+  const consumer = servers.kafka.consumer({ groupId: uniqueName('reader') });
+  const seen: KafkaMessage[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
+    await waitFor(`${expected} records on ${topic}`, () => seen.length >= expected, 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // and no more than that
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+function header(m: KafkaMessage, name: string): string | undefined {
+  return m.headers?.[name]?.toString();
+}
+
+/** Delays each write and records how many writes overlap. */
+class SlowSink implements Sink {
+  active = 0;
+  peak = 0;
+  constructor(
+    private readonly inner: Sink,
+    private readonly delayMs: number,
+  ) {}
+  async write(rows: SinkRow[]) {
+    this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    try {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      return await this.inner.write(rows);
+    } finally {
+      this.active--;
+    }
+  }
+  async close() {}
+}
+
+describe('micro-batch runs', () => {
+  it('a batch started twice is loaded once, and an overlapping re-read changes nothing', async () => {
+    const config = testConfig({ WORKER_ROLES: 'runs' });
+    const { servers } = await setUpPipeline(config, defer);
+    const messages = Array.from({ length: 20 }, (_, i) => {
+      const m = makeMessage(i, 100);
+      return toBatchMessage({ ...m, key: Buffer.from(m.key as string), value: Buffer.from(m.value as string), offset: String(i), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage);
+    });
+    const batch: Batch = { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '19', bytes: 2_000, messages };
+    const options = {
+      taskQueue: config.runsTaskQueue,
+      workflowId: runWorkflowId(batch),
+      args: [{ batch, settings: sensorSettingsFrom(config).run }] as [Parameters<typeof MicroBatchRun>[0]],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    };
+    const first = await servers.client.workflow.execute(MicroBatchRun, options);
+    expect(first).toMatchObject({ messages: 20, loaded: 20, alreadyLoaded: 0, deadLettered: 0 });
+    await expect(servers.client.workflow.start(MicroBatchRun, options)).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+
+    // A re-read after a rebalance can cut the same records differently: a new run ID, no new rows.
+    const overlap: Batch = { ...batch, firstOffset: '10', messages: messages.slice(10) };
+    const second = await servers.client.workflow.execute(MicroBatchRun, { ...options, workflowId: runWorkflowId(overlap), args: [{ batch: overlap, settings: options.args[0].settings }] });
+    expect(second).toMatchObject({ messages: 10, loaded: 0, alreadyLoaded: 10 });
+    expect(sinkRows(config)).toHaveLength(20);
+  });
+
+  it('holds the in-flight cap under a slow sink; the rest waits in Kafka as lag', async () => {
+    const config = testConfig({ MAX_IN_FLIGHT_RUNS: '2', SENSOR_REPLICAS: '1', MAX_BATCH_SIZE: '50', MAX_CONCURRENT_RUNS: '10' });
+    const sinkHolder = { slow: undefined as SlowSink | undefined };
+    const base = openSink(config);
+    sinkHolder.slow = new SlowSink(base, 250);
+    defer(() => base.close());
+    const { servers } = await setUpPipeline(config, defer, { sink: sinkHolder.slow });
+    await produce(servers, config.topic, 600);
+    await ensureSensors(servers.client, config, logger);
+    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+
+    let peakStatus = 0;
+    let lagSeen = 0;
+    await waitFor(
+      'all 600 rows',
+      async () => {
+        const status = await handle.query(statusQuery).catch(() => undefined);
+        peakStatus = Math.max(peakStatus, status?.inFlightRuns ?? 0);
+        lagSeen = Math.max(lagSeen, (await topicLag(servers.admin, config.groupId, config.topic)).totalLag);
+        return sinkRows(config).length === 600;
+      },
+      120_000,
+    );
+    expect(sinkHolder.slow.peak).toBeLessThanOrEqual(2);
+    expect(peakStatus).toBeLessThanOrEqual(2);
+    expect(lagSeen).toBeGreaterThan(100); // the backlog waited in Kafka
+  });
+
+  it('sends bad records to the dead-letter topic with the reason, and loads the rest', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1' });
+    const { servers } = await setUpPipeline(config, defer);
+    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: config.topic,
+      messages: [
+        { key: 'good-1', value: '{"n":1}' },
+        { key: 'bad-json', value: 'not json {' },
+        { key: 'bad-utf8', value: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+        { key: 'empty', value: '' },
+        { key: 'tombstone', value: null },
+        { key: null, value: '{"n":2}' },
+        { key: 'good-3', value: '{"n":3}', headers: { trace: 'abc' } },
+      ],
+    });
+    await producer.disconnect();
+    await ensureSensors(servers.client, config, logger);
+
+    await waitFor('4 rows', () => sinkRows(config).length === 4, 60_000);
+    const rows = sinkRows(config);
+    expect(rows.map((r) => [r.offset, r.key, r.payload])).toEqual([
+      [0, 'good-1', '{"n":1}'],
+      [4, 'tombstone', null],
+      [5, null, '{"n":2}'],
+      [6, 'good-3', '{"n":3}'],
+    ]);
+
+    const dead = await readTopic(servers, config.dlqTopic, 3);
+    expect(dead).toHaveLength(3);
+    const byKey = new Map(dead.map((m) => [m.key!.toString(), m]));
+    expect(header(byKey.get('bad-json')!, DLQ_HEADERS.error)).toMatch(/not valid JSON/);
+    expect(header(byKey.get('bad-utf8')!, DLQ_HEADERS.error)).toMatch(/not valid UTF-8/);
+    expect(header(byKey.get('empty')!, DLQ_HEADERS.error)).toMatch(/not valid JSON/);
+    const badUtf8 = byKey.get('bad-utf8')!;
+    expect(badUtf8.value!.equals(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).toBe(true); // bytes kept as they were
+    expect(header(badUtf8, DLQ_HEADERS.topic)).toBe(config.topic);
+    expect(header(badUtf8, DLQ_HEADERS.partition)).toBe('0');
+    expect(header(badUtf8, DLQ_HEADERS.offset)).toBe('2');
+    expect(header(badUtf8, DLQ_HEADERS.errorType)).toBe('RecordRejectedError');
+    expect(header(badUtf8, DLQ_HEADERS.run)).toMatch(/^microbatch-/);
+  });
+
+  it('isolates a record that keeps failing after its retries, dead-letters it, and loads its batch-mates', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', RUN_MAX_ATTEMPTS: '2' });
+    const poisonSeq = 37;
+    const failing = (record: SourceRecord) => {
+      const out = transform(record);
+      if ((out.payload as { seq: number }).seq === poisonSeq) throw new Error(`downstream refused record ${poisonSeq}`);
+      return out;
+    };
+    const { servers } = await setUpPipeline(config, defer, { transform: failing });
+    await produce(servers, config.topic, 100);
+    await ensureSensors(servers.client, config, logger);
+
+    await waitFor('99 rows', () => sinkRows(config).length === 99, 90_000);
+    const [dead] = await readTopic(servers, config.dlqTopic, 1);
+    expect(JSON.parse(dead!.value!.toString()).seq).toBe(poisonSeq);
+    expect(header(dead!, DLQ_HEADERS.error)).toBe(`downstream refused record ${poisonSeq}`);
+    expect(header(dead!, DLQ_HEADERS.errorType)).toBe('Error');
+    expect(header(dead!, DLQ_HEADERS.attempts)).toBe('2');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(sinkRows(config)).toHaveLength(99);
+  });
+
+  it('retries through a sink outage without dead-lettering anything', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '1', RUN_MAX_ATTEMPTS: '2' });
+    const base = openSink(config);
+    defer(() => base.close());
+    const outageUntil = Date.now() + 4_000;
+    let refused = 0;
+    const flaky: Sink = {
+      async write(rows) {
+        if (Date.now() < outageUntil) {
+          refused++;
+          throw new SinkUnavailableError('database is restarting');
+        }
+        return base.write(rows);
+      },
+      async close() {},
+    };
+    const { servers } = await setUpPipeline(config, defer, { sink: flaky });
+    await produce(servers, config.topic, 300);
+    await ensureSensors(servers.client, config, logger);
+    await waitFor('300 rows', () => sinkRows(config).length === 300, 90_000);
+    expect(refused).toBeGreaterThan(0);
+    const dlqEnd = await servers.admin.fetchTopicOffsets(config.dlqTopic);
+    expect(dlqEnd.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
+  });
+});

@@ -1,0 +1,34 @@
+// Determinism: histories recorded from real runs (npm run fixtures:record) are replayed against the
+// current workflow code. A change that would make running workflows fail on replay fails here.
+// Needs no server: replay happens in this process.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const dir = join(__dirname, '../fixtures/histories');
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
+let workflowBundle: WorkflowBundle;
+
+beforeAll(async () => {
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../../src/workflows'), logger: silent });
+}, 60_000);
+
+describe('recorded workflow histories', () => {
+  it('include the sensor and every MicroBatchRun path', () => {
+    expect(fixtures.sort()).toEqual([
+      'micro-batch-run-dead-letter.json',
+      'micro-batch-run-isolating.json',
+      'micro-batch-run-plain.json',
+      'sensor.json',
+    ]);
+  });
+
+  it.each(fixtures)('%s replays against the current workflow code', async (file) => {
+    const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  });
+});
+
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
