@@ -24,6 +24,7 @@ export const SETTINGS = {
   temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
   payloadCompression: setting('PAYLOAD_COMPRESSION', 'deflate', 'compress large Temporal payloads (batches): deflate or none; every client and worker must use the same (the Web UI needs a codec endpoint to show them)', oneOf(['none', 'deflate'] as const)),
+  codecServerPort: setting('CODEC_SERVER_PORT', '8234', 'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads; 0 turns it off', integer(0, 65_535)),
   sensorTaskQueue: setting('SENSOR_TASK_QUEUE', 'microbatch-sensor', 'task queue of the sensor workflows', text),
   runsTaskQueue: setting('RUNS_TASK_QUEUE', 'microbatch-runs', 'task queue of MicroBatchRun workflows and their activities', text),
   desiredThroughputPerSecond: setting('DESIRED_THROUGHPUT_PER_SECOND', '1000', 'producer publish rate, messages per second', integer(1, 10_000_000)),

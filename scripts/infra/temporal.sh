@@ -151,7 +151,10 @@ temporal_start() {
   rotate_log "$TEMPORAL_LOG"
   local args=(server start-dev
     --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
-    --db-filename "$TEMPORAL_DB" --namespace "$TEMPORAL_NAMESPACE" --log-level warn)
+    --db-filename "$TEMPORAL_DB" --namespace "$TEMPORAL_NAMESPACE" --log-level warn
+    # The worker serves this codec endpoint (src/workers/codec-server.ts): the UI shows batches
+    # decompressed while a worker runs.
+    --ui-codec-endpoint "http://127.0.0.1:${CODEC_SERVER_PORT:-8234}")
   local sa
   for sa in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
 

@@ -9,6 +9,8 @@ import { ensureTopic } from '../kafka/topics';
 import { createLogger } from '../logger';
 import { createSink } from '../sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
+import { serveCodec } from './codec-server';
+import { dataConverterFor } from './compression-codec';
 import { createPipeline } from './pipeline';
 import { describe } from './retry';
 import { ensureSensors } from './sensors';
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
   try {
     if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
     const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger });
+    const codec = dataConverterFor(config)?.payloadCodecs?.[0];
+    const codecServer = codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
     const running = pipeline.run();
     logger.info('worker started', {
       roles: config.workerRoles.join(','),
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
       });
     }
     await running;
+    codecServer?.close();
     logger.info('worker stopped cleanly');
   } finally {
     await sink.close();

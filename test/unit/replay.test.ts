@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dataConverterFor } from '../../src/workers/compression-codec';
 
 const dir = join(__dirname, '../fixtures/histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -27,7 +28,9 @@ describe('recorded workflow histories', () => {
 
   it.each(fixtures)('%s replays against the current workflow code', async (file) => {
     const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+    // Recordings made with PAYLOAD_COMPRESSION=deflate hold compressed payloads; plain ones pass through.
+    const dataConverter = dataConverterFor({ payloadCompression: 'deflate' });
+    await expect(Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file)).resolves.toBeUndefined();
   });
 });
 
