@@ -25,8 +25,8 @@ export const SETTINGS = {
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
   payloadCompression: setting('PAYLOAD_COMPRESSION', 'deflate', 'compress large Temporal payloads (batches): deflate or none; every client and worker must use the same (the Web UI needs a codec endpoint to show them)', oneOf(['none', 'deflate'] as const)),
   codecServerPort: setting('CODEC_SERVER_PORT', '8234', 'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads; 0 turns it off', integer(0, 65_535)),
-  sensorTaskQueue: setting('SENSOR_TASK_QUEUE', 'microbatch-sensor', 'task queue of the sensor workflows', text),
-  runsTaskQueue: setting('RUNS_TASK_QUEUE', 'microbatch-runs', 'task queue of MicroBatchRun workflows and their activities', text),
+  sensorTaskQueue: setting('SENSOR_TASK_QUEUE', '', 'task queue of the sensor workflows; empty means microbatch-sensor-<KAFKA_TOPIC>', (raw) => raw.trim()),
+  runsTaskQueue: setting('RUNS_TASK_QUEUE', '', 'task queue of MicroBatchRun workflows and their activities; empty means microbatch-runs-<KAFKA_TOPIC>', (raw) => raw.trim()),
   desiredThroughputPerSecond: setting('DESIRED_THROUGHPUT_PER_SECOND', '1000', 'producer publish rate, messages per second', integer(1, 10_000_000)),
   producerMessageCount: setting('PRODUCER_MESSAGE_COUNT', '0', 'messages the producer sends before it stops; 0 runs until Ctrl-C', integer(0, Number.MAX_SAFE_INTEGER)),
   producerMessageBytes: setting('PRODUCER_MESSAGE_BYTES', '200', 'approximate size of each produced JSON value, bytes', integer(64, 1_000_000)),
@@ -49,7 +49,7 @@ export const SETTINGS = {
 } as const;
 
 type Settings = typeof SETTINGS;
-export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> } & { dlqTopic: string };
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
 
 /** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
 export class ConfigError extends Error {
@@ -77,8 +77,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
       throw new ConfigError(s.name, raw, (err as Error).message);
     }
   }
+  // Derived defaults. Queues are per topic: a worker must only ever pick up work of its own
+  // pipeline (its consumers, its sink), even when several pipelines share one Temporal namespace.
+  out.dlqTopic ||= `${out.topic}.dlq`;
+  out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}`;
+  out.runsTaskQueue ||= `microbatch-runs-${out.topic}`;
   const config = out as Config;
-  if (!config.dlqTopic) config.dlqTopic = `${config.topic}.dlq`;
   checkCombinations(config, env);
   return config;
 }

@@ -15,11 +15,15 @@ export interface SensorActivityDeps {
   admin: Admin;
   temporal: Client;
   topic: string;
+  groupId: string;
   /** This process's worker-specific task queue, where its consumers are reached. */
   consumerTaskQueue: string;
 }
 
 export interface ClaimInput {
+  topic: string;
+  /** Absent in sensors started before it was added. */
+  groupId?: string;
   replica: number;
   /** Close the consumer if the sensor has not used it for this long (it moved elsewhere). */
   idleTimeoutMs: number;
@@ -50,7 +54,15 @@ export function createSensorActivities(deps: SensorActivityDeps) {
 
   return {
     /** Makes this worker hold the replica's consumer; returns the task queue to reach it on. */
-    async claimConsumer({ replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
+    async claimConsumer({ topic, groupId, replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
+      // A consumer of another pipeline would hand this sensor records it must not commit.
+      if (topic !== deps.topic || (groupId !== undefined && groupId !== deps.groupId)) {
+        throw ApplicationFailure.nonRetryable(
+          `this worker consumes topic "${deps.topic}" (group "${deps.groupId}"), not "${topic}" (group "${groupId}"): ` +
+            'give each pipeline its own SENSOR_TASK_QUEUE',
+          'WrongPipeline',
+        );
+      }
       const topics = await deps.admin.listTopics();
       if (!topics.includes(deps.topic)) {
         throw ApplicationFailure.retryable(

@@ -87,6 +87,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       admin: deps.admin,
       temporal: deps.client,
       topic: config.topic,
+      groupId: config.groupId,
       consumerTaskQueue,
     });
     workers.push(

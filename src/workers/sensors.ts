@@ -32,7 +32,7 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
     await client.workflow.signalWithStart(KafkaSensor, {
       workflowId,
       taskQueue: config.sensorTaskQueue,
-      args: [{ topic: config.topic, replica, settings }],
+      args: [{ topic: config.topic, groupId: config.groupId, replica, settings }],
       signal: applySettingsSignal,
       signalArgs: [settings],
       typedSearchAttributes: [

@@ -46,6 +46,8 @@ export interface SensorSettings {
 
 export interface SensorInput {
   topic: string;
+  /** The consumer group; absent in sensors started before it was added. */
+  groupId?: string;
   replica: number;
   settings: SensorSettings;
   /** Set by continue-as-new; absent on a first start. */
@@ -168,7 +170,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   async function ensureConsumer(): Promise<boolean> {
     while (!state.consumerTaskQueue && !stopping) {
       try {
-        state.consumerTaskQueue = (await shared.claimConsumer({ replica, idleTimeoutMs: idleTimeoutMs() })).taskQueue;
+        const claim = { topic, groupId: input.groupId, replica, idleTimeoutMs: idleTimeoutMs() };
+        state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
         failuresInARow = 0;
       } catch (err) {
         recordError(err);
@@ -347,7 +350,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (workflowInfo().continueAsNewSuggested && !stopping) {
       state.continuedAsNew++;
       state.carriedRuns = [...tracked, ...carried];
-      await continueAsNew<typeof KafkaSensor>({ topic, replica, settings, state });
+      await continueAsNew<typeof KafkaSensor>({ ...input, settings, state });
     }
     if (caughtUp && !stopping && !state.paused && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';

@@ -18,6 +18,8 @@ describe('configuration', () => {
     expect(config.maxSensorTickRuntime).toBe(30_000);
     expect(config.timeBetweenSensorTicks).toBe(5_000);
     expect(config.dlqTopic).toBe('events.dlq');
+    expect(config.sensorTaskQueue).toBe('microbatch-sensor-events');
+    expect(config.runsTaskQueue).toBe('microbatch-runs-events');
     expect(config.workerRoles).toEqual(['sensor', 'runs']);
   });
 
