@@ -6,7 +6,7 @@
 // Offsets are never committed automatically: the sensor commits a partition's offset only after the
 // runs holding its records have started (see src/workflows/sensor.ts).
 
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
 import { messageBytes, type Batch, type PartitionOffset, compareOffsets } from '../batch';
 import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
@@ -59,6 +59,8 @@ export class SensorConsumer {
   private assignment: number[] = [];
   private failure: Error | undefined;
   private consumer: Consumer | undefined;
+  /** Reads the group's committed offsets, so a commit never moves them back (see commit()). */
+  private admin: Admin | undefined;
   /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
   lastUsedAt = Date.now();
 
@@ -83,6 +85,8 @@ export class SensorConsumer {
         this.dataArrived.notify();
       }
     });
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning });
     await consumer.run({
@@ -190,20 +194,45 @@ export class SensorConsumer {
   }
 
   /**
-   * Commits the next offsets to read. Works only while this consumer is a member of the group; a
-   * commit refused during a rebalance returns false, and the sensor retries it with its next call.
+   * Commits the next offsets to read, and returns those the sensor need not send again: committed
+   * now, or already covered by the group's committed offset. The others stay pending in the sensor:
+   * - of a partition this consumer does not hold now. Kafka accepts a commit for any partition from
+   *   any member of the current generation, and a sensor's pending commit can outlive its hold on
+   *   the partition (refused during a rebalance, or its worker died first) while the next owner
+   *   commits further; sent anyway, it would move the group's offset back (lag that never drains,
+   *   and everything above it read again). Kept, it is sent once the partition comes back, if it
+   *   is still ahead then;
+   * - refused, e.g. during a rebalance: the sensor retries with its next call.
    */
-  async commit(offsets: PartitionOffset[]): Promise<boolean> {
+  async commit(offsets: PartitionOffset[]): Promise<PartitionOffset[]> {
     this.lastUsedAt = Date.now();
-    if (offsets.length === 0) return true;
-    const { topic } = this.options;
+    const held = offsets.filter((o) => this.assignment.includes(o.partition));
+    if (held.length === 0) return [];
+    const { topic, groupId } = this.options;
     try {
-      await this.requireConsumer().commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
-      return true;
+      const committed = await this.committedOffsets();
+      const ahead = held.filter((o) => {
+        const current = committed.get(o.partition);
+        return current === undefined || compareOffsets(o.offset, current) > 0;
+      });
+      if (ahead.length > 0) {
+        await this.requireConsumer().commitOffsets(ahead.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+      }
+      return held;
     } catch (err) {
-      this.options.logger?.warn('offset commit refused; it will be retried', { error: (err as Error).message });
-      return false;
+      this.options.logger?.warn('offset commit refused; it will be retried', { group: groupId, error: (err as Error).message });
+      return [];
     }
+  }
+
+  /** The group's committed offset per partition (partitions with none are absent). */
+  private async committedOffsets(): Promise<Map<number, string>> {
+    const { topic, groupId } = this.options;
+    if (!this.admin) throw new Error('SensorConsumer used before start()');
+    const [forTopic] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, string>();
+    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
+    return out;
   }
 
   /** Reads a partition again from `offset` (used when a run could not be started). */
@@ -221,6 +250,7 @@ export class SensorConsumer {
   async stop(): Promise<void> {
     this.clearBuffer();
     await this.consumer?.disconnect();
+    await this.admin?.disconnect();
   }
 
   private requireConsumer(): Consumer {
