@@ -64,15 +64,18 @@ export function createSensorActivities(deps: SensorActivityDeps) {
 
     async consumeBatch(input: ConsumeInput): Promise<ConsumeResult> {
       const consumer = consumerOf(input.replica);
-      const settled = await consumer.commit(input.commit);
-      if (input.rewind.length > 0) consumer.rewind(input.rewind);
-      const taken = await consumer.take(input.request);
-      return { ...taken, settled };
+      return consumer.exclusive(async () => {
+        const settled = await consumer.commit(input.commit);
+        if (input.rewind.length > 0) consumer.rewind(input.rewind);
+        const taken = await consumer.take(input.request);
+        return { ...taken, settled };
+      });
     },
 
     /** Returns the offsets not to send again (see SensorConsumer.commit). */
     async commitOffsets(input: { replica: number; offsets: PartitionOffset[] }): Promise<PartitionOffset[]> {
-      return consumerOf(input.replica).commit(input.offsets);
+      const consumer = consumerOf(input.replica);
+      return consumer.exclusive(() => consumer.commit(input.offsets));
     },
 
     async releaseConsumer(input: { replica: number }): Promise<void> {

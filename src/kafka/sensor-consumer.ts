@@ -63,6 +63,8 @@ export class SensorConsumer {
   private admin: Admin | undefined;
   /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
   lastUsedAt = Date.now();
+  /** The call running now (see exclusive()); later calls wait for it. */
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -228,11 +230,45 @@ export class SensorConsumer {
   /** The group's committed offset per partition (partitions with none are absent). */
   private async committedOffsets(): Promise<Map<number, string>> {
     const { topic, groupId } = this.options;
-    if (!this.admin) throw new Error('SensorConsumer used before start()');
-    const [forTopic] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const [forTopic] = await this.requireAdmin().fetchOffsets({ groupId, topics: [topic] });
     const out = new Map<number, string>();
     for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
     return out;
+  }
+
+  /**
+   * Runs the sensor's calls one at a time. A call whose activity already timed out in Temporal may
+   * still be running here (e.g. a commit waiting out a broker restart); the call that follows,
+   * such as the rewind of a new claim, must see what it took from the buffer.
+   */
+  exclusive<T>(call: () => Promise<T>): Promise<T> {
+    const result = this.current.then(call, call);
+    this.current = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Reads every partition this consumer holds again from the group's committed offset (from the log
+   * start if none, when reading from the beginning), dropping what is buffered. For a sensor that
+   * claims this consumer again: it does so after a call failed, and the result of that call may
+   * have been lost on its way back (it timed out while Temporal was away, say) with records it took
+   * from the buffer. Those records are in no run, and the buffer has moved past them. Re-read
+   * records that are in started runs are dropped again by skipThrough.
+   */
+  async rewindToCommitted(): Promise<void> {
+    const committed = await this.committedOffsets();
+    const positions: PartitionOffset[] = [];
+    const uncommitted: number[] = [];
+    for (const partition of this.assignment) {
+      const offset = committed.get(partition);
+      if (offset !== undefined) positions.push({ partition, offset });
+      else uncommitted.push(partition);
+    }
+    if (uncommitted.length > 0 && this.options.fromBeginning) {
+      const low = await this.requireAdmin().fetchTopicOffsets(this.options.topic);
+      for (const p of low) if (uncommitted.includes(p.partition)) positions.push({ partition: p.partition, offset: p.low });
+    }
+    this.rewind(positions);
   }
 
   /** Reads a partition again from `offset` (used when a run could not be started). */
@@ -256,5 +292,10 @@ export class SensorConsumer {
   private requireConsumer(): Consumer {
     if (!this.consumer) throw new Error('SensorConsumer used before start()');
     return this.consumer;
+  }
+
+  private requireAdmin(): Admin {
+    if (!this.admin) throw new Error('SensorConsumer used before start()');
+    return this.admin;
   }
 }
