@@ -8,8 +8,11 @@
 #   bash scripts/infra.sh reset          same as down --purge
 #   bash scripts/infra.sh status         report; exit 0 if both run, 3 if not
 #   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=... lines
+#   bash scripts/infra.sh stop kafka|temporal   stop one server, keeping its data
+#   bash scripts/infra.sh start kafka|temporal  start one server and wait until it answers
 #
-# Tools are cached in .tools/, state and logs live in .data/. See docs/INFRA.md.
+# Tools are cached in .tools/, state and logs live in .data/ (or $INFRA_DATA_DIR, for a second
+# pair of servers on other ports). See docs/INFRA.md.
 set -euo pipefail
 
 # shellcheck source=infra/common.sh
@@ -20,7 +23,7 @@ source "$INFRA_DIR/temporal.sh"
 source "$INFRA_DIR/kafka.sh"
 
 usage() {
-  sed -n '6,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 cmd_up() {
@@ -60,6 +63,44 @@ cmd_down() {
   fi
 }
 
+# One server at a time, for the fault tests (test/faults), which stop and restart a server of
+# their own pair mid-stream. Data is kept, as with `down`.
+cmd_stop() {
+  local server
+  server="$(server_arg stop "${1:-}")"
+  take_lock
+  case "$server" in
+    kafka) kafka_stop ;;
+    temporal) temporal_stop ;;
+  esac
+}
+
+cmd_start() {
+  local server
+  server="$(server_arg start "${1:-}")"
+  take_lock
+  case "$server" in
+    kafka)
+      kafka_require_java
+      kafka_fetch
+      kafka_start
+      kafka_wait
+      ;;
+    temporal)
+      temporal_ensure_bin
+      temporal_start
+      temporal_wait
+      ;;
+  esac
+}
+
+server_arg() {
+  case "$2" in
+    kafka | temporal) echo "$2" ;;
+    *) die "usage: infra.sh $1 kafka|temporal (got '${2:-}')" ;;
+  esac
+}
+
 cmd_status() {
   local rc=0
   temporal_status || rc=3
@@ -89,6 +130,8 @@ main() {
     reset) cmd_down --purge ;;
     status) cmd_status ;;
     paths) cmd_paths ;;
+    stop) cmd_stop "$@" ;;
+    start) cmd_start "$@" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;
   esac

@@ -8,7 +8,9 @@ REPO_ROOT="$(cd "$INFRA_DIR/../.." && pwd)"
 TOOLS_DIR="$REPO_ROOT/.tools"   # downloaded/built tools, reusable across runs (gitignored)
 # Server state; kept by `down`, removed by `down --purge`. INFRA_DATA_DIR lets a second pair of
 # servers (other ports, e.g. for fault tests that stop them) live beside the usual one.
-DATA_DIR="${INFRA_DATA_DIR:-$REPO_ROOT/.data}"
+# Made absolute: the path is the marker that tells our servers from the other pair's (see
+# pid_matches), so it must not depend on the caller's working directory.
+DATA_DIR="$(realpath -ms "${INFRA_DATA_DIR:-$REPO_ROOT/.data}")"
 LOG_DIR="$DATA_DIR/logs"
 RUN_DIR="$DATA_DIR/run"         # PID files and the lock
 
@@ -42,21 +44,27 @@ port_open() {
 
 read_pid() { if [[ -f "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
 
-# True if pid is alive AND its command line contains every marker given. Markers (the
-# program's main class/subcommand plus a path under this repo) guard against a recycled
-# PID and against unrelated processes that merely mention our files (an editor, tail).
+# True if pid is alive AND every marker given is one whole argument of its command line.
+# Markers (the program's main class/subcommand plus a path under DATA_DIR) guard against a
+# recycled PID and against unrelated processes that merely mention our files (an editor,
+# tail). Whole arguments, not substrings: /x/.data/kafka/server.properties must not match
+# a second pair's /y/x/.data/kafka/server.properties.
 pid_matches() {
-  local pid="$1" cmdline m args=(); shift
+  local pid="$1" m a found args=(); shift
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
   mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1 # builtin: no fork per process
-  cmdline="${args[*]}"
   for m in "$@"; do
-    [[ "$cmdline" == *"$m"* ]] || return 1
+    found=0
+    for a in "${args[@]}"; do
+      if [[ "$a" == "$m" ]]; then found=1; break; fi
+    done
+    ((found)) || return 1
   done
 }
 
 # PIDs of live processes matching all markers, so status/up/down also find servers of ours
-# whose PID file was lost. The markers include a full repo path: nothing broad is matched.
+# whose PID file was lost. The markers include a full DATA_DIR path: nothing broad is matched,
+# and a second pair of servers (another INFRA_DATA_DIR) is never mistaken for this one.
 pids_with_marker() {
   local p
   for p in /proc/[0-9]*; do

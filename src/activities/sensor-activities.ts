@@ -39,8 +39,8 @@ export interface ConsumeInput {
 }
 
 export interface ConsumeResult extends TakeResult {
-  /** Whether `commit` was accepted by the group coordinator. */
-  committed: boolean;
+  /** Of `commit`, the offsets not to send again (see SensorConsumer.commit); the rest stay pending. */
+  settled: PartitionOffset[];
 }
 
 export function createSensorActivities(deps: SensorActivityDeps) {
@@ -76,14 +76,18 @@ export function createSensorActivities(deps: SensorActivityDeps) {
 
     async consumeBatch(input: ConsumeInput): Promise<ConsumeResult> {
       const consumer = consumerOf(input.replica);
-      const committed = await consumer.commit(input.commit);
-      if (input.rewind.length > 0) consumer.rewind(input.rewind);
-      const taken = await consumer.take(input.request);
-      return { ...taken, committed };
+      return consumer.exclusive(async () => {
+        const settled = await consumer.commit(input.commit);
+        if (input.rewind.length > 0) consumer.rewind(input.rewind);
+        const taken = await consumer.take(input.request);
+        return { ...taken, settled };
+      });
     },
 
-    async commitOffsets(input: { replica: number; offsets: PartitionOffset[] }): Promise<boolean> {
-      return consumerOf(input.replica).commit(input.offsets);
+    /** Returns the offsets not to send again (see SensorConsumer.commit). */
+    async commitOffsets(input: { replica: number; offsets: PartitionOffset[] }): Promise<PartitionOffset[]> {
+      const consumer = consumerOf(input.replica);
+      return consumer.exclusive(() => consumer.commit(input.offsets));
     },
 
     async releaseConsumer(input: { replica: number }): Promise<void> {

@@ -29,13 +29,20 @@ export class ConsumerRegistry {
     this.reaper.unref();
   }
 
-  /** Returns the replica's consumer, creating it (and joining the group) if this process has none. */
+  /**
+   * Returns the replica's consumer, creating it (and joining the group) if this process has none.
+   * A consumer this process already holds is rewound to the group's committed offsets first: the
+   * sensor claims again only after a call failed, and that call may have taken records whose
+   * result never reached it (see SensorConsumer.rewindToCommitted).
+   */
   async claim(replica: number, idleTimeoutMs: number): Promise<SensorConsumer> {
     const existing = this.consumers.get(replica);
     if (existing?.failed) await this.release(replica).catch(() => undefined);
     else if (existing) {
       existing.lastUsedAt = Date.now();
       this.idleTimeouts.set(replica, idleTimeoutMs);
+      await existing.exclusive(() => existing.rewindToCommitted());
+      this.logger.info('rewound the Kafka consumer to the committed offsets for a new claim', { replica });
       return existing;
     }
     let pending = this.starting.get(replica);

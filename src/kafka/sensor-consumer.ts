@@ -6,7 +6,7 @@
 // Offsets are never committed automatically: the sensor commits a partition's offset only after the
 // runs holding its records have started (see src/workflows/sensor.ts).
 
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
 import { messageBytes, type Batch, type PartitionOffset, compareOffsets } from '../batch';
 import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
@@ -59,8 +59,12 @@ export class SensorConsumer {
   private assignment: number[] = [];
   private failure: Error | undefined;
   private consumer: Consumer | undefined;
+  /** Reads the group's committed offsets, so a commit never moves them back (see commit()). */
+  private admin: Admin | undefined;
   /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
   lastUsedAt = Date.now();
+  /** The call running now (see exclusive()); later calls wait for it. */
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -83,6 +87,8 @@ export class SensorConsumer {
         this.dataArrived.notify();
       }
     });
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning });
     await consumer.run({
@@ -195,20 +201,79 @@ export class SensorConsumer {
   }
 
   /**
-   * Commits the next offsets to read. Works only while this consumer is a member of the group; a
-   * commit refused during a rebalance returns false, and the sensor retries it with its next call.
+   * Commits the next offsets to read, and returns those the sensor need not send again: committed
+   * now, or already covered by the group's committed offset. The others stay pending in the sensor:
+   * - of a partition this consumer does not hold now. Kafka accepts a commit for any partition from
+   *   any member of the current generation, and a sensor's pending commit can outlive its hold on
+   *   the partition (refused during a rebalance, or its worker died first) while the next owner
+   *   commits further; sent anyway, it would move the group's offset back (lag that never drains,
+   *   and everything above it read again). Kept, it is sent once the partition comes back, if it
+   *   is still ahead then;
+   * - refused, e.g. during a rebalance: the sensor retries with its next call.
    */
-  async commit(offsets: PartitionOffset[]): Promise<boolean> {
+  async commit(offsets: PartitionOffset[]): Promise<PartitionOffset[]> {
     this.lastUsedAt = Date.now();
-    if (offsets.length === 0) return true;
-    const { topic } = this.options;
+    const held = offsets.filter((o) => this.assignment.includes(o.partition));
+    if (held.length === 0) return [];
+    const { topic, groupId } = this.options;
     try {
-      await this.requireConsumer().commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
-      return true;
+      const committed = await this.committedOffsets();
+      const ahead = held.filter((o) => {
+        const current = committed.get(o.partition);
+        return current === undefined || compareOffsets(o.offset, current) > 0;
+      });
+      if (ahead.length > 0) {
+        await this.requireConsumer().commitOffsets(ahead.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+      }
+      return held;
     } catch (err) {
-      this.options.logger?.warn('offset commit refused; it will be retried', { error: (err as Error).message });
-      return false;
+      this.options.logger?.warn('offset commit refused; it will be retried', { group: groupId, error: (err as Error).message });
+      return [];
     }
+  }
+
+  /** The group's committed offset per partition (partitions with none are absent). */
+  private async committedOffsets(): Promise<Map<number, string>> {
+    const { topic, groupId } = this.options;
+    const [forTopic] = await this.requireAdmin().fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, string>();
+    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
+    return out;
+  }
+
+  /**
+   * Runs the sensor's calls one at a time. A call whose activity already timed out in Temporal may
+   * still be running here (e.g. a commit waiting out a broker restart); the call that follows,
+   * such as the rewind of a new claim, must see what it took from the buffer.
+   */
+  exclusive<T>(call: () => Promise<T>): Promise<T> {
+    const result = this.current.then(call, call);
+    this.current = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Reads every partition this consumer holds again from the group's committed offset (from the log
+   * start if none, when reading from the beginning), dropping what is buffered. For a sensor that
+   * claims this consumer again: it does so after a call failed, and the result of that call may
+   * have been lost on its way back (it timed out while Temporal was away, say) with records it took
+   * from the buffer. Those records are in no run, and the buffer has moved past them. Re-read
+   * records that are in started runs are dropped again by skipThrough.
+   */
+  async rewindToCommitted(): Promise<void> {
+    const committed = await this.committedOffsets();
+    const positions: PartitionOffset[] = [];
+    const uncommitted: number[] = [];
+    for (const partition of this.assignment) {
+      const offset = committed.get(partition);
+      if (offset !== undefined) positions.push({ partition, offset });
+      else uncommitted.push(partition);
+    }
+    if (uncommitted.length > 0 && this.options.fromBeginning) {
+      const low = await this.requireAdmin().fetchTopicOffsets(this.options.topic);
+      for (const p of low) if (uncommitted.includes(p.partition)) positions.push({ partition: p.partition, offset: p.low });
+    }
+    this.rewind(positions);
   }
 
   /** Reads a partition again from `offset` (used when a run could not be started). */
@@ -226,10 +291,16 @@ export class SensorConsumer {
   async stop(): Promise<void> {
     this.clearBuffer();
     await this.consumer?.disconnect();
+    await this.admin?.disconnect();
   }
 
   private requireConsumer(): Consumer {
     if (!this.consumer) throw new Error('SensorConsumer used before start()');
     return this.consumer;
+  }
+
+  private requireAdmin(): Admin {
+    if (!this.admin) throw new Error('SensorConsumer used before start()');
+    return this.admin;
   }
 }

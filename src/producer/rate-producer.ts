@@ -13,6 +13,11 @@ export interface RateProducerOptions {
   messageBytes: number;
   /** First sequence number (tests that produce twice keep numbers unique). */
   firstSeq?: number;
+  /**
+   * Idempotent sends: a send retried after a lost acknowledgement (e.g. across a broker restart)
+   * does not write its messages twice. The fault tests need it to count every message once.
+   */
+  idempotent?: boolean;
 }
 
 export interface ProducerStats {
@@ -48,7 +53,11 @@ export class RateProducer {
   async run(onProgress?: (stats: ProducerStats) => void): Promise<ProducerStats> {
     const { topic, ratePerSecond, count, messageBytes } = this.options;
     const firstSeq = this.options.firstSeq ?? 0;
-    const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...(this.options.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}),
+    });
     await producer.connect();
     const started = Date.now();
     let sent = 0;

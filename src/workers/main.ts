@@ -6,7 +6,7 @@
 import { loadConfigOrExit } from '../config';
 import { createKafka } from '../kafka/client';
 import { ensureTopic } from '../kafka/topics';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { createSink } from '../sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
 import { serveCodec } from './codec-server';
@@ -15,10 +15,34 @@ import { createPipeline } from './pipeline';
 import { describe } from './retry';
 import { ensureSensors } from './sensors';
 
+/**
+ * Temporal's runtime starts the graceful shutdown on the first SIGINT/SIGTERM and stops listening;
+ * one more such signal then ends the process mid-shutdown (no listener left: the default action,
+ * or tsx's imitation of it). And one more often comes at once: Ctrl-C, or a kill of the process
+ * group, signals npm, tsx and this process, and tsx relays it again. So keep listening: before the
+ * workers run there is nothing to finish, so exit; after, ignore repeats and let the shutdown
+ * finish (bounded by the workers' shutdownGraceTime). SIGKILL still stops it at once.
+ */
+function handleShutdownSignals(logger: Logger, workersRunning: () => boolean): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!workersRunning()) {
+        console.error(`worker: ${signal} before the workers started; exiting`);
+        process.exit(1);
+      }
+      if (stopping) logger.info(`${signal} again: already stopping (SIGKILL stops at once)`);
+      stopping = true;
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalLogger(config.logLevel);
+  let workersRunning = false;
+  handleShutdownSignals(logger, () => workersRunning);
   const kafka = createKafka(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const connection = await connectWorkerConnection(config, logger);
@@ -30,6 +54,7 @@ async function main(): Promise<void> {
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer = codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
     const running = pipeline.run();
+    workersRunning = true;
     logger.info('worker started', {
       roles: config.workerRoles.join(','),
       sensorQueue: config.sensorTaskQueue,

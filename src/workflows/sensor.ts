@@ -74,7 +74,11 @@ export interface SensorState {
   carriedRuns: string[];
   /** Per partition, the highest offset already in a started run; re-read records below are dropped. */
   skipThrough: Record<string, string>;
-  /** Per partition, the next offset to commit once the consumer group accepts it. */
+  /**
+   * Per partition, the next offset to commit once the consumer group accepts it. Kept while the
+   * replica does not hold the partition: the consumer commits only partitions it holds, and never
+   * behind the group's offset.
+   */
   pendingCommit: Record<string, string>;
   lastBatch?: LastBatch;
   lastError?: { message: string; at: string };
@@ -207,7 +211,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (!activities) return;
     const sent = commitsToSend();
     try {
-      if (await activities.commitOffsets({ replica, offsets: sent })) acknowledgeCommits(sent);
+      acknowledgeCommits(await activities.commitOffsets({ replica, offsets: sent }));
     } catch (err) {
       loseConsumer(err);
     }
@@ -324,7 +328,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         continue;
       }
       failuresInARow = 0;
-      if (result.committed) acknowledgeCommits(commit);
+      acknowledgeCommits(result.settled);
       state.assignment = result.assignment;
       rewind = await startRuns(result.batches);
       if (result.batches.length === 0) {

@@ -84,7 +84,7 @@ async function withSensor(
       calls.push(structuredClone(input));
       return script.consume(input);
     },
-    commitOffsets: async () => true,
+    commitOffsets: async (input) => input.offsets,
     releaseConsumer: async () => undefined,
     findUnfinishedRuns: async (ids) => {
       const running: string[] = [];
@@ -124,7 +124,7 @@ async function withSensor(
   }
 }
 
-const empty = (input: ConsumeInput): ConsumeResult => ({ batches: [], backlog: false, assignment: [0], committed: input.commit.length >= 0 });
+const empty = (input: ConsumeInput): ConsumeResult => ({ batches: [], backlog: false, assignment: [0], settled: input.commit });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the sensor workflow', () => {
