@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against a real Kafka broker and a real Temporal server.
 # Installs what is missing (npm packages, the Temporal CLI, Kafka's jars), starts the servers if
-# they are not running, runs unit and integration tests, and stops the servers again if it was
-# the one that started them. Extra arguments go to vitest (e.g. `npm test -- test/unit`).
+# they are not running, runs unit, integration and fault tests, and stops the servers again if it
+# was the one that started them (the fault tests start and stop a second pair of their own, see
+# docs/RELIABILITY.md). Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-deps.sh
