@@ -124,6 +124,17 @@ export class WorkerProcess {
 
 /** Workers not yet stopped, for cleanup. */
 const running = new Set<WorkerProcess>();
+// Workers live in process groups of their own, so they would outlive a test process that dies
+// without running its afterEach hooks (e.g. a broken pipe): take them along.
+process.once('exit', () => {
+  for (const w of running) {
+    try {
+      process.kill(-w.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 /** Every worker started by the current test (their logs are printed when it fails). */
 const startedInTest: WorkerProcess[] = [];
 
