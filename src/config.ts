@@ -40,6 +40,7 @@ export const SETTINGS = {
   maxConcurrentRuns: setting('MAX_CONCURRENT_RUNS', '10', 'process-batch activities one worker runs at once (the max-concurrent-runs limit)', integer(1, 10_000)),
   maxInFlightRuns: setting('MAX_IN_FLIGHT_RUNS', '20', 'started-but-unfinished runs per sensor; beyond it messages wait in Kafka', integer(1, 1_900)),
   runMaxAttempts: setting('RUN_MAX_ATTEMPTS', '5', 'attempts of process-batch before a failing batch is split to isolate bad records', integer(1, 100)),
+  runActivityTimeout: setting('RUN_ACTIVITY_TIMEOUT', '30s', 'start-to-close timeout of one process-batch attempt; a lost attempt (its worker died) is retried after it', durationMs),
   runRetryInitialInterval: setting('RUN_RETRY_INITIAL_INTERVAL', '1s', 'first retry delay of process-batch (doubles each attempt, at most 30s)', durationMs),
   sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),
   sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),

@@ -20,7 +20,11 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
     timeBetweenTicksMs: config.timeBetweenSensorTicks,
     maxInFlightRuns: config.maxInFlightRuns,
     runsTaskQueue: config.runsTaskQueue,
-    run: { maxAttempts: config.runMaxAttempts, retryInitialIntervalMs: config.runRetryInitialInterval },
+    run: {
+      maxAttempts: config.runMaxAttempts,
+      retryInitialIntervalMs: config.runRetryInitialInterval,
+      activityTimeoutMs: config.runActivityTimeout,
+    },
   };
 }
 

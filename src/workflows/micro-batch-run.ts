@@ -18,6 +18,8 @@ export interface RunSettings {
   maxAttempts: number;
   /** First retry delay, doubling up to 30 s (RUN_RETRY_INITIAL_INTERVAL). */
   retryInitialIntervalMs: number;
+  /** Start-to-close timeout of one attempt (RUN_ACTIVITY_TIMEOUT); absent in runs started before it. */
+  activityTimeoutMs?: number;
 }
 
 export interface MicroBatchRunInput {
@@ -41,7 +43,9 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
     throw ApplicationFailure.nonRetryable('MicroBatchRun needs a batch with at least one message', 'InvalidInput');
   }
   const activities = proxyActivities<RunActivities>({
-    startToCloseTimeout: '2 minutes',
+    // An attempt whose worker died is only retried after this: keep it short (a batch loads in
+    // milliseconds), but long enough for the slowest sink write.
+    startToCloseTimeout: settings.activityTimeoutMs ?? 120_000,
     retry: {
       initialInterval: settings.retryInitialIntervalMs,
       backoffCoefficient: 2,
