@@ -1,18 +1,25 @@
 // Builds the kafkajs client from the config, with its log lines routed through our logger and a
 // retry policy that outlasts a broker restart instead of crashing the process.
 
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 
-export function createKafka(config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, logger: Logger): Kafka {
+/** About a minute of backoff before an operation gives up: enough to ride out a broker restart. */
+const RIDE_OUT_RESTARTS: RetryOptions = { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 };
+/** A couple of quick tries: for probes that should report an absent broker within seconds. */
+export const QUICK_PROBE: RetryOptions = { initialRetryTime: 300, maxRetryTime: 1_000, retries: 2 };
+
+export function createKafka(
+  config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
+  logger: Logger,
+  retry: RetryOptions = RIDE_OUT_RESTARTS,
+): Kafka {
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
     connectionTimeout: 3_000,
-    // About 20 s of backoff before an operation gives up; callers that must outlast a longer outage
-    // (the worker at startup, the sensor) retry again around it.
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 6 },
+    retry,
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafkaEntry(logger, entry),
   });

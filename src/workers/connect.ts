@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
+import { createKafka, QUICK_PROBE } from '../kafka/client';
 import type { Logger } from '../logger';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
@@ -28,19 +29,22 @@ export function connectWorkerConnection(config: TemporalConfig, logger: Logger):
   );
 }
 
-export async function connectAdmin(kafka: Kafka, config: Pick<Config, 'kafkaBrokers'>, logger: Logger): Promise<Admin> {
+export async function connectAdmin(kafka: Kafka, config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, logger: Logger): Promise<Admin> {
   return retryUntilConnected(
     `Kafka at ${config.kafkaBrokers.join(',')}`,
     async () => {
-      const admin = kafka.admin();
+      // A quick probe with few retries, so an absent broker is reported within seconds; the admin
+      // handed back keeps the client's long retry policy.
+      const probe = createKafka(config, logger, QUICK_PROBE).admin();
       try {
-        await admin.connect();
-        await admin.describeCluster();
-        return admin;
-      } catch (err) {
-        await admin.disconnect().catch(() => undefined);
-        throw err;
+        await probe.connect();
+        await probe.describeCluster();
+      } finally {
+        await probe.disconnect().catch(() => undefined);
       }
+      const admin = kafka.admin();
+      await admin.connect();
+      return admin;
     },
     logger,
   );
