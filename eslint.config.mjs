@@ -29,9 +29,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code must be deterministic: no Node built-ins.',
+          })),
           patterns: [
-            { group: ['kafkajs', 'better-sqlite3', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows may import only @temporalio/workflow and pure modules.' },
+            {
+              group: ['kafkajs', 'better-sqlite3', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'Workflows may import only @temporalio/workflow and pure modules.',
+            },
           ],
         },
       ],

@@ -61,7 +61,10 @@ async function main(): Promise<void> {
   const admin = await connectAdmin(kafka, baseConfig, logger);
 
   /** A scenario's topic filled with the benchmark's M messages. */
-  const filledScenario = async (name: string, env: Record<string, string>): Promise<{ s: Scenario; prefillSeconds: number }> => {
+  const filledScenario = async (
+    name: string,
+    env: Record<string, string>,
+  ): Promise<{ s: Scenario; prefillSeconds: number }> => {
     const s = makeScenario(name, runDir, { ...common, ...env });
     await createTopic(admin, s.config.topic, params.partitions);
     const prefillSeconds = await prefill(kafka, s.config.topic, params.messages, params.messageBytes, params.padding);
@@ -85,10 +88,20 @@ async function main(): Promise<void> {
         const { s, prefillSeconds } = await filledScenario('ceiling', {});
         result.prefillSeconds = prefillSeconds;
         try {
-          const base = { topic: s.config.topic, messages: params.messages, maxBatchSize: s.config.maxBatchSize, maxBatchBytes: s.config.maxBatchBytes, timeoutMs: params.drainTimeoutSeconds * 1000 };
+          const base = {
+            topic: s.config.topic,
+            messages: params.messages,
+            maxBatchSize: s.config.maxBatchSize,
+            maxBatchBytes: s.config.maxBatchBytes,
+            timeoutMs: params.drainTimeoutSeconds * 1000,
+          };
           result.ceilingRead = await runCeiling(kafka, { ...base, groupId: `${s.config.groupId}-read` });
           logger.info(`repeat ${r + 1}: ceiling read only ${result.ceilingRead.messagesPerSecond.toFixed(0)} msg/s`);
-          result.ceiling = await runCeiling(kafka, { ...base, groupId: s.config.groupId, sinkPath: s.config.sqlitePath });
+          result.ceiling = await runCeiling(kafka, {
+            ...base,
+            groupId: s.config.groupId,
+            sinkPath: s.config.sqlitePath,
+          });
           logger.info(`repeat ${r + 1}: ceiling kafkajs → sink ${result.ceiling.messagesPerSecond.toFixed(0)} msg/s`);
         } finally {
           await cleanUp(s);
@@ -99,7 +112,8 @@ async function main(): Promise<void> {
         const order = params.variants.map((_, i) => params.variants[(i + r) % params.variants.length]!);
         for (const variant of order) {
           const { s } = await filledScenario(`drain-${variant.name}`, variant.env);
-          const profileDir = params.profile && !profile && variant === params.variants[0] ? join(runDir, 'profile') : undefined;
+          const profileDir =
+            params.profile && !profile && variant === params.variants[0] ? join(runDir, 'profile') : undefined;
           try {
             const { window, ...drain } = await runDrain(s, logger, {
               messages: params.messages,
@@ -110,12 +124,15 @@ async function main(): Promise<void> {
             });
             result.drains[variant.name] = drain;
             if (profileDir) profileWindow = window;
-            logger.info(`repeat ${r + 1}: drain [${variant.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`, {
-              firstRowSeconds: drain.firstRowSeconds.toFixed(1),
-              afterFirstRowPerSecond: drain.afterFirstRowPerSecond.toFixed(0),
-              roundTripsPerBatch: drain.cost?.perBatch.roundTrips.toFixed(1),
-              peakRssMiB: drain.workerPeakRssMiB.toFixed(0),
-            });
+            logger.info(
+              `repeat ${r + 1}: drain [${variant.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`,
+              {
+                firstRowSeconds: drain.firstRowSeconds.toFixed(1),
+                afterFirstRowPerSecond: drain.afterFirstRowPerSecond.toFixed(0),
+                roundTripsPerBatch: drain.cost?.perBatch.roundTrips.toFixed(1),
+                peakRssMiB: drain.workerPeakRssMiB.toFixed(0),
+              },
+            );
           } finally {
             await cleanUp(s);
           }
@@ -145,13 +162,22 @@ async function main(): Promise<void> {
   }
 
   const tickMs = makeScenario('tick', runDir, { ...common, ...params.variants[0]!.env }).config.timeBetweenSensorTicks;
-  const { rows, targets } = summarize(repeats, params.variants.map((v) => v.name), params.messages, steady, tickMs);
+  const { rows, targets } = summarize(
+    repeats,
+    params.variants.map((v) => v.name),
+    params.messages,
+    steady,
+    tickMs,
+  );
   const machine = {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     kernel: release(),
     node: process.version,
-    loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadAverageAtEnd: (await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
   const table = renderTable(rows, params.repeats);
   const targetTable = renderTargets(targets);
@@ -169,7 +195,10 @@ async function main(): Promise<void> {
   };
   const file = join(params.outDir, `bench-${stamp}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
-  writeFileSync(join(params.outDir, 'latest.md'), `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`);
+  writeFileSync(
+    join(params.outDir, 'latest.md'),
+    `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
+  );
   // Sink files are gone; keep worker logs and profiles in the run directory.
   rmSync(join(runDir, 'tick.sqlite'), { force: true });
   logger.info(`results: ${file} (worker logs and profiles in ${runDir})`);

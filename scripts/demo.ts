@@ -19,7 +19,10 @@ const LOG_DIR = '.data/logs';
 function startChild(name: string, script: string): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(`${LOG_DIR}/demo-${name}.log`, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   child.on('exit', (code, signal) => {
@@ -62,8 +65,12 @@ async function main(): Promise<void> {
   const producer = startChild('producer', 'scripts/producer.ts');
   const ui = `http://localhost:8233/namespaces/${config.temporalNamespace}/workflows`;
   console.log(`\nTemporal Web UI: ${ui}`);
-  console.log(`Sensors: sensor-${config.topic}-0 … sensor-${config.topic}-${config.sensorReplicas - 1}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>`);
-  console.log(`Producing ${config.desiredThroughputPerSecond} messages/s to "${config.topic}"; logs in ${LOG_DIR}/demo-*.log. Ctrl-C stops.\n`);
+  console.log(
+    `Sensors: sensor-${config.topic}-0 … sensor-${config.topic}-${config.sensorReplicas - 1}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>`,
+  );
+  console.log(
+    `Producing ${config.desiredThroughputPerSecond} messages/s to "${config.topic}"; logs in ${LOG_DIR}/demo-*.log. Ctrl-C stops.\n`,
+  );
 
   const finished = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -50,7 +50,14 @@ async function main(): Promise<void> {
     const records = await listDeadLetters(kafka, config.dlqTopic);
     if (rest.includes('--json')) {
       for (const r of records) {
-        console.log(JSON.stringify({ ...r, key: r.key?.toString('base64') ?? null, value: r.value?.toString('base64') ?? null, headers: undefined }));
+        console.log(
+          JSON.stringify({
+            ...r,
+            key: r.key?.toString('base64') ?? null,
+            value: r.value?.toString('base64') ?? null,
+            headers: undefined,
+          }),
+        );
       }
     } else {
       printTable(records, config.dlqTopic);

@@ -40,7 +40,14 @@ async function main(): Promise<void> {
 
 export function formatLag(topic: string, group: string, lag: TopicLag, unfinishedRuns: number | undefined): string {
   const header = ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG'];
-  const rows = lag.partitions.map((p) => [group, topic, String(p.partition), p.committed ?? '-', p.logEnd, String(p.lag)]);
+  const rows = lag.partitions.map((p) => [
+    group,
+    topic,
+    String(p.partition),
+    p.committed ?? '-',
+    p.logEnd,
+    String(p.lag),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [

@@ -17,7 +17,16 @@ import { transform, type SourceRecord } from '../src/processing/transform';
 import { ensureSensors } from '../src/workers/sensors';
 import { describe } from '../src/workers/retry';
 import { stopSignal } from '../src/workflows/sensor';
-import { cleanUp, connectServers, logger, openSink, sinkRows, startPipeline, testConfig, waitFor } from '../test/helpers';
+import {
+  cleanUp,
+  connectServers,
+  logger,
+  openSink,
+  sinkRows,
+  startPipeline,
+  testConfig,
+  waitFor,
+} from '../test/helpers';
 
 const OUT = join(__dirname, '../test/fixtures/histories');
 const FAILING_SEQ = 7;
@@ -25,7 +34,8 @@ const FAILING_SEQ = 7;
 /** The default transform, except that one record always fails with an ordinary error. */
 function transformWithOneFailure(record: SourceRecord) {
   const out = transform(record);
-  if ((out.payload as { seq?: number } | null)?.seq === FAILING_SEQ) throw new Error(`record ${FAILING_SEQ} always fails`);
+  if ((out.payload as { seq?: number } | null)?.seq === FAILING_SEQ)
+    throw new Error(`record ${FAILING_SEQ} always fails`);
   return out;
 }
 
@@ -37,7 +47,12 @@ function temporalBin(): string {
 }
 
 async function main(): Promise<void> {
-  const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', MAX_BATCH_SIZE: '20', RUN_MAX_ATTEMPTS: '2' });
+  const config = testConfig({
+    SENSOR_REPLICAS: '1',
+    KAFKA_TOPIC_PARTITIONS: '1',
+    MAX_BATCH_SIZE: '20',
+    RUN_MAX_ATTEMPTS: '2',
+  });
   const servers = await connectServers(config);
   const sink = openSink(config);
   try {
@@ -45,7 +60,12 @@ async function main(): Promise<void> {
     await ensureTopic(servers.admin, config.dlqTopic, 1);
     const running = await startPipeline(config, servers, { sink, transform: transformWithOneFailure });
     try {
-      await new RateProducer(servers.kafka, { topic: config.topic, ratePerSecond: 100_000, count: 40, messageBytes: 100 }).run();
+      await new RateProducer(servers.kafka, {
+        topic: config.topic,
+        ratePerSecond: 100_000,
+        count: 40,
+        messageBytes: 100,
+      }).run();
       const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
@@ -70,9 +90,15 @@ async function main(): Promise<void> {
       for (const [name, workflowId] of Object.entries(histories)) {
         await servers.client.workflow.getHandle(workflowId).result();
         // The CLI's JSON is the format Worker.runReplayHistory reads (and the Web UI downloads).
-        const json = execFileSync(temporalBin(), ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporalAddress, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        const json = execFileSync(
+          temporalBin(),
+          ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporalAddress, '--output', 'json'],
+          { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+        );
         writeFileSync(join(OUT, `${name}.json`), json);
-        console.log(`recorded ${name} (${(JSON.parse(json) as { events: unknown[] }).events.length} events) from ${workflowId}`);
+        console.log(
+          `recorded ${name} (${(JSON.parse(json) as { events: unknown[] }).events.length} events) from ${workflowId}`,
+        );
       }
     } finally {
       await running.stop();

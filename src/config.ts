@@ -17,36 +17,146 @@ export const SETTINGS = {
   kafkaBrokers: setting('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap servers, comma-separated', list),
   kafkaClientId: setting('KAFKA_CLIENT_ID', 'microbatch', 'kafkajs client id (shows in broker logs)', text),
   topic: setting('KAFKA_TOPIC', 'events', 'topic the producer writes and the sensors read', text),
-  topicPartitions: setting('KAFKA_TOPIC_PARTITIONS', '6', 'partitions when the producer creates the topic', integer(1, 10_000)),
+  topicPartitions: setting(
+    'KAFKA_TOPIC_PARTITIONS',
+    '6',
+    'partitions when the producer creates the topic',
+    integer(1, 10_000),
+  ),
   groupId: setting('KAFKA_GROUP_ID', 'microbatch-sensor', 'consumer group shared by all sensor replicas', text),
-  fromBeginning: setting('KAFKA_FROM_BEGINNING', 'true', 'a group with no committed offset starts at the oldest message (else the newest)', boolean),
+  fromBeginning: setting(
+    'KAFKA_FROM_BEGINNING',
+    'true',
+    'a group with no committed offset starts at the oldest message (else the newest)',
+    boolean,
+  ),
   dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
   temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
-  payloadCompression: setting('PAYLOAD_COMPRESSION', 'deflate', 'compress large Temporal payloads (batches): deflate or none; every client and worker must use the same (the Web UI needs a codec endpoint to show them)', oneOf(['none', 'deflate'] as const)),
-  codecServerPort: setting('CODEC_SERVER_PORT', '8234', 'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads; 0 turns it off', integer(0, 65_535)),
-  sensorTaskQueue: setting('SENSOR_TASK_QUEUE', '', 'task queue of the sensor workflows; empty means microbatch-sensor-<KAFKA_TOPIC>', (raw) => raw.trim()),
-  runsTaskQueue: setting('RUNS_TASK_QUEUE', '', 'task queue of MicroBatchRun workflows and their activities; empty means microbatch-runs-<KAFKA_TOPIC>', (raw) => raw.trim()),
-  desiredThroughputPerSecond: setting('DESIRED_THROUGHPUT_PER_SECOND', '1000', 'producer publish rate, messages per second', integer(1, 10_000_000)),
-  producerMessageCount: setting('PRODUCER_MESSAGE_COUNT', '0', 'messages the producer sends before it stops; 0 runs until Ctrl-C', integer(0, Number.MAX_SAFE_INTEGER)),
-  producerMessageBytes: setting('PRODUCER_MESSAGE_BYTES', '200', 'approximate size of each produced JSON value, bytes', integer(64, 1_000_000)),
+  payloadCompression: setting(
+    'PAYLOAD_COMPRESSION',
+    'deflate',
+    'compress large Temporal payloads (batches): deflate or none; every client and worker must use the same (the Web UI needs a codec endpoint to show them)',
+    oneOf(['none', 'deflate'] as const),
+  ),
+  codecServerPort: setting(
+    'CODEC_SERVER_PORT',
+    '8234',
+    'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads; 0 turns it off',
+    integer(0, 65_535),
+  ),
+  sensorTaskQueue: setting(
+    'SENSOR_TASK_QUEUE',
+    '',
+    'task queue of the sensor workflows; empty means microbatch-sensor-<KAFKA_TOPIC>',
+    (raw) => raw.trim(),
+  ),
+  runsTaskQueue: setting(
+    'RUNS_TASK_QUEUE',
+    '',
+    'task queue of MicroBatchRun workflows and their activities; empty means microbatch-runs-<KAFKA_TOPIC>',
+    (raw) => raw.trim(),
+  ),
+  desiredThroughputPerSecond: setting(
+    'DESIRED_THROUGHPUT_PER_SECOND',
+    '1000',
+    'producer publish rate, messages per second',
+    integer(1, 10_000_000),
+  ),
+  producerMessageCount: setting(
+    'PRODUCER_MESSAGE_COUNT',
+    '0',
+    'messages the producer sends before it stops; 0 runs until Ctrl-C',
+    integer(0, Number.MAX_SAFE_INTEGER),
+  ),
+  producerMessageBytes: setting(
+    'PRODUCER_MESSAGE_BYTES',
+    '200',
+    'approximate size of each produced JSON value, bytes',
+    integer(64, 1_000_000),
+  ),
   maxBatchSize: setting('MAX_BATCH_SIZE', '1000', 'most messages in one MicroBatchRun', integer(1, 100_000)),
-  maxBatchBytes: setting('MAX_BATCH_BYTES', '393216', 'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own', integer(1024, 1_572_864)),
-  maxConsumeResultBytes: setting('MAX_CONSUME_RESULT_BYTES', '1572864', 'record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns', integer(1024, 1_572_864)),
+  maxBatchBytes: setting(
+    'MAX_BATCH_BYTES',
+    '393216',
+    'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own',
+    integer(1024, 1_572_864),
+  ),
+  maxConsumeResultBytes: setting(
+    'MAX_CONSUME_RESULT_BYTES',
+    '1572864',
+    'record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
+    integer(1024, 1_572_864),
+  ),
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
-  maxSensorTickRuntime: setting('MAX_SENSOR_TICK_RUNTIME', '30s', 'how long one sensor tick keeps running consume-batch', durationMs),
-  timeBetweenSensorTicks: setting('TIME_BETWEEN_SENSOR_TICKS', '5s', 'durable wait between ticks once the sensor has caught up', durationMsOrZero),
-  sensorReplicas: setting('SENSOR_REPLICAS', '6', 'number of sensor workflows (= Kafka consumers in the group)', integer(1, 1000)),
-  maxConcurrentRuns: setting('MAX_CONCURRENT_RUNS', '10', 'process-batch activities one worker runs at once (the max-concurrent-runs limit)', integer(1, 10_000)),
-  maxInFlightRuns: setting('MAX_IN_FLIGHT_RUNS', '20', 'started-but-unfinished runs per sensor; beyond it messages wait in Kafka', integer(1, 1_900)),
-  runMaxAttempts: setting('RUN_MAX_ATTEMPTS', '5', 'attempts of process-batch before a failing batch is split to isolate bad records', integer(1, 100)),
-  runActivityTimeout: setting('RUN_ACTIVITY_TIMEOUT', '30s', 'start-to-close timeout of one process-batch attempt; a lost attempt (its worker died) is retried after it', durationMs),
-  runRetryInitialInterval: setting('RUN_RETRY_INITIAL_INTERVAL', '1s', 'first retry delay of process-batch (doubles each attempt, at most 30s)', durationMs),
+  maxSensorTickRuntime: setting(
+    'MAX_SENSOR_TICK_RUNTIME',
+    '30s',
+    'how long one sensor tick keeps running consume-batch',
+    durationMs,
+  ),
+  timeBetweenSensorTicks: setting(
+    'TIME_BETWEEN_SENSOR_TICKS',
+    '5s',
+    'durable wait between ticks once the sensor has caught up',
+    durationMsOrZero,
+  ),
+  sensorReplicas: setting(
+    'SENSOR_REPLICAS',
+    '6',
+    'number of sensor workflows (= Kafka consumers in the group)',
+    integer(1, 1000),
+  ),
+  maxConcurrentRuns: setting(
+    'MAX_CONCURRENT_RUNS',
+    '10',
+    'process-batch activities one worker runs at once (the max-concurrent-runs limit)',
+    integer(1, 10_000),
+  ),
+  maxInFlightRuns: setting(
+    'MAX_IN_FLIGHT_RUNS',
+    '20',
+    'started-but-unfinished runs per sensor; beyond it messages wait in Kafka',
+    integer(1, 1_900),
+  ),
+  runMaxAttempts: setting(
+    'RUN_MAX_ATTEMPTS',
+    '5',
+    'attempts of process-batch before a failing batch is split to isolate bad records',
+    integer(1, 100),
+  ),
+  runActivityTimeout: setting(
+    'RUN_ACTIVITY_TIMEOUT',
+    '30s',
+    'start-to-close timeout of one process-batch attempt; a lost attempt (its worker died) is retried after it',
+    durationMs,
+  ),
+  runRetryInitialInterval: setting(
+    'RUN_RETRY_INITIAL_INTERVAL',
+    '1s',
+    'first retry delay of process-batch (doubles each attempt, at most 30s)',
+    durationMs,
+  ),
   sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),
   sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),
-  workerRoles: setting('WORKER_ROLES', 'sensor,runs', 'what `npm run worker` runs: sensor (consumers + sensors), runs (MicroBatchRun), or both', list),
-  manageSensors: setting('MANAGE_SENSORS', 'true', '`npm run worker` starts missing sensors and stops extra ones', boolean),
-  logLevel: setting('LOG_LEVEL', 'info', 'debug, info, warn or error', oneOf(['debug', 'info', 'warn', 'error'] as const)),
+  workerRoles: setting(
+    'WORKER_ROLES',
+    'sensor,runs',
+    'what `npm run worker` runs: sensor (consumers + sensors), runs (MicroBatchRun), or both',
+    list,
+  ),
+  manageSensors: setting(
+    'MANAGE_SENSORS',
+    'true',
+    '`npm run worker` starts missing sensors and stops extra ones',
+    boolean,
+  ),
+  logLevel: setting(
+    'LOG_LEVEL',
+    'info',
+    'debug, info, warn or error',
+    oneOf(['debug', 'info', 'warn', 'error'] as const),
+  ),
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -91,10 +201,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
 function checkCombinations(c: Config, env: NodeJS.ProcessEnv): void {
   const raw = (key: keyof Settings) => env[SETTINGS[key].name] ?? SETTINGS[key].default;
   if (c.dlqTopic === c.topic) {
-    throw new ConfigError('KAFKA_DLQ_TOPIC', c.dlqTopic, 'a topic other than KAFKA_TOPIC (dead letters must not loop back)');
+    throw new ConfigError(
+      'KAFKA_DLQ_TOPIC',
+      c.dlqTopic,
+      'a topic other than KAFKA_TOPIC (dead letters must not loop back)',
+    );
   }
   if (c.maxBatchWait >= c.maxSensorTickRuntime) {
-    throw new ConfigError('MAX_BATCH_WAIT', raw('maxBatchWait'), `less than MAX_SENSOR_TICK_RUNTIME (${raw('maxSensorTickRuntime')})`);
+    throw new ConfigError(
+      'MAX_BATCH_WAIT',
+      raw('maxBatchWait'),
+      `less than MAX_SENSOR_TICK_RUNTIME (${raw('maxSensorTickRuntime')})`,
+    );
   }
   if (c.sensorTaskQueue === c.runsTaskQueue) {
     throw new ConfigError('RUNS_TASK_QUEUE', c.runsTaskQueue, 'a task queue other than SENSOR_TASK_QUEUE');

@@ -131,7 +131,9 @@ export function openSink(config: Config): SqliteSink {
 }
 
 /** Reads the sink file directly, as a user would with the sqlite3 shell. */
-export function sinkRows(config: Config): Array<{ partition: number; offset: number; key: string | null; payload: string | null }> {
+export function sinkRows(
+  config: Config,
+): Array<{ partition: number; offset: number; key: string | null; payload: string | null }> {
   const db = new Database(config.sqlitePath, { readonly: true, fileMustExist: true });
   try {
     return db
@@ -142,7 +144,11 @@ export function sinkRows(config: Config): Array<{ partition: number; offset: num
   }
 }
 
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -171,7 +177,10 @@ export async function stopSensors(client: Client, config: Config): Promise<void>
     const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
     await handle.signal(stopSignal).catch(() => undefined);
     const stopped = await Promise.race([
-      handle.result().then(() => true, () => true),
+      handle.result().then(
+        () => true,
+        () => true,
+      ),
       new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
     ]);
     if (!stopped) await handle.terminate('test cleanup: the sensor did not stop within 20 s').catch(() => undefined);

@@ -28,7 +28,11 @@ export interface PipelineOptions {
   createTopics?: boolean;
 }
 
-export async function setUpPipeline(config: Config & { sinkDir: string }, defer: (fn: Cleanup) => void, options: PipelineOptions = {}) {
+export async function setUpPipeline(
+  config: Config & { sinkDir: string },
+  defer: (fn: Cleanup) => void,
+  options: PipelineOptions = {},
+) {
   const servers = await connectServers(config);
   defer(async () => {
     await cleanUp(config, servers.admin);

@@ -36,7 +36,10 @@ export async function runCeiling(kafka: Kafka, o: CeilingOptions): Promise<Ceili
   let finished!: () => void;
   let failed!: (err: Error) => void;
   const done = new Promise<void>((resolve, reject) => ((finished = resolve), (failed = reject)));
-  const timer = setTimeout(() => failed(new Error(`ceiling did not finish within ${o.timeoutMs / 1000}s (${stored} of ${o.messages})`)), o.timeoutMs);
+  const timer = setTimeout(
+    () => failed(new Error(`ceiling did not finish within ${o.timeoutMs / 1000}s (${stored} of ${o.messages})`)),
+    o.timeoutMs,
+  );
 
   const flush = async (partition: number) => {
     const p = pending.get(partition);

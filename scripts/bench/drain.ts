@@ -50,7 +50,10 @@ export async function runDrain(
     const deadline = t0 + o.timeoutMs;
     let count = 0;
     while ((count = reader.count()) < o.messages) {
-      if (Date.now() > deadline) throw new Error(`drain of ${s.name} timed out after ${o.timeoutMs / 1000}s with ${count} of ${o.messages} rows`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `drain of ${s.name} timed out after ${o.timeoutMs / 1000}s with ${count} of ${o.messages} rows`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
     const window = { fromUs, toUs: monotonicUs() };

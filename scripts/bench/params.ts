@@ -39,19 +39,84 @@ interface Spec {
 }
 
 export const PARAMS: Record<string, Spec> = {
-  messages: { env: 'BENCH_MESSAGES', flag: 'messages', default: '500000', help: 'messages pre-filled for the ceiling and each drain' },
-  partitions: { env: 'BENCH_PARTITIONS', flag: 'partitions', default: '6', help: 'partitions of every benchmark topic' },
-  messageBytes: { env: 'BENCH_MESSAGE_BYTES', flag: 'message-bytes', default: '200', help: 'approximate JSON value size, bytes' },
-  padding: { env: 'BENCH_PADDING', flag: 'padding', default: 'words', help: 'pre-filled values padded with "words" (compresses like event JSON) or "repeat" (xxx…, as npm run producer)' },
-  repeats: { env: 'BENCH_REPEATS', flag: 'repeats', default: '3', help: 'repeats of ceiling + drains (min/median/max over them)' },
-  steadyRate: { env: 'BENCH_STEADY_RATE', flag: 'steady-rate', default: '5000', help: 'producer rate of the steady-state scenario, msg/s' },
-  steadySeconds: { env: 'BENCH_STEADY_SECONDS', flag: 'steady-seconds', default: '60', help: 'how long the steady-state producer runs' },
-  scenarios: { env: 'BENCH_SCENARIOS', flag: 'scenarios', default: 'ceiling,drain,steady,cost', help: 'which scenarios run (cost needs drain)' },
-  workerEnv: { env: 'BENCH_WORKER_ENV', flag: 'worker-env', default: '', help: 'settings for every worker, e.g. "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"' },
-  variants: { env: 'BENCH_VARIANTS', flag: 'variants', default: 'baseline', help: 'drain variants, ";"-separated "name:KEY=V,KEY=V"; the first is the reference' },
-  profile: { env: 'BENCH_PROFILE', flag: 'profile', default: 'false', help: 'CPU-profile the first baseline drain\'s worker (node --cpu-prof)' },
-  drainTimeoutSeconds: { env: 'BENCH_DRAIN_TIMEOUT', flag: 'drain-timeout', default: '900', help: 'a drain that takes longer fails the benchmark, seconds' },
-  outDir: { env: 'BENCH_OUT_DIR', flag: 'out-dir', default: 'bench-results', help: 'where the JSON results (and profiles) go' },
+  messages: {
+    env: 'BENCH_MESSAGES',
+    flag: 'messages',
+    default: '500000',
+    help: 'messages pre-filled for the ceiling and each drain',
+  },
+  partitions: {
+    env: 'BENCH_PARTITIONS',
+    flag: 'partitions',
+    default: '6',
+    help: 'partitions of every benchmark topic',
+  },
+  messageBytes: {
+    env: 'BENCH_MESSAGE_BYTES',
+    flag: 'message-bytes',
+    default: '200',
+    help: 'approximate JSON value size, bytes',
+  },
+  padding: {
+    env: 'BENCH_PADDING',
+    flag: 'padding',
+    default: 'words',
+    help: 'pre-filled values padded with "words" (compresses like event JSON) or "repeat" (xxx…, as npm run producer)',
+  },
+  repeats: {
+    env: 'BENCH_REPEATS',
+    flag: 'repeats',
+    default: '3',
+    help: 'repeats of ceiling + drains (min/median/max over them)',
+  },
+  steadyRate: {
+    env: 'BENCH_STEADY_RATE',
+    flag: 'steady-rate',
+    default: '5000',
+    help: 'producer rate of the steady-state scenario, msg/s',
+  },
+  steadySeconds: {
+    env: 'BENCH_STEADY_SECONDS',
+    flag: 'steady-seconds',
+    default: '60',
+    help: 'how long the steady-state producer runs',
+  },
+  scenarios: {
+    env: 'BENCH_SCENARIOS',
+    flag: 'scenarios',
+    default: 'ceiling,drain,steady,cost',
+    help: 'which scenarios run (cost needs drain)',
+  },
+  workerEnv: {
+    env: 'BENCH_WORKER_ENV',
+    flag: 'worker-env',
+    default: '',
+    help: 'settings for every worker, e.g. "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"',
+  },
+  variants: {
+    env: 'BENCH_VARIANTS',
+    flag: 'variants',
+    default: 'baseline',
+    help: 'drain variants, ";"-separated "name:KEY=V,KEY=V"; the first is the reference',
+  },
+  profile: {
+    env: 'BENCH_PROFILE',
+    flag: 'profile',
+    default: 'false',
+    help: "CPU-profile the first baseline drain's worker (node --cpu-prof)",
+  },
+  drainTimeoutSeconds: {
+    env: 'BENCH_DRAIN_TIMEOUT',
+    flag: 'drain-timeout',
+    default: '900',
+    help: 'a drain that takes longer fails the benchmark, seconds',
+  },
+  outDir: {
+    env: 'BENCH_OUT_DIR',
+    flag: 'out-dir',
+    default: 'bench-results',
+    help: 'where the JSON results (and profiles) go',
+  },
 };
 
 export class BenchParamError extends Error {
@@ -68,19 +133,29 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     const entry = m && Object.entries(PARAMS).find(([, s]) => s.flag === m[1]);
     if (!m || !entry) throw new BenchParamError(`unknown argument ${arg}\n${usage()}`);
     // A switch (--profile) may stand alone; every other flag takes a value.
-    const isSwitch = entry[0] === 'profile' && m[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
+    const isSwitch =
+      entry[0] === 'profile' && m[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
     const value = isSwitch ? 'true' : (m[2] ?? argv[++i]);
     if (value === undefined) throw new BenchParamError(`--${m[1]} needs a value`);
     raw[entry[0]] = value;
   }
   const int = (key: string, min: number) => {
     const n = Number(raw[key]);
-    if (!Number.isInteger(n) || n < min) throw new BenchParamError(`${PARAMS[key]!.env}=${raw[key]} is not valid: expected an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new BenchParamError(`${PARAMS[key]!.env}=${raw[key]} is not valid: expected an integer >= ${min}`);
     return n;
   };
-  const scenarios = new Set(raw.scenarios!.split(',').map((s) => s.trim()).filter(Boolean) as Scenario[]);
+  const scenarios = new Set(
+    raw
+      .scenarios!.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as Scenario[],
+  );
   for (const s of scenarios) {
-    if (!SCENARIOS.includes(s)) throw new BenchParamError(`BENCH_SCENARIOS=${raw.scenarios} is not valid: expected some of ${SCENARIOS.join(',')}`);
+    if (!SCENARIOS.includes(s))
+      throw new BenchParamError(
+        `BENCH_SCENARIOS=${raw.scenarios} is not valid: expected some of ${SCENARIOS.join(',')}`,
+      );
   }
   return {
     messages: int('messages', 1),
@@ -100,13 +175,17 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
 }
 
 function paddingOf(text: string): Padding {
-  if (text !== 'words' && text !== 'repeat') throw new BenchParamError(`BENCH_PADDING=${text} is not valid: expected words or repeat`);
+  if (text !== 'words' && text !== 'repeat')
+    throw new BenchParamError(`BENCH_PADDING=${text} is not valid: expected words or repeat`);
   return text;
 }
 
 function parseAssignments(variable: string, text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new BenchParamError(`${variable}: "${part}" is not KEY=VALUE`);
     out[part.slice(0, eq)] = part.slice(eq + 1);
@@ -125,11 +204,14 @@ function parseVariants(text: string): Variant[] {
       return { name, env: colon < 0 ? {} : parseAssignments('BENCH_VARIANTS', v.slice(colon + 1)) };
     });
   if (variants.length === 0) throw new BenchParamError('BENCH_VARIANTS is empty');
-  if (new Set(variants.map((v) => v.name)).size !== variants.length) throw new BenchParamError('BENCH_VARIANTS: names must differ');
+  if (new Set(variants.map((v) => v.name)).size !== variants.length)
+    throw new BenchParamError('BENCH_VARIANTS: names must differ');
   return variants;
 }
 
 export function usage(): string {
-  const lines = Object.values(PARAMS).map((s) => `  --${s.flag.padEnd(15)} ${s.env.padEnd(20)} ${s.help} (default ${s.default || '""'})`);
+  const lines = Object.values(PARAMS).map(
+    (s) => `  --${s.flag.padEnd(15)} ${s.env.padEnd(20)} ${s.help} (default ${s.default || '""'})`,
+  );
   return `usage: npm run bench -- [flags]\n${lines.join('\n')}`;
 }

@@ -39,8 +39,15 @@ export async function startSession(
       Array.from({ length: s.config.sensorReplicas }, async (_, replica) => {
         const handle = client.workflow.getHandle(sensorWorkflowId(s.config.topic, replica));
         await handle.signal(stopSignal).catch(() => undefined);
-        const stopped = await Promise.race([handle.result().then(() => true, () => true), sleep(30_000).then(() => false)]);
-        if (!stopped) await handle.terminate('benchmark cleanup: the sensor did not stop within 30 s').catch(() => undefined);
+        const stopped = await Promise.race([
+          handle.result().then(
+            () => true,
+            () => true,
+          ),
+          sleep(30_000).then(() => false),
+        ]);
+        if (!stopped)
+          await handle.terminate('benchmark cleanup: the sensor did not stop within 30 s').catch(() => undefined);
       }),
     );
   };

@@ -58,8 +58,13 @@ export function summarizeProfiles(dir: string, window?: { fromUs: number; toUs: 
   const total = [...byComponent.values()].reduce((a, b) => a + b, 0) || 1;
   return {
     files,
-    byComponent: [...byComponent].sort((a, b) => b[1] - a[1]).map(([component, ms]) => ({ component, ms, share: ms / total })),
-    topFunctions: [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([fn, ms]) => ({ fn, ms })),
+    byComponent: [...byComponent]
+      .sort((a, b) => b[1] - a[1])
+      .map(([component, ms]) => ({ component, ms, share: ms / total })),
+    topFunctions: [...byFunction]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([fn, ms]) => ({ fn, ms })),
   };
 }
 
@@ -88,9 +93,14 @@ function shortUrl(url: string): string {
 }
 
 export function renderProfile(p: ProfileSummary): string {
-  const lines = [`threads profiled: ${p.files.map((f) => `${f.file} busy ${(f.busyMs / 1000).toFixed(1)}s idle ${(f.idleMs / 1000).toFixed(1)}s`).join('; ')}`];
+  const lines = [
+    `threads profiled: ${p.files.map((f) => `${f.file} busy ${(f.busyMs / 1000).toFixed(1)}s idle ${(f.idleMs / 1000).toFixed(1)}s`).join('; ')}`,
+  ];
   lines.push('self time by component:');
-  for (const c of p.byComponent) lines.push(`  ${c.component.padEnd(28)} ${(c.ms / 1000).toFixed(2).padStart(7)} s  ${(c.share * 100).toFixed(1).padStart(5)}%`);
+  for (const c of p.byComponent)
+    lines.push(
+      `  ${c.component.padEnd(28)} ${(c.ms / 1000).toFixed(2).padStart(7)} s  ${(c.share * 100).toFixed(1).padStart(5)}%`,
+    );
   lines.push('hottest functions (self time):');
   for (const f of p.topFunctions.slice(0, 12)) lines.push(`  ${(f.ms / 1000).toFixed(2).padStart(7)} s  ${f.fn}`);
   return lines.join('\n');

@@ -34,58 +34,151 @@ export interface Row {
   unit: string;
 }
 
-export function summarize(repeats: RepeatResult[], variants: string[], messages: number, steady: SteadyResult | undefined, tickMs: number) {
+export function summarize(
+  repeats: RepeatResult[],
+  variants: string[],
+  messages: number,
+  steady: SteadyResult | undefined,
+  tickMs: number,
+) {
   const rows: Row[] = [];
   const add = (label: string, values: number[], unit: string) => {
     if (values.some((x) => Number.isFinite(x))) rows.push({ label, spread: spread(values), unit });
   };
-  add('ceiling, read only', repeats.map((r) => r.ceilingRead?.messagesPerSecond ?? NaN), 'msg/s');
-  add('ceiling, kafkajs → sink', repeats.map((r) => r.ceiling?.messagesPerSecond ?? NaN), 'msg/s');
+  add(
+    'ceiling, read only',
+    repeats.map((r) => r.ceilingRead?.messagesPerSecond ?? NaN),
+    'msg/s',
+  );
+  add(
+    'ceiling, kafkajs → sink',
+    repeats.map((r) => r.ceiling?.messagesPerSecond ?? NaN),
+    'msg/s',
+  );
   const baseline = variants[0]!;
   for (const v of variants) {
     const d = repeats.map((r) => r.drains[v]);
     const per1k = (f: (x: DrainResult) => number) => d.map((x) => (x ? (f(x) / messages) * 1000 : NaN));
-    add(`drain [${v}]`, d.map((x) => x?.messagesPerSecond ?? NaN), 'msg/s');
-    add(`  first row after [${v}]`, d.map((x) => x?.firstRowSeconds ?? NaN), 's');
-    add(`  rate after the first row [${v}]`, d.map((x) => x?.afterFirstRowPerSecond ?? NaN), 'msg/s');
-    add(`drain [${v}] / ceiling`, repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)), 'ratio');
+    add(
+      `drain [${v}]`,
+      d.map((x) => x?.messagesPerSecond ?? NaN),
+      'msg/s',
+    );
+    add(
+      `  first row after [${v}]`,
+      d.map((x) => x?.firstRowSeconds ?? NaN),
+      's',
+    );
+    add(
+      `  rate after the first row [${v}]`,
+      d.map((x) => x?.afterFirstRowPerSecond ?? NaN),
+      'msg/s',
+    );
+    add(
+      `drain [${v}] / ceiling`,
+      repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)),
+      'ratio',
+    );
     if (v !== baseline) {
-      add(`drain [${v}] / [${baseline}]`, repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.drains[baseline]?.messagesPerSecond ?? NaN)), 'ratio');
+      add(
+        `drain [${v}] / [${baseline}]`,
+        repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.drains[baseline]?.messagesPerSecond ?? NaN)),
+        'ratio',
+      );
     }
-    add(`  worker CPU per 1k msgs [${v}]`, per1k((x) => x.workerCpuSeconds), 's');
-    add(`  Temporal server CPU per 1k msgs [${v}]`, per1k((x) => x.temporalCpuSeconds), 's');
-    add(`  Kafka broker CPU per 1k msgs [${v}]`, per1k((x) => x.kafkaCpuSeconds), 's');
-    add(`  worker peak RSS [${v}]`, d.map((x) => x?.workerPeakRssMiB ?? NaN), 'MiB');
-    add(`  workflows per 1k msgs [${v}]`, d.map((x) => x?.cost?.workflowsPer1k ?? NaN), '');
-    add(`  history KiB per 1k msgs [${v}]`, d.map((x) => (x?.cost?.historyBytesPer1k ?? NaN) / 1024), 'KiB');
-    add(`  history events per 1k msgs [${v}]`, d.map((x) => x?.cost?.historyEventsPer1k ?? NaN), '');
-    add(`  task round trips per batch [${v}]`, d.map((x) => x?.cost?.perBatch.roundTrips ?? NaN), '');
-    add(`  run history KiB [${v}]`, d.map((x) => (x?.cost?.runHistoryBytes ?? NaN) / 1024), 'KiB');
+    add(
+      `  worker CPU per 1k msgs [${v}]`,
+      per1k((x) => x.workerCpuSeconds),
+      's',
+    );
+    add(
+      `  Temporal server CPU per 1k msgs [${v}]`,
+      per1k((x) => x.temporalCpuSeconds),
+      's',
+    );
+    add(
+      `  Kafka broker CPU per 1k msgs [${v}]`,
+      per1k((x) => x.kafkaCpuSeconds),
+      's',
+    );
+    add(
+      `  worker peak RSS [${v}]`,
+      d.map((x) => x?.workerPeakRssMiB ?? NaN),
+      'MiB',
+    );
+    add(
+      `  workflows per 1k msgs [${v}]`,
+      d.map((x) => x?.cost?.workflowsPer1k ?? NaN),
+      '',
+    );
+    add(
+      `  history KiB per 1k msgs [${v}]`,
+      d.map((x) => (x?.cost?.historyBytesPer1k ?? NaN) / 1024),
+      'KiB',
+    );
+    add(
+      `  history events per 1k msgs [${v}]`,
+      d.map((x) => x?.cost?.historyEventsPer1k ?? NaN),
+      '',
+    );
+    add(
+      `  task round trips per batch [${v}]`,
+      d.map((x) => x?.cost?.perBatch.roundTrips ?? NaN),
+      '',
+    );
+    add(
+      `  run history KiB [${v}]`,
+      d.map((x) => (x?.cost?.runHistoryBytes ?? NaN) / 1024),
+      'KiB',
+    );
   }
   if (steady) {
-    rows.push({ label: `steady ${steady.desiredRate}/s: achieved producer rate`, text: steady.achievedRate.toFixed(0), unit: 'msg/s' });
-    for (const p of ['p50', 'p95', 'p99', 'max']) rows.push({ label: `steady latency ${p}`, text: fmt(steady.latencyMs[p]!), unit: 'ms' });
+    rows.push({
+      label: `steady ${steady.desiredRate}/s: achieved producer rate`,
+      text: steady.achievedRate.toFixed(0),
+      unit: 'msg/s',
+    });
+    for (const p of ['p50', 'p95', 'p99', 'max'])
+      rows.push({ label: `steady latency ${p}`, text: fmt(steady.latencyMs[p]!), unit: 'ms' });
     rows.push({ label: 'steady max lag, end to end (topic − sink)', text: fmt(steady.maxEndToEndLag), unit: 'msgs' });
     rows.push({ label: 'steady max lag, committed offsets', text: fmt(steady.maxCommittedLag), unit: 'msgs' });
     rows.push({ label: 'steady worker peak RSS', text: fmt(steady.workerPeakRssMiB), unit: 'MiB' });
     rows.push({ label: 'steady worker CPU (cores busy)', text: steady.workerCpuPerSecond.toFixed(2), unit: '' });
   }
 
-  const baseRatio = spread(repeats.map((r) => (r.drains[baseline]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)));
+  const baseRatio = spread(
+    repeats.map((r) => (r.drains[baseline]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)),
+  );
   const baseRate = spread(repeats.map((r) => r.drains[baseline]?.messagesPerSecond ?? NaN));
   const targets: Array<{ target: string; value: string; met: boolean }> = [];
   // Targets of scenarios that did not run are left out rather than shown as missed.
   if (Number.isFinite(baseRatio.median)) {
-    targets.push({ target: `backlog drain ≥ 50% of the ceiling [${baseline}]`, value: pct(baseRatio.median), met: baseRatio.median >= 0.5 });
+    targets.push({
+      target: `backlog drain ≥ 50% of the ceiling [${baseline}]`,
+      value: pct(baseRatio.median),
+      met: baseRatio.median >= 0.5,
+    });
   }
   if (Number.isFinite(baseRate.median)) {
-    targets.push({ target: `≥ 20,000 msg/s end to end [${baseline}]`, value: `${fmt(baseRate.median)} msg/s`, met: baseRate.median >= 20_000 });
+    targets.push({
+      target: `≥ 20,000 msg/s end to end [${baseline}]`,
+      value: `${fmt(baseRate.median)} msg/s`,
+      met: baseRate.median >= 20_000,
+    });
   }
   if (steady) {
     const limit = tickMs + 2_000;
     targets.push(
-      { target: `steady ${steady.desiredRate}/s: lag bounded`, value: `max ${fmt(steady.maxEndToEndLag)} msgs (last third ${fmt(steady.lagLastThird)})`, met: steady.lagBounded },
-      { target: `steady ${steady.desiredRate}/s: p99 ≤ ${limit / 1000} s`, value: `${fmt(steady.latencyMs.p99!)} ms`, met: steady.latencyMs.p99! <= limit },
+      {
+        target: `steady ${steady.desiredRate}/s: lag bounded`,
+        value: `max ${fmt(steady.maxEndToEndLag)} msgs (last third ${fmt(steady.lagLastThird)})`,
+        met: steady.lagBounded,
+      },
+      {
+        target: `steady ${steady.desiredRate}/s: p99 ≤ ${limit / 1000} s`,
+        value: `${fmt(steady.latencyMs.p99!)} ms`,
+        met: steady.latencyMs.p99! <= limit,
+      },
     );
   }
   return { rows, targets };
@@ -103,13 +196,21 @@ export function renderTable(rows: Row[], repeats: number): string {
 }
 
 export function renderTargets(targets: Array<{ target: string; value: string; met: boolean }>): string {
-  return markdownTable(['target', 'measured (median)', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO']));
+  return markdownTable(
+    ['target', 'measured (median)', 'met'],
+    targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO']),
+  );
 }
 
 function markdownTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
 }
 
 function fmt(x: number): string {

@@ -42,12 +42,17 @@ export class SinkReader {
   /** Latency percentiles in ms over rows whose record said when it was produced. */
   latency(percentiles: number[]): Record<string, number> {
     const values = (
-      this.open()!.prepare('SELECT loaded_at - produced_at AS l FROM events WHERE produced_at IS NOT NULL').raw().all() as number[][]
+      this.open()!
+        .prepare('SELECT loaded_at - produced_at AS l FROM events WHERE produced_at IS NOT NULL')
+        .raw()
+        .all() as number[][]
     )
       .map((r) => r[0]!)
       .sort((a, b) => a - b);
     const out: Record<string, number> = {};
-    for (const p of percentiles) out[`p${p}`] = values.length === 0 ? NaN : values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
+    for (const p of percentiles)
+      out[`p${p}`] =
+        values.length === 0 ? NaN : values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
     out.max = values[values.length - 1] ?? NaN;
     return out;
   }

@@ -50,22 +50,35 @@ export async function runSteady(
     })();
     const cpu0 = session.worker.cpuSeconds();
     const started = Date.now();
-    const producer = new RateProducer(kafka, { topic, ratePerSecond: o.rate, count: o.rate * o.seconds, messageBytes: o.messageBytes });
+    const producer = new RateProducer(kafka, {
+      topic,
+      ratePerSecond: o.rate,
+      count: o.rate * o.seconds,
+      messageBytes: o.messageBytes,
+    });
     const stats = await producer.run();
     const producedUntil = Date.now();
     const cpu1 = session.worker.cpuSeconds();
     const deadline = Date.now() + 180_000;
     while (reader.count() < stats.sent) {
-      if (Date.now() > deadline) throw new Error(`steady state: only ${reader.count()} of ${stats.sent} rows 180 s after the producer stopped`);
+      if (Date.now() > deadline)
+        throw new Error(`steady state: only ${reader.count()} of ${stats.sent} rows 180 s after the producer stopped`);
       await new Promise((r) => setTimeout(r, 500));
     }
     sampling = false;
     await sampler;
     const during = samples.filter((x) => x.at >= started && x.at <= producedUntil);
     const cut = started + ((producedUntil - started) * 2) / 3;
-    const maxOf = (xs: typeof samples, f: (x: (typeof samples)[number]) => number) => xs.reduce((m, x) => Math.max(m, f(x)), 0);
-    const lagFirstTwoThirds = maxOf(during.filter((x) => x.at < cut), (x) => x.endToEnd);
-    const lagLastThird = maxOf(during.filter((x) => x.at >= cut), (x) => x.endToEnd);
+    const maxOf = (xs: typeof samples, f: (x: (typeof samples)[number]) => number) =>
+      xs.reduce((m, x) => Math.max(m, f(x)), 0);
+    const lagFirstTwoThirds = maxOf(
+      during.filter((x) => x.at < cut),
+      (x) => x.endToEnd,
+    );
+    const lagLastThird = maxOf(
+      during.filter((x) => x.at >= cut),
+      (x) => x.endToEnd,
+    );
     return {
       desiredRate: o.rate,
       achievedRate: stats.achievedRate,

@@ -35,7 +35,13 @@ export async function temporalCost(client: Client, topic: string, messages: numb
   await waitUntilNoneRunning(client, `WorkflowType = 'MicroBatchRun' AND KafkaTopic = '${topic}'`);
   const all: Array<{ workflowId: string; runId: string; type: string; events: number; bytes: number }> = [];
   for await (const wf of client.workflow.list({ query: `KafkaTopic = '${topic}'` })) {
-    all.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type, events: wf.historyLength, bytes: wf.historySize ?? 0 });
+    all.push({
+      workflowId: wf.workflowId,
+      runId: wf.runId,
+      type: wf.type,
+      events: wf.historyLength,
+      bytes: wf.historySize ?? 0,
+    });
   }
   const runs = all.filter((w) => w.type === 'MicroBatchRun');
   const sensors = all.filter((w) => w.type === 'KafkaSensor');
@@ -43,7 +49,9 @@ export async function temporalCost(client: Client, topic: string, messages: numb
   const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((s, x) => s + f(x), 0);
 
   const sensorCounts = await Promise.all(sensors.map((w) => countEvents(client, w.workflowId, w.runId)));
-  const sample = runs.filter((_, i) => i % Math.max(1, Math.floor(runs.length / RUN_SAMPLE)) === 0).slice(0, RUN_SAMPLE);
+  const sample = runs
+    .filter((_, i) => i % Math.max(1, Math.floor(runs.length / RUN_SAMPLE)) === 0)
+    .slice(0, RUN_SAMPLE);
   const runCounts = await Promise.all(sample.map((w) => countEvents(client, w.workflowId, w.runId)));
   const batches = Math.max(1, runs.length);
   const mean = (xs: EventCounts[], f: (c: EventCounts) => number) => (xs.length === 0 ? 0 : sum(xs, f) / xs.length);
@@ -55,7 +63,8 @@ export async function temporalCost(client: Client, topic: string, messages: numb
     roundTrips: 0,
     sensorHistoryBytes: sum(sensors, (w) => w.bytes) / batches,
   };
-  perBatch.roundTrips = perBatch.sensorWorkflowTasks + perBatch.sensorActivityTasks + perBatch.runWorkflowTasks + perBatch.runActivityTasks;
+  perBatch.roundTrips =
+    perBatch.sensorWorkflowTasks + perBatch.sensorActivityTasks + perBatch.runWorkflowTasks + perBatch.runActivityTasks;
   return {
     runs: runs.length,
     sensorRuns: sensors.length,

@@ -20,7 +20,10 @@ export async function createTopic(admin: Admin, topic: string, partitions: numbe
  */
 export type Padding = 'repeat' | 'words';
 
-const WORDS = 'order user item price cart click view page session device region country city amount currency status paid shipped open closed mobile desktop tablet search result query filter sort promo coupon refund'.split(' ');
+const WORDS =
+  'order user item price cart click view page session device region country city amount currency status paid shipped open closed mobile desktop tablet search result query filter sort promo coupon refund'.split(
+    ' ',
+  );
 
 function benchMessage(seq: number, messageBytes: number, now: number, padding: Padding): Message {
   const m = makeMessage(seq, messageBytes, now);
@@ -41,8 +44,17 @@ function benchMessage(seq: number, messageBytes: number, now: number, padding: P
 }
 
 /** Writes messages 0..count-1 (makeMessage, padded per `padding`) to `topic`; returns the seconds it took. */
-export async function prefill(kafka: Kafka, topic: string, count: number, messageBytes: number, padding: Padding): Promise<number> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+export async function prefill(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  messageBytes: number,
+  padding: Padding,
+): Promise<number> {
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const started = Date.now();
   try {

@@ -17,7 +17,10 @@ export interface WorkerProcess {
 
 const ROOT = resolve(__dirname, '../..');
 
-export async function startWorker(env: Record<string, string>, options: { logFile: string; cpuProfileDir?: string }): Promise<WorkerProcess> {
+export async function startWorker(
+  env: Record<string, string>,
+  options: { logFile: string; cpuProfileDir?: string },
+): Promise<WorkerProcess> {
   const nodeArgs = ['--import', 'tsx'];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const child = spawn(process.execPath, [...nodeArgs, 'src/workers/main.ts'], {
@@ -45,7 +48,12 @@ export async function startWorker(env: Record<string, string>, options: { logFil
   };
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((res, rej) => {
     let seen = '';
     const timer = setTimeout(() => rej(new Error(`worker not ready after ${timeoutMs / 1000}s`)), timeoutMs);

@@ -59,7 +59,10 @@ export function createRunActivities({ sink, deadLetters, transform }: RunActivit
           const i = rows.findIndex((r) => r.offset === err.offset);
           if (i < 0) throw err;
           rows.splice(i, 1);
-          reject(batch.messages.find((m) => m.offset === err.offset)!, err);
+          reject(
+            batch.messages.find((m) => m.offset === err.offset)!,
+            err,
+          );
         }
       }
       // Dead letters go out after the load: if sending fails the activity is retried, and the
@@ -72,7 +75,9 @@ export function createRunActivities({ sink, deadLetters, transform }: RunActivit
     async deadLetterBatch(input: DeadLetterInput): Promise<number> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
       const { batch, error, errorType, attempts } = input;
-      await deadLetters.publish(batch.messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)));
+      await deadLetters.publish(
+        batch.messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)),
+      );
       return batch.messages.length;
     },
   };

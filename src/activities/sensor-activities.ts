@@ -47,7 +47,10 @@ export function createSensorActivities(deps: SensorActivityDeps) {
   const consumerOf = (replica: number) => {
     const consumer = deps.registry.get(replica);
     if (!consumer) {
-      throw ApplicationFailure.nonRetryable(`this worker holds no consumer for replica ${replica}`, FailureType.ConsumerNotHeld);
+      throw ApplicationFailure.nonRetryable(
+        `this worker holds no consumer for replica ${replica}`,
+        FailureType.ConsumerNotHeld,
+      );
     }
     return consumer;
   };

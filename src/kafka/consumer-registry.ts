@@ -87,7 +87,9 @@ export class ConsumerRegistry {
       const limit = this.idleTimeouts.get(replica) ?? Infinity;
       if (now - consumer.lastUsedAt > limit) {
         this.logger.info('consumer unused for too long; leaving the group', { replica });
-        await this.release(replica).catch((err) => this.logger.warn('closing an idle consumer failed', { error: String(err) }));
+        await this.release(replica).catch((err) =>
+          this.logger.warn('closing an idle consumer failed', { error: String(err) }),
+        );
       }
     }
   }

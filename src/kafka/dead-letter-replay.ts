@@ -74,7 +74,10 @@ async function readToEnd(
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     const low = new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
     starts = new Map(
-      (committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? low.get(p.partition)! : BigInt(p.offset)]),
+      (committed[0]?.partitions ?? []).map((p) => [
+        p.partition,
+        p.offset === '-1' ? low.get(p.partition)! : BigInt(p.offset),
+      ]),
     );
   } finally {
     await admin.disconnect();
@@ -143,21 +146,28 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    return await readToEnd(kafka, options.dlqTopic, options.groupId ?? `${options.dlqTopic}-replay`, true, async (records) => {
-      const byTopic = new Map<string, DeadLetterRecord[]>();
-      for (const r of records) {
-        const target = options.to ?? r.sourceTopic;
-        if (!target) throw new Error(`dead letter at ${r.dlqPartition}/${r.dlqOffset} names no source topic; use --to`);
-        byTopic.set(target, [...(byTopic.get(target) ?? []), r]);
-      }
-      for (const [topic, list] of byTopic) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        });
-      }
-    });
+    return await readToEnd(
+      kafka,
+      options.dlqTopic,
+      options.groupId ?? `${options.dlqTopic}-replay`,
+      true,
+      async (records) => {
+        const byTopic = new Map<string, DeadLetterRecord[]>();
+        for (const r of records) {
+          const target = options.to ?? r.sourceTopic;
+          if (!target)
+            throw new Error(`dead letter at ${r.dlqPartition}/${r.dlqOffset} names no source topic; use --to`);
+          byTopic.set(target, [...(byTopic.get(target) ?? []), r]);
+        }
+        for (const [topic, list] of byTopic) {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          });
+        }
+      },
+    );
   } finally {
     await producer.disconnect();
   }

@@ -29,7 +29,12 @@ export async function topicLag(admin: Admin, groupId: string, topic: string): Pr
     .map((end) => {
       const committed = committedBy.get(end.partition) ?? null;
       const from = committed ?? end.low;
-      return { partition: end.partition, committed, logEnd: end.high, lag: Math.max(0, Number(end.high) - Number(from)) };
+      return {
+        partition: end.partition,
+        committed,
+        logEnd: end.high,
+        lag: Math.max(0, Number(end.high) - Number(from)),
+      };
     })
     .sort((a, b) => a.partition - b.partition);
   return {

@@ -223,11 +223,16 @@ export class SensorConsumer {
         return current === undefined || compareOffsets(o.offset, current) > 0;
       });
       if (ahead.length > 0) {
-        await this.requireConsumer().commitOffsets(ahead.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+        await this.requireConsumer().commitOffsets(
+          ahead.map((o) => ({ topic, partition: o.partition, offset: o.offset })),
+        );
       }
       return held;
     } catch (err) {
-      this.options.logger?.warn('offset commit refused; it will be retried', { group: groupId, error: (err as Error).message });
+      this.options.logger?.warn('offset commit refused; it will be retried', {
+        group: groupId,
+        error: (err as Error).message,
+      });
       return [];
     }
   }
@@ -271,7 +276,8 @@ export class SensorConsumer {
     }
     if (uncommitted.length > 0 && this.options.fromBeginning) {
       const low = await this.requireAdmin().fetchTopicOffsets(this.options.topic);
-      for (const p of low) if (uncommitted.includes(p.partition)) positions.push({ partition: p.partition, offset: p.low });
+      for (const p of low)
+        if (uncommitted.includes(p.partition)) positions.push({ partition: p.partition, offset: p.low });
     }
     this.rewind(positions);
   }
@@ -280,9 +286,15 @@ export class SensorConsumer {
   rewind(positions: PartitionOffset[]): void {
     for (const { partition, offset } of positions) {
       const queue = this.queues.get(partition);
-      if (queue) this.forget(partition, queue.length, queue.reduce((s, r) => s + r.bytes, 0));
+      if (queue)
+        this.forget(
+          partition,
+          queue.length,
+          queue.reduce((s, r) => s + r.bytes, 0),
+        );
       this.queues.delete(partition);
-      if (this.assignment.includes(partition)) this.requireConsumer().seek({ topic: this.options.topic, partition, offset });
+      if (this.assignment.includes(partition))
+        this.requireConsumer().seek({ topic: this.options.topic, partition, offset });
     }
     this.spaceFreed.notify();
   }

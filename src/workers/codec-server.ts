@@ -19,7 +19,9 @@ const fromJson = (p: JsonPayload): Payload => ({
 });
 
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -46,7 +48,9 @@ export function createCodecServer(codec: PayloadCodec): Server {
         const out = action === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ payloads: out.map(toJson) }));
       })
-      .catch((err: Error) => res.writeHead(400, { 'content-type': 'text/plain' }).end(`cannot ${action}: ${err.message}`));
+      .catch((err: Error) =>
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`cannot ${action}: ${err.message}`),
+      );
   });
 }
 

@@ -29,7 +29,11 @@ export function connectWorkerConnection(config: TemporalConfig, logger: Logger):
   );
 }
 
-export async function connectAdmin(kafka: Kafka, config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, logger: Logger): Promise<Admin> {
+export async function connectAdmin(
+  kafka: Kafka,
+  config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
+  logger: Logger,
+): Promise<Admin> {
   return retryUntilConnected(
     `Kafka at ${config.kafkaBrokers.join(',')}`,
     async () => {

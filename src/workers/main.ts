@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
     const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger });
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
-    const codecServer = codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
+    const codecServer =
+      codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
     const running = pipeline.run();
     workersRunning = true;
     logger.info('worker started', {

@@ -110,7 +110,11 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ...common,
         taskQueue: config.runsTaskQueue,
         workflowBundle,
-        activities: createRunActivities({ sink: deps.sink, deadLetters, transform: deps.transform ?? defaultTransform }),
+        activities: createRunActivities({
+          sink: deps.sink,
+          deadLetters,
+          transform: deps.transform ?? defaultTransform,
+        }),
         maxConcurrentActivityTaskExecutions: config.maxConcurrentRuns,
       }),
     );
@@ -128,7 +132,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         await Promise.all(workers.map((w) => w.run().catch((err) => (shutdown(), Promise.reject(err)))));
       } finally {
         // Workers have finished their in-flight tasks: now leave the group and flush producers.
-        for (const close of closers) await close().catch((err) => logger.warn('closing failed', { error: String(err) }));
+        for (const close of closers)
+          await close().catch((err) => logger.warn('closing failed', { error: String(err) }));
       }
     },
   };

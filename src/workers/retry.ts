@@ -25,7 +25,8 @@ export async function retryUntilConnected<T>(
 export function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: unknown }).cause;
-  const text = cause instanceof Error && cause.message !== err.message ? `${err.message} (${cause.message})` : err.message;
+  const text =
+    cause instanceof Error && cause.message !== err.message ? `${err.message} (${cause.message})` : err.message;
   // The Temporal core reports transport errors as Rust debug output; keep the OS's own words.
   const osMessage = /message: "([^"]+)"/.exec(text)?.[1];
   return osMessage && text.includes('tonic::transport') ? `connection failed: ${osMessage}` : text;

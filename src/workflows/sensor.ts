@@ -143,11 +143,20 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   setHandler(applySettingsSignal, (next) => void (settings = next));
   setHandler(statusQuery, () => {
     const { carriedRuns: _c, skipThrough: _s, ...rest } = state;
-    return { ...rest, workflowId: workflowInfo().workflowId, topic, replica, phase, inFlightRuns: inFlight(), settings };
+    return {
+      ...rest,
+      workflowId: workflowInfo().workflowId,
+      topic,
+      replica,
+      phase,
+      inFlightRuns: inFlight(),
+      settings,
+    };
   });
 
   const recordError = (err: unknown) => {
-    const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String((err as Error)?.message ?? err);
+    const message =
+      err instanceof ActivityFailure && err.cause ? err.cause.message : String((err as Error)?.message ?? err);
     state.lastError = { message, at: new Date().toISOString() };
     failuresInARow++;
   };

@@ -109,7 +109,9 @@ describe('awkward streams', () => {
     expect(sinkRows(config).find((r) => r.offset === 10)!.payload).toBe(big);
     const runs = await waitFor('the run of the big record in visibility', async () => {
       const found: Array<{ id: string }> = [];
-      for await (const wf of servers.client.workflow.list({ query: `${runsQuery(config.topic)} AND FirstOffset = 10` })) {
+      for await (const wf of servers.client.workflow.list({
+        query: `${runsQuery(config.topic)} AND FirstOffset = 10`,
+      })) {
         found.push({ id: wf.workflowId });
       }
       return found.length > 0 ? found : undefined;

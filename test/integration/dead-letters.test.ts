@@ -21,7 +21,13 @@ beforeAll(async () => {
     [0, 1, 2].map((i) => ({
       sourceTopic: config.topic,
       partition: 0,
-      message: { offset: String(10 + i), key: { text: `k${i}` }, value: { text: `bad ${i}` }, headers: { trace: { text: `t${i}` } }, timestamp: '0' },
+      message: {
+        offset: String(10 + i),
+        key: { text: `k${i}` },
+        value: { text: `bad ${i}` },
+        headers: { trace: { text: `t${i}` } },
+        timestamp: '0',
+      },
       error: `value is not valid JSON (${i})`,
       errorType: 'RecordRejectedError',
       attempts: 1,
@@ -50,8 +56,17 @@ describe('dead letters', () => {
   it('are listed with their reason, attempts, origin and run, without being consumed', async () => {
     for (let i = 0; i < 2; i++) {
       const records = await listDeadLetters(servers.kafka, config.dlqTopic);
-      expect(records.map((r) => [r.sourceTopic, r.sourceOffset, r.error, r.attempts, r.runId, r.key?.toString()])).toEqual(
-        [0, 1, 2].map((i) => [config.topic, String(10 + i), `value is not valid JSON (${i})`, '1', 'microbatch-x-p0-10-12', `k${i}`]),
+      expect(
+        records.map((r) => [r.sourceTopic, r.sourceOffset, r.error, r.attempts, r.runId, r.key?.toString()]),
+      ).toEqual(
+        [0, 1, 2].map((i) => [
+          config.topic,
+          String(10 + i),
+          `value is not valid JSON (${i})`,
+          '1',
+          'microbatch-x-p0-10-12',
+          `k${i}`,
+        ]),
       );
       expect(records[0]!.headers).toEqual({ trace: Buffer.from('t0') });
     }

@@ -39,7 +39,11 @@ describe('the pipeline', () => {
     }
     expect(new Set(rows.map((r) => r.partition)).size).toBe(6);
 
-    await waitFor('lag 0', async () => (await topicLag(servers.admin, config.groupId, config.topic)).totalLag === 0, 30_000);
+    await waitFor(
+      'lag 0',
+      async () => (await topicLag(servers.admin, config.groupId, config.topic)).totalLag === 0,
+      30_000,
+    );
     await waitFor('every run finished', async () => (await unfinishedRuns(servers, config)) === 0, 30_000);
     const failed = await servers.client.workflow.count(runsQuery(config.topic, 'Failed'));
     expect(failed.count).toBe(0);
@@ -52,4 +56,3 @@ describe('the pipeline', () => {
     expect(statuses.reduce((sum, s) => sum + s.messages, 0)).toBeGreaterThanOrEqual(20_000);
   });
 });
-

@@ -69,9 +69,24 @@ describe('micro-batch runs', () => {
     const { servers } = await setUpPipeline(config, defer);
     const messages = Array.from({ length: 20 }, (_, i) => {
       const m = makeMessage(i, 100);
-      return toBatchMessage({ ...m, key: Buffer.from(m.key as string), value: Buffer.from(m.value as string), offset: String(i), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage);
+      return toBatchMessage({
+        ...m,
+        key: Buffer.from(m.key as string),
+        value: Buffer.from(m.value as string),
+        offset: String(i),
+        timestamp: '0',
+        attributes: 0,
+        headers: {},
+      } as KafkaMessage);
     });
-    const batch: Batch = { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '19', bytes: 2_000, messages };
+    const batch: Batch = {
+      topic: config.topic,
+      partition: 0,
+      firstOffset: '0',
+      lastOffset: '19',
+      bytes: 2_000,
+      messages,
+    };
     const options = {
       taskQueue: config.runsTaskQueue,
       workflowId: runWorkflowId(batch),
@@ -80,17 +95,28 @@ describe('micro-batch runs', () => {
     };
     const first = await servers.client.workflow.execute(MicroBatchRun, options);
     expect(first).toMatchObject({ messages: 20, loaded: 20, alreadyLoaded: 0, deadLettered: 0 });
-    await expect(servers.client.workflow.start(MicroBatchRun, options)).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await expect(servers.client.workflow.start(MicroBatchRun, options)).rejects.toBeInstanceOf(
+      WorkflowExecutionAlreadyStartedError,
+    );
 
     // A re-read after a rebalance can cut the same records differently: a new run ID, no new rows.
     const overlap: Batch = { ...batch, firstOffset: '10', messages: messages.slice(10) };
-    const second = await servers.client.workflow.execute(MicroBatchRun, { ...options, workflowId: runWorkflowId(overlap), args: [{ batch: overlap, settings: options.args[0].settings }] });
+    const second = await servers.client.workflow.execute(MicroBatchRun, {
+      ...options,
+      workflowId: runWorkflowId(overlap),
+      args: [{ batch: overlap, settings: options.args[0].settings }],
+    });
     expect(second).toMatchObject({ messages: 10, loaded: 0, alreadyLoaded: 10 });
     expect(sinkRows(config)).toHaveLength(20);
   });
 
   it('holds the in-flight cap under a slow sink; the rest waits in Kafka as lag', async () => {
-    const config = testConfig({ MAX_IN_FLIGHT_RUNS: '2', SENSOR_REPLICAS: '1', MAX_BATCH_SIZE: '50', MAX_CONCURRENT_RUNS: '10' });
+    const config = testConfig({
+      MAX_IN_FLIGHT_RUNS: '2',
+      SENSOR_REPLICAS: '1',
+      MAX_BATCH_SIZE: '50',
+      MAX_CONCURRENT_RUNS: '10',
+    });
     const sinkHolder = { slow: undefined as SlowSink | undefined };
     const base = openSink(config);
     sinkHolder.slow = new SlowSink(base, 250);

@@ -21,7 +21,14 @@ function batch(partition: number, first: number, count: number): Batch {
     headers: {},
     timestamp: '0',
   }));
-  return { topic: 'scripted', partition, firstOffset: String(first), lastOffset: String(first + count - 1), bytes: 100 * count, messages };
+  return {
+    topic: 'scripted',
+    partition,
+    firstOffset: String(first),
+    lastOffset: String(first + count - 1),
+    bytes: 100 * count,
+    messages,
+  };
 }
 
 /** Hands out consecutive batches of one partition, `size` records each. */
@@ -73,7 +80,10 @@ async function withSensor(
   h: Harness,
   script: Script,
   sensorSettings: SensorSettings,
-  body: (ctx: { handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>; calls: ConsumeInput[] }) => Promise<void>,
+  body: (ctx: {
+    handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>;
+    calls: ConsumeInput[];
+  }) => Promise<void>,
 ) {
   const name = uniqueName('sensor');
   const queues = { sensor: `${name}-sensor`, consumer: `${name}-consumer`, runs: `${name}-runs` };
@@ -89,7 +99,10 @@ async function withSensor(
     findUnfinishedRuns: async (ids) => {
       const running: string[] = [];
       for (const id of ids) {
-        const d = await h.env.client.workflow.getHandle(id).describe().catch(() => undefined);
+        const d = await h.env.client.workflow
+          .getHandle(id)
+          .describe()
+          .catch(() => undefined);
         if (d?.status.name === 'RUNNING') running.push(id);
       }
       return running;
@@ -124,7 +137,12 @@ async function withSensor(
   }
 }
 
-const empty = (input: ConsumeInput): ConsumeResult => ({ batches: [], backlog: false, assignment: [0], settled: input.commit });
+const empty = (input: ConsumeInput): ConsumeResult => ({
+  batches: [],
+  backlog: false,
+  assignment: [0],
+  settled: input.commit,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the sensor workflow', () => {
@@ -140,7 +158,11 @@ describe('the sensor workflow', () => {
   it('waits TIME_BETWEEN_SENSOR_TICKS between ticks once it has caught up', async () => {
     await withSensor(h, { consume: empty }, settings({ timeBetweenTicksMs: 1_500 }), async ({ handle, calls }) => {
       await waitFor('the first tick', () => calls.length >= 1, 10_000);
-      await waitFor('the wait between ticks', async () => (await handle.query(statusQuery)).phase === 'waiting between ticks', 5_000);
+      await waitFor(
+        'the wait between ticks',
+        async () => (await handle.query(statusQuery)).phase === 'waiting between ticks',
+        5_000,
+      );
       const before = calls.length;
       await sleep(1_000);
       expect(calls.length).toBe(before); // still waiting: no consume-batch during the pause
@@ -153,10 +175,15 @@ describe('the sensor workflow', () => {
     const feed = partitionFeed();
     const behind = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
     // A one-hour wait between ticks: if the sensor waited while behind, the tick count would stop at 1.
-    await withSensor(h, { consume: behind }, settings({ timeBetweenTicksMs: 3_600_000, maxTickRuntimeMs: 500 }), async ({ handle }) => {
-      await waitFor('three ticks', async () => (await handle.query(statusQuery)).ticks >= 3, 20_000);
-      expect((await handle.query(statusQuery)).phase).not.toBe('waiting between ticks');
-    });
+    await withSensor(
+      h,
+      { consume: behind },
+      settings({ timeBetweenTicksMs: 3_600_000, maxTickRuntimeMs: 500 }),
+      async ({ handle }) => {
+        await waitFor('three ticks', async () => (await handle.query(statusQuery)).ticks >= 3, 20_000);
+        expect((await handle.query(statusQuery)).phase).not.toBe('waiting between ticks');
+      },
+    );
   });
 
   it("commits a partition's offset only after the runs holding every record below it have started", async () => {
@@ -165,8 +192,13 @@ describe('the sensor workflow', () => {
     const violations: string[] = [];
     const consume = async (input: ConsumeInput): Promise<ConsumeResult> => {
       for (const { partition, offset } of input.commit) {
-        for (const b of handedOut.filter((x) => x.partition === partition && compareOffsets(x.firstOffset, offset) < 0)) {
-          const described = await h.env.client.workflow.getHandle(runWorkflowId(b)).describe().catch(() => undefined);
+        for (const b of handedOut.filter(
+          (x) => x.partition === partition && compareOffsets(x.firstOffset, offset) < 0,
+        )) {
+          const described = await h.env.client.workflow
+            .getHandle(runWorkflowId(b))
+            .describe()
+            .catch(() => undefined);
           if (!described) violations.push(`committed ${partition}@${offset} before run ${runWorkflowId(b)} existed`);
         }
       }
@@ -189,7 +221,11 @@ describe('the sensor workflow', () => {
     let release!: () => void;
     let gate = new Promise<void>((r) => (release = r));
     const script: Script = {
-      consume: (input) => ({ ...empty(input), batches: Array.from({ length: input.request.maxBatches }, feed), backlog: true }),
+      consume: (input) => ({
+        ...empty(input),
+        batches: Array.from({ length: input.request.maxBatches }, feed),
+        backlog: true,
+      }),
       processBatch: async () => {
         active++;
         peak = Math.max(peak, active);
@@ -265,4 +301,3 @@ describe('the sensor workflow across continue-as-new', () => {
     });
   });
 });
-

@@ -67,7 +67,9 @@ describe('the local servers', () => {
         workflowsPath: resolve(__dirname, '../workflows/echo.ts'),
         activities: { shout: async (text: string) => `${text}!` },
       });
-      const result = await worker.runUntil(env.client.workflow.execute('echo', { taskQueue, workflowId: uniqueName('echo'), args: ['hi'] }));
+      const result = await worker.runUntil(
+        env.client.workflow.execute('echo', { taskQueue, workflowId: uniqueName('echo'), args: ['hi'] }),
+      );
       expect(result).toBe('hi!');
     } finally {
       await env.teardown();

@@ -3,7 +3,13 @@ import { messageBytes, runWorkflowId, splitBatch, type BatchMessage } from '../.
 import { planBatches, type BufferedRecord } from '../../src/kafka/batch-planner';
 
 function record(offset: number, valueBytes = 10): BufferedRecord {
-  const message: BatchMessage = { offset: String(offset), key: null, value: { text: 'v'.repeat(valueBytes) }, headers: {}, timestamp: '0' };
+  const message: BatchMessage = {
+    offset: String(offset),
+    key: null,
+    value: { text: 'v'.repeat(valueBytes) },
+    headers: {},
+    timestamp: '0',
+  };
   return { message, bytes: messageBytes(message) };
 }
 
@@ -55,7 +61,12 @@ describe('batch planning', () => {
   it('keeps the total of one call under maxTotalBytes, but always returns at least one batch', () => {
     const q = queues({ 0: [0, 1, 2, 3].map((o) => record(o, 100)) });
     const perRecord = q.get(0)![0]!.bytes;
-    const batches = planBatches('t', q, { maxMessages: 1, maxBytes: 10_000, maxBatches: 10, maxTotalBytes: perRecord * 2 });
+    const batches = planBatches('t', q, {
+      maxMessages: 1,
+      maxBytes: 10_000,
+      maxBatches: 10,
+      maxTotalBytes: perRecord * 2,
+    });
     expect(batches).toHaveLength(2);
     const tiny = planBatches('t', queues({ 0: [record(0, 100)] }), { ...roomy, maxTotalBytes: 1 });
     expect(tiny).toHaveLength(1);

@@ -18,21 +18,33 @@ afterAll(() => void server.close());
 
 describe('the codec endpoint', () => {
   it('decodes compressed payloads back to the JSON the workflow saw', async () => {
-    const json = JSON.stringify({ batch: Array.from({ length: 500 }, (_, i) => ({ offset: String(i), value: { text: `{"seq":${i}}` } })) });
-    const [compressed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(json) }]);
+    const json = JSON.stringify({
+      batch: Array.from({ length: 500 }, (_, i) => ({ offset: String(i), value: { text: `{"seq":${i}}` } })),
+    });
+    const [compressed] = await codec.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(json) },
+    ]);
     expect(Buffer.from(compressed!.metadata!.encoding!).toString()).toBe(COMPRESSED_ENCODING);
 
     const body = {
       payloads: [
         {
-          metadata: { encoding: Buffer.from(compressed!.metadata!.encoding!).toString('base64'), 'deflate-original-encoding': Buffer.from('json/plain').toString('base64') },
+          metadata: {
+            encoding: Buffer.from(compressed!.metadata!.encoding!).toString('base64'),
+            'deflate-original-encoding': Buffer.from('json/plain').toString('base64'),
+          },
           data: Buffer.from(compressed!.data!).toString('base64'),
         },
       ],
     };
-    const res = await fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
-    const [decoded] = ((await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> }).payloads;
+    const [decoded] = ((await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> })
+      .payloads;
     expect(Buffer.from(decoded!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(Buffer.from(decoded!.data, 'base64').toString()).toBe(json);
   });

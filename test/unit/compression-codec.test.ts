@@ -7,7 +7,12 @@ const text = (bytes: Uint8Array | null | undefined) => new TextDecoder().decode(
 
 describe('payload compression codec', () => {
   it('a large JSON payload is stored compressed and decodes to the same value', async () => {
-    const batch = { messages: Array.from({ length: 500 }, (_, i) => ({ offset: String(i), value: { text: `{"seq":${i},"payload":"abc"}` } })) };
+    const batch = {
+      messages: Array.from({ length: 500 }, (_, i) => ({
+        offset: String(i),
+        value: { text: `{"seq":${i},"payload":"abc"}` },
+      })),
+    };
     const payload = defaultPayloadConverter.toPayload(batch);
     const [encoded] = await codec.encode([payload]);
     expect(text(encoded!.metadata!.encoding)).toBe(COMPRESSED_ENCODING);

@@ -14,7 +14,14 @@ describe('record encoding', () => {
   });
 
   it('keeps null keys and values (tombstones) as null, and empty values as empty', () => {
-    const m = toBatchMessage({ key: null, value: null, offset: '7', timestamp: '1', attributes: 0, headers: {} } as never);
+    const m = toBatchMessage({
+      key: null,
+      value: null,
+      offset: '7',
+      timestamp: '1',
+      attributes: 0,
+      headers: {},
+    } as never);
     expect(m.key).toBeNull();
     expect(m.value).toBeNull();
     expect(encodeBytes(Buffer.alloc(0))).toEqual({ text: '' });

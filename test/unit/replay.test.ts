@@ -13,7 +13,10 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../../src/workflows'), logger: silent });
+  workflowBundle = await bundleWorkflowCode({
+    workflowsPath: resolve(__dirname, '../../src/workflows'),
+    logger: silent,
+  });
 }, 60_000);
 
 describe('recorded workflow histories', () => {

@@ -22,19 +22,28 @@ describe('claiming a consumer', () => {
     const claimed: number[] = [];
     const env = new MockActivityEnvironment();
     const { claimConsumer } = activities(claimed);
-    await expect(env.run(claimConsumer, { topic: 'payments', groupId: 'orders-loader', replica: 0, idleTimeoutMs: 1 })).rejects.toMatchObject({
+    await expect(
+      env.run(claimConsumer, { topic: 'payments', groupId: 'orders-loader', replica: 0, idleTimeoutMs: 1 }),
+    ).rejects.toMatchObject({
       type: 'WrongPipeline',
       nonRetryable: true,
       message: expect.stringContaining('consumes topic "orders" (group "orders-loader"), not "payments"'),
     });
-    await expect(env.run(claimConsumer, { topic: 'orders', groupId: 'other', replica: 0, idleTimeoutMs: 1 })).rejects.toMatchObject({ type: 'WrongPipeline' });
+    await expect(
+      env.run(claimConsumer, { topic: 'orders', groupId: 'other', replica: 0, idleTimeoutMs: 1 }),
+    ).rejects.toMatchObject({ type: 'WrongPipeline' });
     expect(claimed).toEqual([]);
   });
 
   it("returns this worker's own task queue when topic and group match", async () => {
     const claimed: number[] = [];
     const env = new MockActivityEnvironment();
-    const result = await env.run(activities(claimed).claimConsumer, { topic: 'orders', groupId: 'orders-loader', replica: 2, idleTimeoutMs: 1 });
+    const result = await env.run(activities(claimed).claimConsumer, {
+      topic: 'orders',
+      groupId: 'orders-loader',
+      replica: 2,
+      idleTimeoutMs: 1,
+    });
     expect(result).toEqual({ taskQueue: 'q/consumer/host/1' });
     expect(claimed).toEqual([2]);
   });
