@@ -156,19 +156,14 @@ describe('the sensor workflow', () => {
   });
 
   it('waits TIME_BETWEEN_SENSOR_TICKS between ticks once it has caught up', async () => {
-    await withSensor(h, { consume: empty }, settings({ timeBetweenTicksMs: 1_500 }), async ({ handle, calls }) => {
-      await waitFor('the first tick', () => calls.length >= 1, 10_000);
-      await waitFor(
-        'the wait between ticks',
-        async () => (await handle.query(statusQuery)).phase === 'waiting between ticks',
-        5_000,
-      );
-      const before = calls.length;
-      await sleep(1_000);
-      expect(calls.length).toBe(before); // still waiting: no consume-batch during the pause
-      await waitFor('the next tick', () => calls.length > before, 5_000);
-      expect((await handle.query(statusQuery)).ticks).toBeGreaterThanOrEqual(2);
+    // Each caught-up tick is one empty consume-batch call; the gap between calls is the wait.
+    const callTimes: number[] = [];
+    const consume = (input: ConsumeInput) => (callTimes.push(Date.now()), empty(input));
+    await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 2_000 }), async ({ handle }) => {
+      await waitFor('three ticks', () => callTimes.length >= 3, 20_000);
+      expect((await handle.query(statusQuery)).ticks).toBeGreaterThanOrEqual(3);
     });
+    for (let i = 1; i < 3; i++) expect(callTimes[i]! - callTimes[i - 1]!).toBeGreaterThanOrEqual(1_900);
   });
 
   it('starts the next tick at once when the last one ended with records still waiting', async () => {
