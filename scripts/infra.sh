@@ -29,6 +29,13 @@ usage() {
 cmd_up() {
   take_lock
   local t0=$SECONDS
+  # Both ports already answer (ours, or e.g. `docker compose up`): nothing to start, so nothing to
+  # build or fetch either; a machine with Docker alone needs neither Go nor Java for this.
+  if port_open "$TEMPORAL_HOST" "$TEMPORAL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    say "Kafka ($KAFKA_BOOTSTRAP) and Temporal ($TEMPORAL_ADDRESS) already answer; using them"
+    say "Temporal Web UI: $TEMPORAL_UI_URL"
+    return 0
+  fi
   # Prerequisites and downloads first, so a missing tool fails before anything starts.
   temporal_ensure_bin
   kafka_require_java
