@@ -116,3 +116,25 @@ tail_log_hint() {
     tail -n 15 "$log" | sed 's/^/    /' >&2
   fi
 }
+
+# Waits until a server just started answers its health check; dies with the end of its log if it
+# exits first or does not answer in time. Usage:
+#   wait_until_healthy NAME ADDRESS PIDFILE LOG TIMEOUT_S POLL_S HEALTH_FUNCTION
+wait_until_healthy() {
+  local name="$1" address="$2" pidfile="$3" log="$4" timeout="$5" poll="$6" healthy="$7"
+  local deadline=$((SECONDS + timeout)) pid
+  pid="$(read_pid "$pidfile")"
+  while ! "$healthy"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      tail_log_hint "$log"
+      die "$name exited during startup; see $log"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail_log_hint "$log"
+      die "$name did not answer on $address within ${timeout}s (pid $pid still running); see $log"
+    fi
+    sleep "$poll"
+  done
+  say "$name ready on $address (pid $pid)"
+}

@@ -278,21 +278,7 @@ kafka_start() {
 
 kafka_wait() {
   [[ "${KAFKA_STARTED:-0}" == 1 ]] || return 0
-  local deadline=$((SECONDS + KAFKA_START_TIMEOUT)) pid
-  pid="$(read_pid "$KAFKA_PIDFILE")"
-  while ! kafka_healthy; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$KAFKA_PIDFILE"
-      tail_log_hint "$KAFKA_LOG"
-      die "Kafka exited during startup; see $KAFKA_LOG"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail_log_hint "$KAFKA_LOG"
-      die "Kafka did not answer on $KAFKA_BOOTSTRAP within ${KAFKA_START_TIMEOUT}s (pid $pid still running); see $KAFKA_LOG"
-    fi
-    sleep 1
-  done
-  say "Kafka ready on $KAFKA_BOOTSTRAP (pid $pid)"
+  wait_until_healthy Kafka "$KAFKA_BOOTSTRAP" "$KAFKA_PIDFILE" "$KAFKA_LOG" "$KAFKA_START_TIMEOUT" 1 kafka_healthy
 }
 
 kafka_stop() {

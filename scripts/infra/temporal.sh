@@ -167,21 +167,7 @@ temporal_start() {
 
 temporal_wait() {
   [[ "${TEMPORAL_STARTED:-0}" == 1 ]] || return 0
-  local deadline=$((SECONDS + TEMPORAL_START_TIMEOUT)) pid
-  pid="$(read_pid "$TEMPORAL_PIDFILE")"
-  while ! temporal_healthy; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$TEMPORAL_PIDFILE"
-      tail_log_hint "$TEMPORAL_LOG"
-      die "Temporal dev server exited during startup; see $TEMPORAL_LOG"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail_log_hint "$TEMPORAL_LOG"
-      die "Temporal did not become healthy on $TEMPORAL_ADDRESS within ${TEMPORAL_START_TIMEOUT}s (pid $pid still running); see $TEMPORAL_LOG"
-    fi
-    sleep 0.5
-  done
-  say "Temporal ready on $TEMPORAL_ADDRESS (pid $pid)"
+  wait_until_healthy Temporal "$TEMPORAL_ADDRESS" "$TEMPORAL_PIDFILE" "$TEMPORAL_LOG" "$TEMPORAL_START_TIMEOUT" 0.5 temporal_healthy
 }
 
 temporal_stop() {
