@@ -3,18 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { topicLag } from '../../src/kafka/lag';
-import { runsQuery } from '../../src/runs';
+import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { statusQuery } from '../../src/workflows/sensor';
-import { logger, sinkRows, testConfig, waitFor, type Servers } from '../helpers';
+import { logger, sinkRows, testConfig, waitFor } from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
-type TestConfig = ReturnType<typeof testConfig>;
 const defer = cleanupAfterEach();
-
-async function unfinishedRuns(servers: Servers, config: TestConfig): Promise<number> {
-  return (await servers.client.workflow.count(runsQuery(config.topic, 'Running'))).count;
-}
 
 describe('the pipeline', () => {
   it('loads 20,000 messages from 6 partitions through 2 sensor replicas exactly once, with lag 0', async () => {
@@ -44,7 +39,11 @@ describe('the pipeline', () => {
       async () => (await topicLag(servers.admin, config.groupId, config.topic)).totalLag === 0,
       30_000,
     );
-    await waitFor('every run finished', async () => (await unfinishedRuns(servers, config)) === 0, 30_000);
+    await waitFor(
+      'every run finished',
+      async () => (await countUnfinishedRuns(servers.client, config.topic)) === 0,
+      30_000,
+    );
     const failed = await servers.client.workflow.count(runsQuery(config.topic, 'Failed'));
     expect(failed.count).toBe(0);
 
