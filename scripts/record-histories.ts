@@ -1,7 +1,8 @@
 // `npm run fixtures:record`: records workflow histories from real runs of the sensor and of
 // MicroBatchRun (a plain run, one that dead-letters a bad record, one that isolates a failing
-// record by splitting its batch) into test/fixtures/histories/. test/unit/replay.test.ts replays
-// them against the current workflow code, so a change that would break running workflows fails CI.
+// record by splitting its batch), once per BATCH_PAYLOAD, into test/fixtures/histories/. The replay test
+// (test/unit/replay.test.ts) replays them against the current workflow code, so a change that would
+// break running workflows fails CI.
 // Refresh them only for a deliberate, compatible change (see README: "Changing workflow code").
 // Needs the servers running (npm run infra:up).
 
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
 import { sensorWorkflowId } from '../src/batch';
+import { BATCH_PAYLOADS, type BatchPayload } from '../src/config';
 import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
 import { runsQuery } from '../src/runs';
@@ -46,8 +48,14 @@ function temporalBin(): string {
   return bin;
 }
 
+/** Records the histories once per BATCH_PAYLOAD: the workflows take different paths with each. */
 async function main(): Promise<void> {
+  for (const payload of BATCH_PAYLOADS) await record(payload);
+}
+
+async function record(payload: BatchPayload): Promise<void> {
   const config = testConfig({
+    BATCH_PAYLOAD: payload,
     SENSOR_REPLICAS: '1',
     KAFKA_TOPIC_PARTITIONS: '1',
     MAX_BATCH_SIZE: '20',
@@ -82,11 +90,11 @@ async function main(): Promise<void> {
         const first = Number(run.searchAttributes?.FirstOffset?.[0]);
         const last = Number(run.searchAttributes?.LastOffset?.[0]);
         const covers = (offset: number) => first <= offset && offset <= last;
-        if (covers(FAILING_SEQ)) runs['micro-batch-run-isolating'] = run.workflowId;
-        else if (covers(40)) runs['micro-batch-run-dead-letter'] = run.workflowId;
-        else runs['micro-batch-run-plain'] = run.workflowId;
+        if (covers(FAILING_SEQ)) runs[`${payload}-micro-batch-run-isolating`] = run.workflowId;
+        else if (covers(40)) runs[`${payload}-micro-batch-run-dead-letter`] = run.workflowId;
+        else runs[`${payload}-micro-batch-run-plain`] = run.workflowId;
       }
-      const histories: Record<string, string> = { sensor: sensor.workflowId, ...runs };
+      const histories: Record<string, string> = { [`${payload}-sensor`]: sensor.workflowId, ...runs };
       for (const [name, workflowId] of Object.entries(histories)) {
         await servers.client.workflow.getHandle(workflowId).result();
         // The CLI's JSON is the format Worker.runReplayHistory reads (and the Web UI downloads).

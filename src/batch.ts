@@ -18,15 +18,37 @@ export interface BatchMessage {
   timestamp: string;
 }
 
-/** Consecutive records of one partition: what one MicroBatchRun processes. */
-export interface Batch {
+/** The offsets of one partition that one MicroBatchRun covers, without the records. */
+export interface BatchRange {
   topic: string;
   partition: number;
   firstOffset: string;
   lastOffset: string;
-  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES. */
+  /**
+   * Records in the range. For a part of a range split by offsets (see splitBatch) it is the number
+   * of offsets spanned, an upper bound: compaction and transaction markers leave gaps.
+   */
+  count: number;
+  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES (estimated for a split range). */
   bytes: number;
+}
+
+/** Consecutive records of one partition, as the sensor's consumer cuts them. */
+export interface Batch extends BatchRange {
   messages: BatchMessage[];
+}
+
+/**
+ * What a MicroBatchRun receives: its records inline (BATCH_PAYLOAD=records), or only their range
+ * (BATCH_PAYLOAD=offsets), whose records process-batch takes from the worker's memory or re-reads
+ * from Kafka (src/kafka/batch-records.ts).
+ */
+export type RunBatch = BatchRange & { messages?: BatchMessage[] };
+
+/** The range of a batch, without its records. */
+export function rangeOf(b: BatchRange): BatchRange {
+  const { topic, partition, firstOffset, lastOffset, count, bytes } = b;
+  return { topic, partition, firstOffset, lastOffset, count, bytes };
 }
 
 /** A position to commit or to rewind to: the next offset to read in a partition. */
@@ -60,21 +82,51 @@ export function compareOffsets(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Splits a batch into two halves (for isolating a bad record); a batch of one is returned as is. */
-export function splitBatch(batch: Batch): Batch[] {
-  if (batch.messages.length < 2) return [batch];
-  const middle = Math.ceil(batch.messages.length / 2);
-  return [subBatch(batch, batch.messages.slice(0, middle)), subBatch(batch, batch.messages.slice(middle))];
+/** True when the batch spans more than one offset, so splitBatch can cut it. */
+export function canSplit(batch: BatchRange): boolean {
+  return compareOffsets(batch.firstOffset, batch.lastOffset) < 0;
 }
 
-function subBatch(batch: Batch, messages: BatchMessage[]): Batch {
+/**
+ * Splits a batch into two halves (for isolating a bad record); one of a single offset is returned
+ * as is. Inline records are halved by count; a range without records is halved by offsets.
+ */
+export function splitBatch(batch: RunBatch): RunBatch[] {
+  if (!canSplit(batch)) return [batch];
+  const { messages } = batch;
+  if (messages) {
+    if (messages.length < 2) return [batch];
+    const middle = Math.ceil(messages.length / 2);
+    return [subBatch(batch, messages.slice(0, middle)), subBatch(batch, messages.slice(middle))];
+  }
+  const first = BigInt(batch.firstOffset);
+  const last = BigInt(batch.lastOffset);
+  const middle = first + (last - first) / 2n;
+  return [subRange(batch, first, middle), subRange(batch, middle + 1n, last)];
+}
+
+function subBatch(batch: BatchRange, messages: BatchMessage[]): Batch {
   return {
     topic: batch.topic,
     partition: batch.partition,
     firstOffset: messages[0]!.offset,
     lastOffset: messages[messages.length - 1]!.offset,
+    count: messages.length,
     bytes: messages.reduce((sum, m) => sum + messageBytes(m), 0),
     messages,
+  };
+}
+
+function subRange(batch: BatchRange, first: bigint, last: bigint): BatchRange {
+  const span = Number(last - first + 1n);
+  const whole = Number(BigInt(batch.lastOffset) - BigInt(batch.firstOffset) + 1n);
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: first.toString(),
+    lastOffset: last.toString(),
+    count: span,
+    bytes: Math.ceil((batch.bytes * span) / whole),
   };
 }
 

@@ -7,6 +7,14 @@
 import { existsSync } from 'node:fs';
 import { boolean, durationMs, durationMsOrZero, integer, list, oneOf, text } from './config-schema';
 
+export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
+export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
+
+/** Records a batch carries inline must fit a Temporal payload (2 MiB hard limit, before the codec). */
+const MAX_BATCH_BYTES_INLINE = 1_572_864;
+/** Batches that travel as offsets only have to fit in the worker's memory. */
+const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
+
 /** Declares one setting; `default` is the raw text, parsed like a value given in the environment. */
 function setting<T>(name: string, defaultRaw: string, description: string, parse: (raw: string) => T) {
   return { name, default: defaultRaw, description, parse };
@@ -33,6 +41,12 @@ export const SETTINGS = {
   dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
   temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
+  batchPayload: setting(
+    'BATCH_PAYLOAD',
+    'offsets',
+    'what a MicroBatchRun carries: offsets (its offset range; process-batch takes the records from the worker that consumed them, or reads them back from Kafka) or records (the records themselves, stored in Temporal history)',
+    oneOf(BATCH_PAYLOADS),
+  ),
   payloadCompression: setting(
     'PAYLOAD_COMPRESSION',
     'deflate',
@@ -79,13 +93,13 @@ export const SETTINGS = {
   maxBatchBytes: setting(
     'MAX_BATCH_BYTES',
     '393216',
-    'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own',
-    integer(1024, 1_572_864),
+    'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own. At most 1572864 with BATCH_PAYLOAD=records (Temporal payload limit)',
+    integer(1024, MAX_BATCH_BYTES_IN_MEMORY),
   ),
   maxConsumeResultBytes: setting(
     'MAX_CONSUME_RESULT_BYTES',
     '1572864',
-    'record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
+    'with BATCH_PAYLOAD=records: record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
     integer(1024, 1_572_864),
   ),
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
@@ -216,6 +230,13 @@ function checkCombinations(c: Config, env: NodeJS.ProcessEnv): void {
   }
   if (c.sensorTaskQueue === c.runsTaskQueue) {
     throw new ConfigError('RUNS_TASK_QUEUE', c.runsTaskQueue, 'a task queue other than SENSOR_TASK_QUEUE');
+  }
+  if (c.batchPayload === 'records' && c.maxBatchBytes > MAX_BATCH_BYTES_INLINE) {
+    throw new ConfigError(
+      'MAX_BATCH_BYTES',
+      raw('maxBatchBytes'),
+      `at most ${MAX_BATCH_BYTES_INLINE} with BATCH_PAYLOAD=records (a batch travels in one Temporal payload)`,
+    );
   }
   const roles = new Set(c.workerRoles);
   for (const role of roles) {

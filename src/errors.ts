@@ -6,6 +6,8 @@ export const FailureType = {
   RecordRejected: 'RecordRejectedError',
   SinkUnavailable: 'SinkUnavailableError',
   ConsumerNotHeld: 'ConsumerNotHeldError',
+  SourceUnavailable: 'SourceUnavailableError',
+  RecordsUnavailable: 'RecordsUnavailableError',
 } as const;
 
 /**
@@ -29,4 +31,12 @@ export class RecordRejectedError extends Error {
  */
 export class SinkUnavailableError extends Error {
   override readonly name = FailureType.SinkUnavailable;
+}
+
+/**
+ * A run's records could not be read back from Kafka right now (a broker outage). Like a sink
+ * outage, retried for as long as it lasts; the batch is never split or dead-lettered because of it.
+ */
+export class SourceUnavailableError extends Error {
+  override readonly name = FailureType.SourceUnavailable;
 }

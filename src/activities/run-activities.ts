@@ -3,9 +3,12 @@
 // and dead-letter the records that are bad data.
 
 import { Context } from '@temporalio/activity';
-import type { Batch, BatchMessage } from '../batch';
-import { FailureType, RecordRejectedError } from '../errors';
+import { ApplicationFailure } from '@temporalio/common';
+import type { BatchMessage, BatchRange, RunBatch } from '../batch';
+import { FailureType, RecordRejectedError, SourceUnavailableError } from '../errors';
+import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
+import { RecordsUnavailableError } from '../kafka/range-reader';
 import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
 import type { Sink, SinkRow } from '../sink';
@@ -14,6 +17,8 @@ export interface RunActivityDeps {
   sink: Sink;
   deadLetters: DeadLetterPublisher;
   transform: (record: SourceRecord) => TransformedRecord;
+  /** Where a run's records come from when it carries only their offsets. */
+  records: BatchRecords;
 }
 
 export interface ProcessBatchResult {
@@ -23,23 +28,37 @@ export interface ProcessBatchResult {
 }
 
 export interface DeadLetterInput {
-  batch: Batch;
+  batch: RunBatch;
   error: string;
   errorType: string;
   attempts: number;
 }
 
-export function createRunActivities({ sink, deadLetters, transform }: RunActivityDeps) {
+export function createRunActivities({ sink, deadLetters, transform, records }: RunActivityDeps) {
+  /** The batch's records, wherever they are; a failed read is an outage or a loss, never bad data. */
+  async function recordsOf(batch: RunBatch): Promise<BatchMessage[]> {
+    try {
+      return await records.of(batch);
+    } catch (err) {
+      if (err instanceof RecordsUnavailableError) {
+        // Retention removed them before the run could load them: no retry brings them back.
+        throw ApplicationFailure.nonRetryable(err.message, FailureType.RecordsUnavailable);
+      }
+      throw new SourceUnavailableError(`cannot read the run's records back from Kafka: ${(err as Error).message}`);
+    }
+  }
+
   return {
     /** Loads a batch. Records the transform or the sink rejects go to the dead-letter topic. */
-    async processBatch(batch: Batch): Promise<ProcessBatchResult> {
+    async processBatch(batch: RunBatch): Promise<ProcessBatchResult> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+      const messages = await recordsOf(batch);
       const rejected: DeadLetter[] = [];
       const reject = (message: BatchMessage, err: Error) =>
         rejected.push(deadLetter(batch, message, err.message, FailureType.RecordRejected, 1, workflowId));
 
       const rows: SinkRow[] = [];
-      for (const message of batch.messages) {
+      for (const message of messages) {
         try {
           rows.push(toRow(batch, message, transform(toSourceRecord(batch, message)), workflowId));
         } catch (err) {
@@ -60,7 +79,7 @@ export function createRunActivities({ sink, deadLetters, transform }: RunActivit
           if (i < 0) throw err;
           rows.splice(i, 1);
           reject(
-            batch.messages.find((m) => m.offset === err.offset)!,
+            messages.find((m) => m.offset === err.offset)!,
             err,
           );
         }
@@ -68,6 +87,7 @@ export function createRunActivities({ sink, deadLetters, transform }: RunActivit
       // Dead letters go out after the load: if sending fails the activity is retried, and the
       // repeated load changes nothing.
       await deadLetters.publish(rejected);
+      records.loaded(batch);
       return { loaded: result.inserted, alreadyLoaded: result.alreadyPresent, deadLettered: rejected.length };
     },
 
@@ -75,17 +95,16 @@ export function createRunActivities({ sink, deadLetters, transform }: RunActivit
     async deadLetterBatch(input: DeadLetterInput): Promise<number> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
       const { batch, error, errorType, attempts } = input;
-      await deadLetters.publish(
-        batch.messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)),
-      );
-      return batch.messages.length;
+      const messages = await recordsOf(batch);
+      await deadLetters.publish(messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)));
+      return messages.length;
     },
   };
 }
 
 export type RunActivities = ReturnType<typeof createRunActivities>;
 
-function toSourceRecord(batch: Batch, message: BatchMessage): SourceRecord {
+function toSourceRecord(batch: BatchRange, message: BatchMessage): SourceRecord {
   return {
     topic: batch.topic,
     partition: batch.partition,
@@ -103,7 +122,7 @@ function keyText(message: BatchMessage): string | null {
   return 'text' in message.key ? message.key.text : message.key.base64;
 }
 
-function toRow(batch: Batch, message: BatchMessage, out: TransformedRecord, runId: string): SinkRow {
+function toRow(batch: BatchRange, message: BatchMessage, out: TransformedRecord, runId: string): SinkRow {
   return {
     topic: batch.topic,
     partition: batch.partition,
@@ -117,7 +136,7 @@ function toRow(batch: Batch, message: BatchMessage, out: TransformedRecord, runI
 }
 
 function deadLetter(
-  batch: Batch,
+  batch: BatchRange,
   message: BatchMessage,
   error: string,
   errorType: string,

@@ -5,8 +5,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
-import type { PartitionOffset } from '../batch';
+import { rangeOf, type PartitionOffset, type RunBatch } from '../batch';
+import type { BatchPayload } from '../config';
 import { FailureType } from '../errors';
+import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
 import type { TakeRequest, TakeResult } from '../kafka/sensor-consumer';
 
@@ -18,6 +20,9 @@ export interface SensorActivityDeps {
   groupId: string;
   /** This process's worker-specific task queue, where its consumers are reached. */
   consumerTaskQueue: string;
+  /** `offsets`: batches leave as offset ranges and their records stay in `cache` (BATCH_PAYLOAD). */
+  batchPayload: BatchPayload;
+  cache: BatchCache;
 }
 
 export interface ClaimInput {
@@ -38,7 +43,9 @@ export interface ConsumeInput {
   rewind: PartitionOffset[];
 }
 
-export interface ConsumeResult extends TakeResult {
+export interface ConsumeResult extends Omit<TakeResult, 'batches'> {
+  /** With their records (BATCH_PAYLOAD=records) or as offset ranges (offsets). */
+  batches: RunBatch[];
   /** Of `commit`, the offsets not to send again (see SensorConsumer.commit); the rest stay pending. */
   settled: PartitionOffset[];
 }
@@ -82,8 +89,11 @@ export function createSensorActivities(deps: SensorActivityDeps) {
       return consumer.exclusive(async () => {
         const settled = await consumer.commit(input.commit);
         if (input.rewind.length > 0) consumer.rewind(input.rewind);
-        const taken = await consumer.take(input.request);
-        return { ...taken, settled };
+        if (deps.batchPayload === 'records') return { ...(await consumer.take(input.request)), settled };
+        // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
+        const taken = await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER });
+        for (const batch of taken.batches) deps.cache.put(batch);
+        return { ...taken, batches: taken.batches.map(rangeOf), settled };
       });
     },
 

@@ -40,6 +40,7 @@ export function planBatches(topic: string, queues: Map<number, BufferedRecord[]>
         partition,
         firstOffset: taken[0]!.message.offset,
         lastOffset: taken[taken.length - 1]!.message.offset,
+        count: taken.length,
         bytes,
         messages: taken.map((r) => r.message),
       });

@@ -12,6 +12,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import { createRunActivities } from '../activities/run-activities';
 import { createSensorActivities } from '../activities/sensor-activities';
 import type { Config } from '../config';
+import { BatchCache } from '../kafka/batch-cache';
+import { BatchRecords } from '../kafka/batch-records';
 import { ConsumerRegistry } from '../kafka/consumer-registry';
 import { DeadLetterPublisher } from '../kafka/dead-letter';
 import type { Logger } from '../logger';
@@ -44,6 +46,8 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: quietBundlerLogger });
 }
 
+const MiB = 1_048_576;
+
 const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
@@ -60,6 +64,11 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
   const workers: Worker[] = [];
   const closers: Array<() => Promise<void>> = [];
+  // With BATCH_PAYLOAD=offsets the records of batches this process consumed wait here for their
+  // runs; sized for every in-flight run of every replica, within bounds (a miss costs a Kafka read).
+  const cache = new BatchCache(
+    Math.min(512 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes)),
+  );
   const common = {
     connection,
     namespace: config.temporalNamespace,
@@ -89,6 +98,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       topic: config.topic,
       groupId: config.groupId,
       consumerTaskQueue,
+      batchPayload: config.batchPayload,
+      cache,
     });
     workers.push(
       await Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
@@ -105,6 +116,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   if (roles.has('runs')) {
     const deadLetters = new DeadLetterPublisher(deps.kafka, config.dlqTopic);
     closers.push(() => deadLetters.close());
+    const records = new BatchRecords(deps.kafka, cache, config.groupId, logger);
+    closers.push(() => records.close());
     workers.push(
       await Worker.create({
         ...common,
@@ -114,6 +127,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
           sink: deps.sink,
           deadLetters,
           transform: deps.transform ?? defaultTransform,
+          records,
         }),
         maxConcurrentActivityTaskExecutions: config.maxConcurrentRuns,
       }),

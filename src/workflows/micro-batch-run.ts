@@ -1,15 +1,20 @@
 // MicroBatchRun: processes one batch (records of one partition) on the runs task queue. Its
 // workflow ID is derived from the offsets it covers (src/batch.ts), so a batch is run once.
 //
+// The batch arrives with its records (BATCH_PAYLOAD=records) or as an offset range whose records
+// process-batch fetches itself (BATCH_PAYLOAD=offsets); the handling below is the same for both.
+//
 // Failure handling, decided here:
 // - bad records (RecordRejectedError) are dead-lettered by process-batch itself; the rest load;
-// - a sink outage (SinkUnavailableError) or a timeout is retried for as long as it lasts, never
-//   dead-lettered;
+// - a sink outage (SinkUnavailableError), a Kafka outage while reading the records back
+//   (SourceUnavailableError) or a timeout is retried for as long as it lasts, never dead-lettered;
+// - records Kafka no longer has (RecordsUnavailableError: retention removed them before the run
+//   read them) fail the run, visibly: nothing can load them;
 // - any other error is retried RUN_MAX_ATTEMPTS times; then the batch is split in halves, each
 //   retried the same way, until the failing records stand alone and go to the dead-letter topic.
 
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import { splitBatch, type Batch } from '../batch';
+import { canSplit, splitBatch, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
 import type { RunActivities } from '../activities/run-activities';
 
@@ -23,7 +28,7 @@ export interface RunSettings {
 }
 
 export interface MicroBatchRunInput {
-  batch: Batch;
+  batch: RunBatch;
   settings: RunSettings;
 }
 
@@ -39,8 +44,12 @@ export interface MicroBatchRunResult {
 const MAX_OUTAGE_PAUSE_MS = 30_000;
 
 export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
-  if (!batch || !Array.isArray(batch.messages) || batch.messages.length === 0) {
-    throw ApplicationFailure.nonRetryable('MicroBatchRun needs a batch with at least one message', 'InvalidInput');
+  const messages = batch?.messages?.length ?? batch?.count;
+  if (!batch || typeof batch.firstOffset !== 'string' || typeof batch.lastOffset !== 'string' || !messages) {
+    throw ApplicationFailure.nonRetryable(
+      'MicroBatchRun needs a batch with at least one message: { topic, partition, firstOffset, lastOffset, count, bytes, messages? }',
+      'InvalidInput',
+    );
   }
   const activities = proxyActivities<RunActivities>({
     // An attempt whose worker died is only retried after this: keep it short (a batch loads in
@@ -53,10 +62,10 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
       maximumAttempts: settings.maxAttempts,
     },
   });
-  const total: MicroBatchRunResult = { messages: batch.messages.length, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
+  const total: MicroBatchRunResult = { messages, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
 
   // Batches still to process, front first; a failing one is replaced by its halves.
-  const pending: Batch[] = [batch];
+  const pending: RunBatch[] = [batch];
   let outageRounds = 0;
   while (pending.length > 0) {
     const current = pending.shift()!;
@@ -68,14 +77,15 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
       total.deadLettered += result.deadLettered;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
+      recordsGone(err);
       const failure = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      if (!failure || failure.type === FailureType.SinkUnavailable) {
+      if (!failure || failure.type === FailureType.SinkUnavailable || failure.type === FailureType.SourceUnavailable) {
         // An outage or a timeout, not bad data: wait (longer each round), then try the same
         // records again, for as long as it takes.
         outageRounds++;
         await sleep(outagePause(outageRounds));
         pending.unshift(current);
-      } else if (current.messages.length > 1) {
+      } else if (canSplit(current)) {
         pending.unshift(...splitBatch(current));
       } else {
         total.deadLettered += await deadLetterUntilSent(current, failure);
@@ -85,7 +95,7 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
   return total;
 
   /** A record isolated as failing must end in the dead-letter topic, even across a Kafka outage. */
-  async function deadLetterUntilSent(records: Batch, failure: ApplicationFailure): Promise<number> {
+  async function deadLetterUntilSent(records: RunBatch, failure: ApplicationFailure): Promise<number> {
     for (let round = 1; ; round++) {
       try {
         return await activities.deadLetterBatch({
@@ -96,8 +106,17 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
         });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
+        recordsGone(err);
         await sleep(outagePause(round));
       }
+    }
+  }
+
+  /** Fails the run when Kafka no longer has its records: no retry can load or dead-letter them. */
+  function recordsGone(err: ActivityFailure): void {
+    const failure = err.cause;
+    if (failure instanceof ApplicationFailure && failure.type === FailureType.RecordsUnavailable) {
+      throw ApplicationFailure.nonRetryable(failure.message, FailureType.RecordsUnavailable);
     }
   }
 

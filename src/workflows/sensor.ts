@@ -26,7 +26,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { nextOffset, runWorkflowId, type Batch, type PartitionOffset } from '../batch';
+import { nextOffset, runWorkflowId, type PartitionOffset, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities } from '../activities/sensor-activities';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { MicroBatchRun, type RunSettings } from './micro-batch-run';
@@ -240,7 +240,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
   }
 
-  async function startRuns(batches: Batch[]): Promise<PartitionOffset[]> {
+  async function startRuns(batches: RunBatch[]): Promise<PartitionOffset[]> {
     const rewind: PartitionOffset[] = [];
     const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
     const blocked = new Set<number>();
@@ -257,19 +257,19 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       state.skipThrough[key] = batch.lastOffset;
       state.pendingCommit[key] = nextOffset(batch.lastOffset);
       state.batches++;
-      state.messages += batch.messages.length;
+      state.messages += batch.count;
       state.lastBatch = {
         workflowId: runWorkflowId(batch),
         partition: batch.partition,
         firstOffset: batch.firstOffset,
         lastOffset: batch.lastOffset,
-        messages: batch.messages.length,
+        messages: batch.count,
       };
     });
     return rewind;
   }
 
-  async function startRun(batch: Batch): Promise<'started' | 'already started' | 'failed'> {
+  async function startRun(batch: RunBatch): Promise<'started' | 'already started' | 'failed'> {
     const workflowId = runWorkflowId(batch);
     try {
       const handle = await startChild(MicroBatchRun, {
@@ -284,9 +284,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
           { key: KafkaPartition, value: batch.partition },
           { key: FirstOffset, value: Number(batch.firstOffset) },
           { key: LastOffset, value: Number(batch.lastOffset) },
-          { key: MessageCount, value: batch.messages.length },
+          { key: MessageCount, value: batch.count },
         ],
-        staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${batch.messages.length} messages)`,
+        staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${batch.count} messages)`,
         memo: { sensor: workflowInfo().workflowId, bytes: batch.bytes },
       });
       tracked.add(workflowId);

@@ -84,6 +84,7 @@ describe('micro-batch runs', () => {
       partition: 0,
       firstOffset: '0',
       lastOffset: '19',
+      count: 20,
       bytes: 2_000,
       messages,
     };
@@ -100,7 +101,7 @@ describe('micro-batch runs', () => {
     );
 
     // A re-read after a rebalance can cut the same records differently: a new run ID, no new rows.
-    const overlap: Batch = { ...batch, firstOffset: '10', messages: messages.slice(10) };
+    const overlap: Batch = { ...batch, firstOffset: '10', count: 10, messages: messages.slice(10) };
     const second = await servers.client.workflow.execute(MicroBatchRun, {
       ...options,
       workflowId: runWorkflowId(overlap),
@@ -108,6 +109,38 @@ describe('micro-batch runs', () => {
     });
     expect(second).toMatchObject({ messages: 10, loaded: 0, alreadyLoaded: 10 });
     expect(sinkRows(config)).toHaveLength(20);
+  });
+
+  it('a run that carries only offsets reads its records back from Kafka when this worker did not consume them', async () => {
+    // A runs-only worker has consumed nothing, so its memory holds no batch: every record comes from Kafka.
+    const config = testConfig({ WORKER_ROLES: 'runs', KAFKA_TOPIC_PARTITIONS: '1' });
+    const { servers } = await setUpPipeline(config, defer);
+    await produce(servers, config.topic, 50);
+    const range = { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '49', count: 50, bytes: 5_000 };
+    const run = (batch: typeof range) =>
+      servers.client.workflow.execute(MicroBatchRun, {
+        taskQueue: config.runsTaskQueue,
+        workflowId: runWorkflowId(batch),
+        args: [{ batch, settings: sensorSettingsFrom(config).run }],
+      });
+
+    expect(await run(range)).toMatchObject({ messages: 50, loaded: 50, alreadyLoaded: 0, deadLettered: 0 });
+    const rows = sinkRows(config);
+    expect(rows.map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(rows.map((r) => JSON.parse(r.payload!).seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // A range past the end of the partition loads what exists, nothing more.
+    const beyond = { ...range, firstOffset: '40', lastOffset: '59', count: 20 };
+    expect(await run(beyond)).toMatchObject({ loaded: 0, alreadyLoaded: 10 });
+
+    // Records that retention removed before the run read them fail the run, saying which.
+    await servers.admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '30' }] });
+    const gone = { ...range, firstOffset: '20', lastOffset: '29', count: 10 };
+    const failure = await run(gone).catch((err: Error) => err);
+    expect(failure).toBeInstanceOf(Error);
+    const cause = (failure as Error & { cause?: Error & { type?: string } }).cause;
+    expect(cause?.type).toBe('RecordsUnavailableError');
+    expect(cause?.message).toContain(`${config.topic}/0 offsets 20..29 are no longer in Kafka`);
+    expect(sinkRows(config)).toHaveLength(50);
   });
 
   it('holds the in-flight cap under a slow sink; the rest waits in Kafka as lag', async () => {

@@ -5,7 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compareOffsets, runWorkflowId, type Batch } from '../../src/batch';
+import { compareOffsets, runWorkflowId, type Batch, type RunBatch } from '../../src/batch';
 import type { ConsumeInput, ConsumeResult, SensorActivities } from '../../src/activities/sensor-activities';
 import type { RunActivities } from '../../src/activities/run-activities';
 import * as searchAttributes from '../../src/search-attributes';
@@ -26,6 +26,7 @@ function batch(partition: number, first: number, count: number): Batch {
     partition,
     firstOffset: String(first),
     lastOffset: String(first + count - 1),
+    count,
     bytes: 100 * count,
     messages,
   };
@@ -43,7 +44,7 @@ function partitionFeed(partition = 0, size = 10) {
 
 interface Script {
   consume(input: ConsumeInput): Promise<ConsumeResult> | ConsumeResult;
-  processBatch?(b: Batch): Promise<void>;
+  processBatch?(b: RunBatch): Promise<void>;
 }
 
 interface Harness {
@@ -111,9 +112,9 @@ async function withSensor(
   const runActivities: RunActivities = {
     processBatch: async (b) => {
       await script.processBatch?.(b);
-      return { loaded: b.messages.length, alreadyLoaded: 0, deadLettered: 0 };
+      return { loaded: b.count, alreadyLoaded: 0, deadLettered: 0 };
     },
-    deadLetterBatch: async (input) => input.batch.messages.length,
+    deadLetterBatch: async (input) => input.batch.count,
   };
   const common = { connection: h.env.nativeConnection, workflowBundle: h.bundle };
   const workers = await Promise.all([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageBytes, runWorkflowId, splitBatch, type BatchMessage } from '../../src/batch';
+import { canSplit, messageBytes, rangeOf, runWorkflowId, splitBatch, type BatchMessage } from '../../src/batch';
 import { planBatches, type BufferedRecord } from '../../src/kafka/batch-planner';
 
 function record(offset: number, valueBytes = 10): BufferedRecord {
@@ -88,6 +88,45 @@ describe('batches and run IDs', () => {
       ['3', '4'],
     ]);
     expect(halves.flatMap((h) => h.messages)).toEqual(batch!.messages);
-    expect(splitBatch(halves[1]!.messages.length === 1 ? halves[1]! : splitBatch(halves[1]!)[0]!)).toHaveLength(1);
+    expect(halves.map((h) => h.count)).toEqual([3, 2]);
+    const single = splitBatch(halves[1]!)[0]!;
+    expect(canSplit(single)).toBe(false);
+    expect(splitBatch(single)).toEqual([single]);
+  });
+
+  it('splits a range without records by offsets, down to single offsets, covering every offset once', () => {
+    const range = { topic: 't', partition: 2, firstOffset: '100', lastOffset: '106', count: 7, bytes: 700 };
+    expect(splitBatch(range).map((h) => [h.firstOffset, h.lastOffset, h.count, h.bytes])).toEqual([
+      ['100', '103', 4, 400],
+      ['104', '106', 3, 300],
+    ]);
+    // Splitting again and again ends in single offsets, each exactly once.
+    const singles: string[] = [];
+    const pending = [range];
+    while (pending.length > 0) {
+      const current = pending.shift()!;
+      if (canSplit(current)) pending.unshift(...splitBatch(current));
+      else singles.push(current.firstOffset);
+    }
+    expect(singles).toEqual(['100', '101', '102', '103', '104', '105', '106']);
+    // Offsets beyond 2^53 stay exact.
+    const big = { ...range, firstOffset: '9007199254740993', lastOffset: '9007199254740995' };
+    expect(splitBatch(big).map((h) => [h.firstOffset, h.lastOffset])).toEqual([
+      ['9007199254740993', '9007199254740994'],
+      ['9007199254740995', '9007199254740995'],
+    ]);
+  });
+
+  it('takes only the range of a batch, without its records', () => {
+    const q = queues({ 0: [0, 1, 2].map((o) => record(o)) });
+    const [batch] = planBatches('t', q, roomy);
+    expect(rangeOf(batch!)).toEqual({
+      topic: 't',
+      partition: 0,
+      firstOffset: '0',
+      lastOffset: '2',
+      count: 3,
+      bytes: batch!.bytes,
+    });
   });
 });

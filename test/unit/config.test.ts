@@ -44,7 +44,8 @@ describe('configuration', () => {
     ['KAFKA_FROM_BEGINNING', 'maybe'],
     ['SINK', 'postgres'],
     ['KAFKA_TOPIC', '   '],
-    ['MAX_BATCH_BYTES', '3000000'],
+    ['MAX_BATCH_BYTES', '100000000'],
+    ['BATCH_PAYLOAD', 'inline'],
   ])('rejects %s=%j naming the variable and the value', (name, value) => {
     const err = errorOf({ [name]: value });
     expect(err.variable).toBe(name);
@@ -58,6 +59,11 @@ describe('configuration', () => {
     expect(errorOf({ KAFKA_TOPIC: 'a', KAFKA_DLQ_TOPIC: 'a' }).variable).toBe('KAFKA_DLQ_TOPIC');
     expect(errorOf({ SENSOR_TASK_QUEUE: 'q', RUNS_TASK_QUEUE: 'q' }).variable).toBe('RUNS_TASK_QUEUE');
     expect(errorOf({ WORKER_ROLES: 'sensor,cleaner' }).variable).toBe('WORKER_ROLES');
+    // Records carried in a run's input must fit one Temporal payload; offsets only need memory.
+    const inline = errorOf({ BATCH_PAYLOAD: 'records', MAX_BATCH_BYTES: '3000000' });
+    expect(inline.variable).toBe('MAX_BATCH_BYTES');
+    expect(inline.message).toContain('BATCH_PAYLOAD=records');
+    expect(loadConfig({ BATCH_PAYLOAD: 'offsets', MAX_BATCH_BYTES: '3000000' }).maxBatchBytes).toBe(3_000_000);
   });
 
   it('documents every setting with a description and a default that parses', () => {

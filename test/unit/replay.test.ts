@@ -20,13 +20,10 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('recorded workflow histories', () => {
-  it('include the sensor and every MicroBatchRun path', () => {
-    expect(fixtures.sort()).toEqual([
-      'micro-batch-run-dead-letter.json',
-      'micro-batch-run-isolating.json',
-      'micro-batch-run-plain.json',
-      'sensor.json',
-    ]);
+  it('include the sensor and every MicroBatchRun path, for both batch payloads', () => {
+    const paths = ['micro-batch-run-dead-letter', 'micro-batch-run-isolating', 'micro-batch-run-plain', 'sensor'];
+    // Once with runs carrying offsets, once with runs carrying their records (BATCH_PAYLOAD).
+    expect(fixtures.sort()).toEqual(['offsets', 'records'].flatMap((mode) => paths.map((p) => `${mode}-${p}.json`)));
   });
 
   it.each(fixtures)('%s replays against the current workflow code', async (file) => {

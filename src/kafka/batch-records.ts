@@ -1,0 +1,64 @@
+// Where process-batch gets a run's records: from the run's input (BATCH_PAYLOAD=records), from this
+// worker's memory (the batch was consumed here), or read back from Kafka by offset range (the run
+// landed on another worker, or this one restarted). Kafka is the source of truth; the rest are
+// shortcuts.
+
+import type { Kafka } from 'kafkajs';
+import type { BatchMessage, RunBatch } from '../batch';
+import type { Logger } from '../logger';
+import type { BatchCache } from './batch-cache';
+import { RangeReader } from './range-reader';
+
+export type RecordSource = 'input' | 'memory' | 'kafka';
+
+export class BatchRecords {
+  private readonly readers = new Map<string, RangeReader>();
+  /** How many batches each source served: a high `kafka` count means runs rarely land where they were consumed. */
+  readonly served: Record<RecordSource, number> = { input: 0, memory: 0, kafka: 0 };
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly cache: BatchCache,
+    private readonly groupIdPrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async of(batch: RunBatch): Promise<BatchMessage[]> {
+    if (batch.messages) return this.count('input', batch.messages);
+    const cached = this.cache.get(batch);
+    if (cached) return this.count('memory', cached);
+    this.logger.debug('reading a run batch back from Kafka', {
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: batch.firstOffset,
+      lastOffset: batch.lastOffset,
+    });
+    const messages = await this.readerFor(batch.topic).read(batch.partition, batch.firstOffset, batch.lastOffset);
+    return this.count('kafka', messages);
+  }
+
+  /** The run has loaded this range: its records need not be kept. */
+  loaded(batch: RunBatch): void {
+    this.cache.delete(batch);
+  }
+
+  async close(): Promise<void> {
+    const readers = [...this.readers.values()];
+    this.readers.clear();
+    await Promise.all(readers.map((r) => r.close()));
+  }
+
+  private count(source: RecordSource, messages: BatchMessage[]): BatchMessage[] {
+    this.served[source]++;
+    return messages;
+  }
+
+  private readerFor(topic: string): RangeReader {
+    let reader = this.readers.get(topic);
+    if (!reader) {
+      reader = new RangeReader(this.kafka, { topic, groupIdPrefix: this.groupIdPrefix, logger: this.logger });
+      this.readers.set(topic, reader);
+    }
+    return reader;
+  }
+}
