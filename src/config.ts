@@ -14,6 +14,11 @@ export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
 const MAX_BATCH_BYTES_INLINE = 1_572_864;
 /** Batches that travel as offsets only have to fit in the worker's memory. */
 const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
+/**
+ * Measured by `npm run bench` (docs/BENCHMARKS.md): with offsets, larger batches mean fewer
+ * workflows per message; with records, 384 KiB stays below Temporal's 512 KiB payload warning.
+ */
+const MAX_BATCH_BYTES_DEFAULT = { offsets: 4_194_304, records: 393_216 } as const;
 
 /** Declares one setting; `default` is the raw text, parsed like a value given in the environment. */
 function setting<T>(name: string, defaultRaw: string, description: string, parse: (raw: string) => T) {
@@ -89,12 +94,12 @@ export const SETTINGS = {
     'approximate size of each produced JSON value, bytes',
     integer(64, 1_000_000),
   ),
-  maxBatchSize: setting('MAX_BATCH_SIZE', '1000', 'most messages in one MicroBatchRun', integer(1, 100_000)),
+  maxBatchSize: setting('MAX_BATCH_SIZE', '10000', 'most messages in one MicroBatchRun', integer(1, 100_000)),
   maxBatchBytes: setting(
     'MAX_BATCH_BYTES',
-    '393216',
-    'byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own. At most 1572864 with BATCH_PAYLOAD=records (Temporal payload limit)',
-    integer(1024, MAX_BATCH_BYTES_IN_MEMORY),
+    '',
+    `byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own. Empty means ${MAX_BATCH_BYTES_DEFAULT.offsets} with BATCH_PAYLOAD=offsets, ${MAX_BATCH_BYTES_DEFAULT.records} with records (at most ${MAX_BATCH_BYTES_INLINE} there: a batch travels in one Temporal payload)`,
+    (raw) => (raw.trim() === '' ? undefined : integer(1024, MAX_BATCH_BYTES_IN_MEMORY)(raw)),
   ),
   maxConsumeResultBytes: setting(
     'MAX_CONSUME_RESULT_BYTES',
@@ -174,7 +179,9 @@ export const SETTINGS = {
 } as const;
 
 type Settings = typeof SETTINGS;
-export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
+type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
+/** The settings after derived defaults are filled in: none is left undefined. */
+export type Config = Omit<Parsed, 'maxBatchBytes'> & { maxBatchBytes: number };
 
 /** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
 export class ConfigError extends Error {
@@ -207,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
   out.dlqTopic ||= `${out.topic}.dlq`;
   out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}`;
   out.runsTaskQueue ||= `microbatch-runs-${out.topic}`;
+  out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
   const config = out as Config;
   checkCombinations(config, env);
   return config;

@@ -14,7 +14,11 @@ function errorOf(env: Record<string, string>): ConfigError {
 describe('configuration', () => {
   it('has a working default for every setting', () => {
     const config = loadConfig({});
-    expect(config.maxBatchSize).toBe(1000);
+    expect(config.maxBatchSize).toBe(10_000);
+    expect(config.batchPayload).toBe('offsets');
+    expect(config.maxBatchBytes).toBe(4_194_304);
+    // Records carried inline default to a batch that stays under Temporal's payload warning.
+    expect(loadConfig({ BATCH_PAYLOAD: 'records' }).maxBatchBytes).toBe(393_216);
     expect(config.maxSensorTickRuntime).toBe(30_000);
     expect(config.timeBetweenSensorTicks).toBe(5_000);
     expect(config.dlqTopic).toBe('events.dlq');
