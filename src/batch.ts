@@ -65,6 +65,16 @@ export function runWorkflowId(b: Pick<Batch, 'topic' | 'partition' | 'firstOffse
   return `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}`;
 }
 
+/** The topic, partition and offsets a run's workflow ID names (see runWorkflowId), or undefined. */
+export function parseRunWorkflowId(
+  workflowId: string,
+): Pick<BatchRange, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> | undefined {
+  // Topic names may contain '-': the partition and offsets are matched from the end.
+  const match = /^microbatch-(.+)-p(\d+)-(\d+)-(\d+)$/.exec(workflowId);
+  if (!match) return undefined;
+  return { topic: match[1]!, partition: Number(match[2]), firstOffset: match[3]!, lastOffset: match[4]! };
+}
+
 /** The sensor workflow ID of one replica: stable and readable, one per topic and replica. */
 export function sensorWorkflowId(topic: string, replica: number): string {
   return `sensor-${topic}-${replica}`;

@@ -12,25 +12,10 @@ import * as searchAttributes from '../../src/search-attributes';
 import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery, stopSignal, type SensorSettings } from '../../src/workflows/sensor';
 import { sharedBundle, uniqueName, waitFor } from '../helpers';
+import { syntheticBatch } from '../synthetic-batch';
 
-function batch(partition: number, first: number, count: number): Batch {
-  const messages = Array.from({ length: count }, (_, i) => ({
-    offset: String(first + i),
-    key: null,
-    value: { text: `{"n":${first + i}}` },
-    headers: {},
-    timestamp: '0',
-  }));
-  return {
-    topic: 'scripted',
-    partition,
-    firstOffset: String(first),
-    lastOffset: String(first + count - 1),
-    count,
-    bytes: 100 * count,
-    messages,
-  };
-}
+const batch = (partition: number, first: number, count: number): Batch =>
+  syntheticBatch('scripted', partition, first, count);
 
 /** Hands out consecutive batches of one partition, `size` records each. */
 function partitionFeed(partition = 0, size = 10) {

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/batch';
 import { BatchCache } from '../../src/kafka/batch-cache';
+import { syntheticBatch } from '../synthetic-batch';
 
-function batch(partition: number, first: number, count: number, topic = 't'): Batch {
-  const messages = Array.from({ length: count }, (_, i) => ({
-    offset: String(first + i),
-    key: null,
-    value: { text: `v${first + i}` },
-    headers: {},
-    timestamp: '0',
-  }));
-  return {
-    topic,
-    partition,
-    firstOffset: String(first),
-    lastOffset: String(first + count - 1),
-    count,
-    bytes: 100 * count,
-    messages,
-  };
-}
+const batch = (partition: number, first: number, count: number, topic = 't'): Batch =>
+  syntheticBatch(topic, partition, first, count);
 
 const range = (b: Batch, first = b.firstOffset, last = b.lastOffset) => ({
   ...b,

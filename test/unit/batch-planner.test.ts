@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canSplit, messageBytes, rangeOf, runWorkflowId, splitBatch, type BatchMessage } from '../../src/batch';
+import {
+  canSplit,
+  messageBytes,
+  parseRunWorkflowId,
+  rangeOf,
+  runWorkflowId,
+  splitBatch,
+  type BatchMessage,
+} from '../../src/batch';
 import { planBatches, type BufferedRecord } from '../../src/kafka/batch-planner';
 
 function record(offset: number, valueBytes = 10): BufferedRecord {
@@ -77,6 +85,13 @@ describe('batches and run IDs', () => {
   it('derives the run ID from the topic, partition and offsets only', () => {
     const id = runWorkflowId({ topic: 'events', partition: 3, firstOffset: '100', lastOffset: '199' });
     expect(id).toBe('microbatch-events-p3-100-199');
+  });
+
+  it('reads the topic, partition and offsets back from a run ID, even when the topic has dashes', () => {
+    const range = { topic: 'orders-eu-p1-2', partition: 12, firstOffset: '1000', lastOffset: '1999' };
+    expect(parseRunWorkflowId(runWorkflowId(range))).toEqual(range);
+    expect(parseRunWorkflowId('sensor-events-0')).toBeUndefined();
+    expect(parseRunWorkflowId('microbatch-events-p3-100')).toBeUndefined();
   });
 
   it('splits a batch into halves that together hold every record once', () => {
