@@ -43,6 +43,8 @@ export class BatchRecords {
   }
 
   async close(): Promise<void> {
+    // Tells an operator whether runs land where their batches were consumed (see README, Scaling out).
+    if (this.served.memory + this.served.kafka > 0) this.logger.info('run batches served', { ...this.served });
     const readers = [...this.readers.values()];
     this.readers.clear();
     await Promise.all(readers.map((r) => r.close()));

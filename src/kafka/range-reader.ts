@@ -14,12 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BatchMessage } from '../batch';
+import { FailureType } from '../errors';
 import type { Logger } from '../logger';
 import { toBatchMessage } from './encoding';
 
 /** The range starts below the partition's log start: retention or deleteRecords removed the records. */
 export class RecordsUnavailableError extends Error {
-  override readonly name = 'RecordsUnavailableError';
+  override readonly name = FailureType.RecordsUnavailable;
 }
 
 export interface RangeReaderOptions {

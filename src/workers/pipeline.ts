@@ -66,8 +66,11 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const closers: Array<() => Promise<void>> = [];
   // With BATCH_PAYLOAD=offsets the records of batches this process consumed wait here for their
   // runs; sized for every in-flight run of every replica, within bounds (a miss costs a Kafka read).
+  // A process without the runs role never reads them: it keeps none.
   const cache = new BatchCache(
-    Math.min(512 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes)),
+    roles.has('runs')
+      ? Math.min(512 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes))
+      : 0,
   );
   const common = {
     connection,

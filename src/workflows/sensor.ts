@@ -300,9 +300,14 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
   }
 
-  /** One tick. Returns true when it ended caught up (the last call found nothing waiting). */
-  async function tick(): Promise<boolean> {
+  /**
+   * One tick. Returns true when it ended caught up (the last call found nothing waiting).
+   * `afterWait`: the tick follows a wait between ticks, so whatever is buffered has waited long
+   * enough: its first call takes it at once instead of waiting MAX_BATCH_WAIT for a full batch.
+   */
+  async function tick(afterWait: boolean): Promise<boolean> {
     state.ticks++;
+    let firstCall = true;
     const tickEnds = Date.now() + settings.maxTickRuntimeMs;
     let rewind: PartitionOffset[] = [];
     let caughtUp = false;
@@ -327,7 +332,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
             maxBatches: settings.maxInFlightRuns - inFlight(),
             // The batches travel in one activity result, which must stay under Temporal's 2 MiB limit.
             maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
-            maxWaitMs: settings.maxBatchWaitMs,
+            maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
             skipThrough: state.skipThrough,
           },
         });
@@ -337,6 +342,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         continue;
       }
       failuresInARow = 0;
+      firstCall = false;
       acknowledgeCommits(result.settled);
       state.assignment = result.assignment;
       rewind = await startRuns(result.batches);
@@ -350,6 +356,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     return caughtUp;
   }
 
+  /** The last tick ended caught up and the sensor has waited TIME_BETWEEN_SENSOR_TICKS since. */
+  let waited = false;
   while (!stopping) {
     if (state.paused) {
       phase = 'paused';
@@ -359,7 +367,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       await condition(() => !state.paused || stopping, keepAliveMs());
       continue;
     }
-    const caughtUp = await tick();
+    const caughtUp = await tick(waited);
+    waited = false;
     if (workflowInfo().continueAsNewSuggested && !stopping) {
       state.continuedAsNew++;
       state.carriedRuns = [...tracked, ...carried];
@@ -368,6 +377,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (caughtUp && !stopping && !state.paused && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';
       await condition(() => stopping || state.paused, settings.timeBetweenTicksMs);
+      waited = true;
     }
   }
 

@@ -152,6 +152,23 @@ describe('the sensor workflow', () => {
     for (let i = 1; i < 3; i++) expect(callTimes[i]! - callTimes[i - 1]!).toBeGreaterThanOrEqual(1_900);
   });
 
+  it('after a wait between ticks, takes what is buffered at once instead of waiting for a full batch', async () => {
+    // Tick 1: call 1 finds records, call 2 none: caught up, the sensor waits. Tick 2's first call
+    // (3) must not wait MAX_BATCH_WAIT again; its later calls (4) do. The first tick of all waits.
+    const feed = partitionFeed();
+    const script = [true, false, true, false];
+    const waits: number[] = [];
+    const consume = (input: ConsumeInput): ConsumeResult => {
+      waits.push(input.request.maxWaitMs);
+      const found = script[waits.length - 1] ?? false;
+      return found ? { ...empty(input), batches: [feed()], backlog: false } : empty(input);
+    };
+    await withSensor(h, { consume }, settings({ maxBatchWaitMs: 700, timeBetweenTicksMs: 500 }), async () => {
+      await waitFor('four calls', () => waits.length >= 4, 20_000);
+    });
+    expect(waits.slice(0, 4)).toEqual([700, 700, 0, 700]);
+  });
+
   it('starts the next tick at once when the last one ended with records still waiting', async () => {
     const feed = partitionFeed();
     const behind = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
