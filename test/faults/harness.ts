@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { expect } from 'vitest';
+import { afterEach, expect, onTestFailed } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { topicLag } from '../../src/kafka/lag';
 import { ensureTopic } from '../../src/kafka/topics';
@@ -23,7 +23,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client';
 import { connectAdmin, connectClient } from '../../src/workers/connect';
 import { logger, sinkRows, uniqueName } from '../helpers';
-import { forgetWorkers, startWorker, type WorkerProcess } from './processes';
+import { forgetWorkers, killAllWorkers, printWorkerLogs, startWorker, type WorkerProcess } from './processes';
 import { faultDataDir, faultServers } from './servers';
 
 /** Settings every scenario's workers share; a test may override any of them. */
@@ -333,4 +333,23 @@ export async function waitUntil(
 
 function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * For a fault test file, at top level: returns `scenario(label, overrides)`, which a test calls to
+ * get its scenario. After each test its workers are killed and its scenario closed; a failing test
+ * prints the workers' logs.
+ */
+export function scenarioPerTest(): (label: string, overrides?: Record<string, string>) => Promise<FaultScenario> {
+  let current: FaultScenario | undefined;
+  afterEach(async () => {
+    await killAllWorkers();
+    await current?.close();
+    current = undefined;
+  });
+  return async (label, overrides) => {
+    onTestFailed(() => printWorkerLogs());
+    current = await FaultScenario.create(label, overrides);
+    return current;
+  };
 }

@@ -3,27 +3,19 @@
 // kafkajs restarts them, and offset commits are refused until the group coordinator is back.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { FaultScenario, SINK_BOUND_MS, expectExactlyOnce } from './harness';
-import { killAllWorkers, printWorkerLogs } from './processes';
+import { describe, expect, it } from 'vitest';
+import { expectExactlyOnce, scenarioPerTest, SINK_BOUND_MS } from './harness';
 import { startServer, stopServer } from './servers';
 
 const MESSAGES = 24_000;
 const RATE = 2_000;
 const DOWN_MS = 10_000;
 
-let scenario: FaultScenario | undefined;
-afterEach(async () => {
-  await killAllWorkers();
-  await scenario?.close();
-  scenario = undefined;
-});
+const scenario = scenarioPerTest();
 
 describe('the Kafka broker restarted mid-stream', () => {
   it('loses and duplicates nothing when the broker stops and restarts with its data', async () => {
-    onTestFailed(() => printWorkerLogs());
-    scenario = await FaultScenario.create('kafka');
-    const s = scenario;
+    const s = await scenario('kafka');
     const worker = s.startWorker();
     await worker.started();
     const producing = s.produce(MESSAGES, RATE);

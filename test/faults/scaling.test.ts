@@ -7,23 +7,18 @@
 //   leave the group and complete);
 // - the second worker leaves with SIGTERM while it holds the last replica's consumer.
 
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { statusQuery } from '../../src/workflows/sensor';
-import { FaultScenario, SINK_BOUND_MS, expectExactlyOnce, waitUntil } from './harness';
-import { killAllWorkers, printWorkerLogs, type WorkerProcess } from './processes';
+import { expectExactlyOnce, FaultScenario, scenarioPerTest, SINK_BOUND_MS, waitUntil } from './harness';
+import type { WorkerProcess } from './processes';
 
 // Long enough that every change, the last one too, happens while the producer writes: each
 // graceful leave costs the moved sensors about 30 s (consume-batch's schedule-to-close timeout).
 const MESSAGES = 45_000;
 const RATE = 600;
 
-let scenario: FaultScenario | undefined;
-afterEach(async () => {
-  await killAllWorkers();
-  await scenario?.close();
-  scenario = undefined;
-});
+const scenario = scenarioPerTest();
 
 /** Replicas whose last consume-batch call reported partitions held. */
 async function consumingReplicas(s: FaultScenario, replicas: number): Promise<number[]> {
@@ -43,9 +38,7 @@ function consumersStartedBy(worker: WorkerProcess): Set<number> {
 
 describe('workers and sensor replicas scaled mid-stream', () => {
   it('loses and duplicates nothing while sensors go 2 → 4 → 1 and workers join and leave', async () => {
-    onTestFailed(() => printWorkerLogs());
-    scenario = await FaultScenario.create('scale', { SENSOR_REPLICAS: '2' });
-    const s = scenario;
+    const s = await scenario('scale', { SENSOR_REPLICAS: '2' });
     const first = s.startWorker();
     await first.started();
     const producing = s.produce(MESSAGES, RATE);

@@ -5,10 +5,9 @@
 // out once the server is back and the sensors claim their consumers again.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
-import { FaultScenario, SINK_BOUND_MS, expectExactlyOnce } from './harness';
-import { killAllWorkers, printWorkerLogs } from './processes';
+import { expectExactlyOnce, FaultScenario, scenarioPerTest, SINK_BOUND_MS } from './harness';
 import { startServer, stopServer } from './servers';
 
 const MESSAGES = 24_000;
@@ -30,18 +29,11 @@ async function consumeCallsRunning(s: FaultScenario, replicas: number): Promise<
   return true;
 }
 
-let scenario: FaultScenario | undefined;
-afterEach(async () => {
-  await killAllWorkers();
-  await scenario?.close();
-  scenario = undefined;
-});
+const scenario = scenarioPerTest();
 
 describe('the Temporal server restarted mid-stream', () => {
   it('loses and duplicates nothing when Temporal stops and restarts with its data', async () => {
-    onTestFailed(() => printWorkerLogs());
-    scenario = await FaultScenario.create('temporal', { MAX_BATCH_SIZE: '1000', MAX_BATCH_WAIT: '2s' });
-    const s = scenario;
+    const s = await scenario('temporal', { MAX_BATCH_SIZE: '1000', MAX_BATCH_WAIT: '2s' });
     const worker = s.startWorker();
     await worker.started();
     const producing = s.produce(MESSAGES, RATE);

@@ -3,25 +3,17 @@
 // calls and process-batch activities time out in Temporal, and the sensors re-home their consumers
 // to the restarted process.
 
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { FaultScenario, SINK_BOUND_MS, expectExactlyOnce } from './harness';
-import { killAllWorkers, printWorkerLogs } from './processes';
+import { describe, expect, it } from 'vitest';
+import { expectExactlyOnce, scenarioPerTest, SINK_BOUND_MS } from './harness';
 
 const MESSAGES = 24_000;
 const RATE = 2_000;
 
-let scenario: FaultScenario | undefined;
-afterEach(async () => {
-  await killAllWorkers();
-  await scenario?.close();
-  scenario = undefined;
-});
+const scenario = scenarioPerTest();
 
 describe('a worker killed mid-stream', () => {
   it('loses and duplicates nothing when the worker is SIGKILLed twice and restarted', async () => {
-    onTestFailed(() => printWorkerLogs());
-    scenario = await FaultScenario.create('kill');
-    const s = scenario;
+    const s = await scenario('kill');
     const first = s.startWorker();
     await first.started();
     const producing = s.produce(MESSAGES, RATE);
