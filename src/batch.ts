@@ -1,5 +1,6 @@
-// The data that travels through Temporal: a batch of Kafka messages from one partition, and the
-// names derived from it. Pure and deterministic, so both workflows and activities import it.
+// Batches of Kafka records from one partition as they travel through Temporal (an offset range,
+// with or without its records), and the names derived from them. Pure and deterministic, so both
+// workflows and activities import it.
 
 /**
  * Bytes carried through JSON payloads without loss: text that is valid UTF-8 stays readable in the
@@ -44,6 +45,11 @@ export interface Batch extends BatchRange {
  * from Kafka (src/kafka/batch-records.ts).
  */
 export type RunBatch = BatchRange & { messages?: BatchMessage[] };
+
+/** Records in a batch; batches from consume results recorded before `count` existed carry only records. */
+export function recordCount(b: RunBatch): number {
+  return (b.count as number | undefined) ?? b.messages?.length ?? 0;
+}
 
 /** The range of a batch, without its records. */
 export function rangeOf(b: BatchRange): BatchRange {
@@ -92,8 +98,9 @@ export function compareOffsets(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** True when the batch spans more than one offset, so splitBatch can cut it. */
-export function canSplit(batch: BatchRange): boolean {
+/** True when splitBatch can cut the batch: more than one record inline, or more than one offset. */
+export function canSplit(batch: RunBatch): boolean {
+  if (batch.messages) return batch.messages.length > 1;
   return compareOffsets(batch.firstOffset, batch.lastOffset) < 0;
 }
 
@@ -112,7 +119,7 @@ export function splitBatch(batch: RunBatch): RunBatch[] {
   const first = BigInt(batch.firstOffset);
   const last = BigInt(batch.lastOffset);
   const middle = first + (last - first) / 2n;
-  return [subRange(batch, first, middle), subRange(batch, middle + 1n, last)];
+  return [rangeWithin(batch, first, middle), rangeWithin(batch, middle + 1n, last)];
 }
 
 function subBatch(batch: BatchRange, messages: BatchMessage[]): Batch {
@@ -127,7 +134,8 @@ function subBatch(batch: BatchRange, messages: BatchMessage[]): Batch {
   };
 }
 
-function subRange(batch: BatchRange, first: bigint, last: bigint): BatchRange {
+/** The part first..last of a range, without records; count and bytes are estimated from its span. */
+export function rangeWithin(batch: BatchRange, first: bigint, last: bigint): BatchRange {
   const span = Number(last - first + 1n);
   const whole = Number(BigInt(batch.lastOffset) - BigInt(batch.firstOffset) + 1n);
   return {

@@ -11,7 +11,7 @@ export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
 export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
 
 /** Records a batch carries inline must fit a Temporal payload (2 MiB hard limit, before the codec). */
-const MAX_BATCH_BYTES_INLINE = 1_572_864;
+export const MAX_BATCH_BYTES_INLINE = 1_572_864;
 /** Batches that travel as offsets only have to fit in the worker's memory. */
 const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
 /**

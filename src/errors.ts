@@ -34,6 +34,22 @@ export class SinkUnavailableError extends Error {
 }
 
 /**
+ * Some records of a run's offset range are not in Kafka: below the partition's log start
+ * (retention or deleteRecords removed them) or at or past its end (the topic was recreated or
+ * truncated). No retry brings them back. `logStart`..`logEnd - 1` is what the partition holds.
+ */
+export class RecordsUnavailableError extends Error {
+  override readonly name = FailureType.RecordsUnavailable;
+  constructor(
+    message: string,
+    readonly logStart: string,
+    readonly logEnd: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * A run's records could not be read back from Kafka right now (a broker outage). Like a sink
  * outage, retried for as long as it lasts; the batch is never split or dead-lettered because of it.
  */

@@ -5,10 +5,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BatchMessage, BatchRange, RunBatch } from '../batch';
-import { FailureType, RecordRejectedError, SourceUnavailableError } from '../errors';
+import { FailureType, RecordRejectedError, RecordsUnavailableError, SourceUnavailableError } from '../errors';
 import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
-import { RecordsUnavailableError } from '../kafka/range-reader';
 import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
 import type { Sink, SinkRow } from '../sink';
@@ -27,6 +26,12 @@ export interface ProcessBatchResult {
   deadLettered: number;
 }
 
+/** What a partition's log holds (offsets logStart..logEnd-1), sent with a RecordsUnavailable failure. */
+export interface LogBounds {
+  logStart: string;
+  logEnd: string;
+}
+
 export interface DeadLetterInput {
   batch: RunBatch;
   error: string;
@@ -35,14 +40,20 @@ export interface DeadLetterInput {
 }
 
 export function createRunActivities({ sink, deadLetters, transform, records }: RunActivityDeps) {
-  /** The batch's records, wherever they are; a failed read is an outage or a loss, never bad data. */
+  /**
+   * The batch's records, wherever they are. A failed read is never bad data (no record was even
+   * seen): records Kafka no longer has are reported with what the log holds, so the run can load
+   * the rest; any other failure is treated as an outage and retried.
+   */
   async function recordsOf(batch: RunBatch): Promise<BatchMessage[]> {
     try {
       return await records.of(batch);
     } catch (err) {
       if (err instanceof RecordsUnavailableError) {
-        // Retention removed them before the run could load them: no retry brings them back.
-        throw ApplicationFailure.nonRetryable(err.message, FailureType.RecordsUnavailable);
+        throw ApplicationFailure.nonRetryable(err.message, FailureType.RecordsUnavailable, {
+          logStart: err.logStart,
+          logEnd: err.logEnd,
+        } satisfies LogBounds);
       }
       throw new SourceUnavailableError(`cannot read the run's records back from Kafka: ${(err as Error).message}`);
     }

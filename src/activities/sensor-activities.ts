@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { rangeOf, type PartitionOffset, type RunBatch } from '../batch';
-import type { BatchPayload } from '../config';
+import { MAX_BATCH_BYTES_INLINE, type BatchPayload } from '../config';
 import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
@@ -89,7 +89,17 @@ export function createSensorActivities(deps: SensorActivityDeps) {
       return consumer.exclusive(async () => {
         const settled = await consumer.commit(input.commit);
         if (input.rewind.length > 0) consumer.rewind(input.rewind);
-        if (deps.batchPayload === 'records') return { ...(await consumer.take(input.request)), settled };
+        if (deps.batchPayload === 'records') {
+          // Records travel in this result: whatever byte caps the sensor was given (by a worker
+          // with BATCH_PAYLOAD=offsets, say), it must fit one Temporal payload.
+          const { maxBytes, maxTotalBytes } = input.request;
+          const request = {
+            ...input.request,
+            maxBytes: Math.min(maxBytes, MAX_BATCH_BYTES_INLINE),
+            maxTotalBytes: Math.min(maxTotalBytes, MAX_BATCH_BYTES_INLINE),
+          };
+          return { ...(await consumer.take(request)), settled };
+        }
         // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
         const taken = await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER });
         for (const batch of taken.batches) deps.cache.put(batch);

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { BatchCache } from './batch-cache';
 import { RangeReader } from './range-reader';
 
-export type RecordSource = 'input' | 'memory' | 'kafka';
+type RecordSource = 'input' | 'memory' | 'kafka';
 
 export class BatchRecords {
   private readonly readers = new Map<string, RangeReader>();
@@ -21,6 +21,8 @@ export class BatchRecords {
     private readonly cache: BatchCache,
     private readonly groupIdPrefix: string,
     private readonly logger: Logger,
+    /** Longest a read back may take: less than the activity's timeout, so a retry finds the reader free. */
+    private readonly readTimeoutMs: number,
   ) {}
 
   async of(batch: RunBatch): Promise<BatchMessage[]> {
@@ -58,7 +60,12 @@ export class BatchRecords {
   private readerFor(topic: string): RangeReader {
     let reader = this.readers.get(topic);
     if (!reader) {
-      reader = new RangeReader(this.kafka, { topic, groupIdPrefix: this.groupIdPrefix, logger: this.logger });
+      reader = new RangeReader(this.kafka, {
+        topic,
+        groupIdPrefix: this.groupIdPrefix,
+        logger: this.logger,
+        readTimeoutMs: this.readTimeoutMs,
+      });
       this.readers.set(topic, reader);
     }
     return reader;

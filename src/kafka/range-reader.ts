@@ -1,7 +1,7 @@
-// Reads an exact offset range of one partition back from Kafka. MicroBatchRuns are to carry only
-// their offset range; the process-batch activity takes the records from an in-process cache, and
-// when that misses (the run landed on another worker, or the worker restarted) it reads them again
-// with this, as Spark Structured Streaming re-reads a micro-batch from its offsets.
+// Reads an exact offset range of one partition back from Kafka. With BATCH_PAYLOAD=offsets a
+// MicroBatchRun carries only its offset range; process-batch takes the records from an in-process
+// cache, and when that misses (the run landed on another worker, or the worker restarted) it reads
+// them again with this, as Spark Structured Streaming re-reads a micro-batch from its offsets.
 //
 // kafkajs has no assign() or pull API: a consumer joins a group and is pushed records. So one
 // long-lived consumer per reader sits alone in a group of its own, subscribed to the topic, with
@@ -14,21 +14,16 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BatchMessage } from '../batch';
-import { FailureType } from '../errors';
+import { RecordsUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { toBatchMessage } from './encoding';
-
-/** The range starts below the partition's log start: retention or deleteRecords removed the records. */
-export class RecordsUnavailableError extends Error {
-  override readonly name = FailureType.RecordsUnavailable;
-}
 
 export interface RangeReaderOptions {
   topic: string;
   /** Starts the name of the reader's consumer group, which is its alone. */
   groupIdPrefix: string;
   logger?: Logger;
-  /** Longest a read may take, a group join included. Default 60 s. */
+  /** Longest a read may take, its wait behind earlier reads and a group join included. Default 60 s. */
   readTimeoutMs?: number;
 }
 
@@ -82,7 +77,9 @@ export class RangeReader {
    * are decimal strings (64-bit). Gaps (compaction, transaction markers) are simply absent.
    */
   read(partition: number, firstOffset: string, lastOffset: string): Promise<BatchMessage[]> {
-    const run = () => this.readRange(partition, BigInt(firstOffset), BigInt(lastOffset));
+    // Taken now: a caller (an activity with its own timeout) waits from now, not from its turn.
+    const deadline = Date.now() + this.timeoutMs;
+    const run = () => this.readRange(partition, BigInt(firstOffset), BigInt(lastOffset), deadline);
     const result = this.current.then(run, run);
     this.current = result.catch(() => undefined);
     return result;
@@ -107,23 +104,21 @@ export class RangeReader {
     await result;
   }
 
-  private async readRange(partition: number, first: bigint, last: bigint): Promise<BatchMessage[]> {
+  private async readRange(partition: number, first: bigint, last: bigint, deadline: number): Promise<BatchMessage[]> {
     this.throwIfClosed();
     if (first > last) return [];
-    const deadline = Date.now() + this.timeoutMs;
-    const end = await this.readableEnd(partition, first, last);
-    if (first > end) return [];
+    await this.checkInLog(partition, first, last);
     const member = await this.joinedMember(deadline);
     if (!member.assigned.has(partition)) {
       // kafkajs sees partitions added to the topic only when its metadata ages out (5 min) and the
       // group rejoins; until then no seek reaches this one.
       throw new Error(`${this.topic}/${partition} is not assigned to the range reader's consumer yet`);
     }
-    return this.collect(member, partition, first, end, deadline);
+    return this.collect(member, partition, first, last, deadline);
   }
 
-  /** The last offset of the range that can be read now; throws when its start was removed. */
-  private async readableEnd(partition: number, first: bigint, last: bigint): Promise<bigint> {
+  /** Throws RecordsUnavailableError unless the partition's log holds the whole range. */
+  private async checkInLog(partition: number, first: bigint, last: bigint): Promise<void> {
     if (!this.admin) {
       this.throwIfClosed();
       const admin = this.kafka.admin();
@@ -132,16 +127,21 @@ export class RangeReader {
     }
     const offsets = (await this.admin.fetchTopicOffsets(this.topic)).find((o) => o.partition === partition);
     if (!offsets) throw new Error(`topic ${this.topic} has no partition ${partition}`);
-    if (first < BigInt(offsets.low)) {
+    // Below the log start: removed. At or past the high watermark: not written (or, read committed,
+    // not committed), and for a range that was consumed once that means the topic was recreated or
+    // truncated. Waiting would not help either way.
+    const { low, high } = offsets;
+    if (first < BigInt(low) || last >= BigInt(high)) {
+      const why =
+        first < BigInt(low)
+          ? `its log starts at offset ${low} (retention or deleteRecords removed older records)`
+          : `its log ends at offset ${BigInt(high) - 1n} (the topic was recreated or truncated)`;
       throw new RecordsUnavailableError(
-        `${this.topic}/${partition} offsets ${first}..${last} are no longer in Kafka: the partition's log ` +
-          `starts at offset ${offsets.low} (retention or deleteRecords removed them)`,
+        `${this.topic}/${partition} offsets ${first}..${last} are not all in Kafka: ${why}`,
+        low,
+        high,
       );
     }
-    // Records past the high watermark are not written yet (or, read committed, not committed):
-    // waiting for them could take forever.
-    const lastWritten = BigInt(offsets.high) - 1n;
-    return last < lastWritten ? last : lastWritten;
   }
 
   private async collect(

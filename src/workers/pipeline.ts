@@ -69,7 +69,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   // A process without the runs role never reads them: it keeps none.
   const cache = new BatchCache(
     roles.has('runs')
-      ? Math.min(512 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes))
+      ? Math.min(256 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes))
       : 0,
   );
   const common = {
@@ -119,7 +119,13 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   if (roles.has('runs')) {
     const deadLetters = new DeadLetterPublisher(deps.kafka, config.dlqTopic);
     closers.push(() => deadLetters.close());
-    const records = new BatchRecords(deps.kafka, cache, config.groupId, logger);
+    const records = new BatchRecords(
+      deps.kafka,
+      cache,
+      config.groupId,
+      logger,
+      Math.max(1_000, Math.floor(config.runActivityTimeout * 0.8)),
+    );
     closers.push(() => records.close());
     workers.push(
       await Worker.create({

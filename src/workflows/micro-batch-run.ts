@@ -8,15 +8,16 @@
 // - bad records (RecordRejectedError) are dead-lettered by process-batch itself; the rest load;
 // - a sink outage (SinkUnavailableError), a Kafka outage while reading the records back
 //   (SourceUnavailableError) or a timeout is retried for as long as it lasts, never dead-lettered;
-// - records Kafka no longer has (RecordsUnavailableError: retention removed them before the run
-//   read them) fail the run, visibly: nothing can load them;
+// - records Kafka does not have (RecordsUnavailableError: retention removed them before the run
+//   read them, or the topic was recreated) cannot be loaded or dead-lettered: the run loads the
+//   rest of its range, then fails naming the missing offsets, so the loss is visible;
 // - any other error is retried RUN_MAX_ATTEMPTS times; then the batch is split in halves, each
 //   retried the same way, until the failing records stand alone and go to the dead-letter topic.
 
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import { canSplit, splitBatch, type RunBatch } from '../batch';
+import { canSplit, rangeWithin, recordCount, splitBatch, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
-import type { RunActivities } from '../activities/run-activities';
+import type { LogBounds, RunActivities } from '../activities/run-activities';
 
 export interface RunSettings {
   /** Attempts of process-batch before the batch is split (RUN_MAX_ATTEMPTS). */
@@ -44,7 +45,7 @@ export interface MicroBatchRunResult {
 const MAX_OUTAGE_PAUSE_MS = 30_000;
 
 export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
-  const messages = batch?.messages?.length ?? batch?.count;
+  const messages = batch ? recordCount(batch) : 0;
   if (!batch || typeof batch.firstOffset !== 'string' || typeof batch.lastOffset !== 'string' || !messages) {
     throw ApplicationFailure.nonRetryable(
       'MicroBatchRun needs a batch with at least one message: { topic, partition, firstOffset, lastOffset, count, bytes, messages? }',
@@ -53,7 +54,7 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
   }
   const activities = proxyActivities<RunActivities>({
     // An attempt whose worker died is only retried after this: keep it short (a batch loads in
-    // milliseconds), but long enough for the slowest sink write.
+    // well under a second), but long enough for the slowest sink write or read back from Kafka.
     startToCloseTimeout: settings.activityTimeoutMs ?? 120_000,
     retry: {
       initialInterval: settings.retryInitialIntervalMs,
@@ -66,6 +67,8 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
 
   // Batches still to process, front first; a failing one is replaced by its halves.
   const pending: RunBatch[] = [batch];
+  /** Offset ranges Kafka does not have; the run fails naming them once the rest is loaded. */
+  const gone: Array<{ first: bigint; last: bigint }> = [];
   let outageRounds = 0;
   while (pending.length > 0) {
     const current = pending.shift()!;
@@ -77,9 +80,16 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
       total.deadLettered += result.deadLettered;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      recordsGone(err);
       const failure = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      if (!failure || failure.type === FailureType.SinkUnavailable || failure.type === FailureType.SourceUnavailable) {
+      const bounds = logBoundsOf(failure);
+      if (bounds) {
+        const available = keepInLog(current, bounds);
+        if (available) pending.unshift(available);
+      } else if (
+        !failure ||
+        failure.type === FailureType.SinkUnavailable ||
+        failure.type === FailureType.SourceUnavailable
+      ) {
         // An outage or a timeout, not bad data: wait (longer each round), then try the same
         // records again, for as long as it takes.
         outageRounds++;
@@ -91,6 +101,15 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
         total.deadLettered += await deadLetterUntilSent(current, failure);
       }
     }
+  }
+  if (gone.length > 0) {
+    const offsets = gone.map(({ first, last }) => (first === last ? `${first}` : `${first}–${last}`)).join(', ');
+    throw ApplicationFailure.nonRetryable(
+      `offsets ${offsets} of ${batch.topic} partition ${batch.partition} are not in Kafka (retention removed them ` +
+        `before this run read them, or the topic was recreated); the rest of the batch was processed: ` +
+        `${total.loaded} loaded, ${total.alreadyLoaded} already loaded, ${total.deadLettered} dead-lettered`,
+      FailureType.RecordsUnavailable,
+    );
   }
   return total;
 
@@ -106,21 +125,43 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
         });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        recordsGone(err);
+        if (logBoundsOf(err.cause instanceof ApplicationFailure ? err.cause : undefined)) {
+          // Gone from Kafka since it failed: nothing left to dead-letter.
+          gone.push({ first: BigInt(records.firstOffset), last: BigInt(records.lastOffset) });
+          return 0;
+        }
         await sleep(outagePause(round));
       }
     }
   }
 
-  /** Fails the run when Kafka no longer has its records: no retry can load or dead-letter them. */
-  function recordsGone(err: ActivityFailure): void {
-    const failure = err.cause;
-    if (failure instanceof ApplicationFailure && failure.type === FailureType.RecordsUnavailable) {
-      throw ApplicationFailure.nonRetryable(failure.message, FailureType.RecordsUnavailable);
+  /**
+   * The part of `range` the partition's log holds, noting the parts outside it as gone; undefined
+   * when nothing (or nothing new) is left to try.
+   */
+  function keepInLog(range: RunBatch, { logStart, logEnd }: LogBounds): RunBatch | undefined {
+    const first = BigInt(range.firstOffset);
+    const last = BigInt(range.lastOffset);
+    const from = first > BigInt(logStart) ? first : BigInt(logStart);
+    const to = last < BigInt(logEnd) - 1n ? last : BigInt(logEnd) - 1n;
+    if (from > to || (from === first && to === last)) {
+      gone.push({ first, last });
+      return undefined;
     }
+    if (first < from) gone.push({ first, last: from - 1n });
+    if (to < last) gone.push({ first: to + 1n, last });
+    return rangeWithin(range, from, to);
   }
 
   function outagePause(round: number): number {
     return Math.min(MAX_OUTAGE_PAUSE_MS, settings.retryInitialIntervalMs * 2 ** Math.min(round, 10));
   }
+}
+
+/** What the log holds, when a failure says some records are not in Kafka. */
+function logBoundsOf(failure: ApplicationFailure | undefined): LogBounds | undefined {
+  if (failure?.type !== FailureType.RecordsUnavailable) return undefined;
+  const details = failure.details?.[0] as Partial<LogBounds> | undefined;
+  // Without bounds nothing of the range can be trusted to be there: all of it counts as gone.
+  return { logStart: details?.logStart ?? '0', logEnd: details?.logEnd ?? '0' };
 }

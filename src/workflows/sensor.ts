@@ -26,7 +26,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { nextOffset, runWorkflowId, type PartitionOffset, type RunBatch } from '../batch';
+import { nextOffset, recordCount, runWorkflowId, type PartitionOffset, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities } from '../activities/sensor-activities';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { MicroBatchRun, type RunSettings } from './micro-batch-run';
@@ -257,13 +257,13 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       state.skipThrough[key] = batch.lastOffset;
       state.pendingCommit[key] = nextOffset(batch.lastOffset);
       state.batches++;
-      state.messages += batch.count;
+      state.messages += recordCount(batch);
       state.lastBatch = {
         workflowId: runWorkflowId(batch),
         partition: batch.partition,
         firstOffset: batch.firstOffset,
         lastOffset: batch.lastOffset,
-        messages: batch.count,
+        messages: recordCount(batch),
       };
     });
     return rewind;
@@ -284,9 +284,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
           { key: KafkaPartition, value: batch.partition },
           { key: FirstOffset, value: Number(batch.firstOffset) },
           { key: LastOffset, value: Number(batch.lastOffset) },
-          { key: MessageCount, value: batch.count },
+          { key: MessageCount, value: recordCount(batch) },
         ],
-        staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${batch.count} messages)`,
+        staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${recordCount(batch)} messages)`,
         memo: { sensor: workflowInfo().workflowId, bytes: batch.bytes },
       });
       tracked.add(workflowId);
@@ -330,7 +330,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
             maxMessages: settings.maxBatchSize,
             maxBytes: settings.maxBatchBytes,
             maxBatches: settings.maxInFlightRuns - inFlight(),
-            // The batches travel in one activity result, which must stay under Temporal's 2 MiB limit.
+            // With BATCH_PAYLOAD=records the batches travel in one activity result, which must stay
+            // under Temporal's 2 MiB limit (with offsets the activity lifts this cap).
             maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
             maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
             skipThrough: state.skipThrough,
@@ -376,8 +377,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
     if (caughtUp && !stopping && !state.paused && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';
-      await condition(() => stopping || state.paused, settings.timeBetweenTicksMs);
-      waited = true;
+      // condition() is false when the wait ran its full time (not cut short by pause or stop).
+      waited = !(await condition(() => stopping || state.paused, settings.timeBetweenTicksMs));
     }
   }
 

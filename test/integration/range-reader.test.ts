@@ -5,7 +5,8 @@ import { Partitioners, type ConsumerConfig, type Kafka, type Message } from 'kaf
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchMessage } from '../../src/batch';
 import { toBatchMessage } from '../../src/kafka/encoding';
-import { RangeReader, RecordsUnavailableError, type RangeReaderOptions } from '../../src/kafka/range-reader';
+import { RecordsUnavailableError } from '../../src/errors';
+import { RangeReader, type RangeReaderOptions } from '../../src/kafka/range-reader';
 import { ensureTopic } from '../../src/kafka/topics';
 import { cleanUp, connectServers, logger, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
 
@@ -189,12 +190,26 @@ describe('RangeReader', () => {
     });
   });
 
-  it('clamps a range past the end to the last record, and returns nothing for one wholly past it', async () => {
+  it('throws RecordsUnavailableError, with the log bounds, for a range that reaches past the end of the log', async () => {
+    // A range that was consumed once and now reaches past the log: the topic was recreated or truncated.
     const { topic, records } = await seededTopic();
     const { reader } = openReader(topic, { readTimeoutMs: 15_000 });
-    expect(await reader.read(1, '95', '500')).toEqual(between(records[1]!, 95, 99));
-    expect(await reader.read(1, '100', '200')).toEqual([]);
-    expect(await reader.read(1, '99', '18446744073709551615')).toEqual([records[1]![99]]);
+    for (const [first, last] of [
+      ['95', '500'],
+      ['100', '200'],
+      ['99', '18446744073709551615'],
+    ] as const) {
+      const error = await reader.read(1, first, last).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RecordsUnavailableError);
+      expect((error as RecordsUnavailableError).message).toContain(`${topic}/1 offsets ${first}..${last}`);
+      expect((error as RecordsUnavailableError).message).toContain('its log ends at offset 99');
+      expect([(error as RecordsUnavailableError).logStart, (error as RecordsUnavailableError).logEnd]).toEqual([
+        '0',
+        '100',
+      ]);
+    }
+    // The reader goes on serving ranges that are there.
+    expect(await reader.read(1, '95', '99')).toEqual(between(records[1]!, 95, 99));
   });
 
   it('throws RecordsUnavailableError for a range that starts below the log start after deleteRecords', async () => {
@@ -205,9 +220,10 @@ describe('RangeReader', () => {
     const error = await reader.read(0, '10', '30').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecordsUnavailableError);
     expect((error as Error).name).toBe('RecordsUnavailableError');
-    expect((error as Error).message).toContain(`${topic}/0 offsets 10..30`);
-    expect((error as Error).message).toContain('starts at offset 20');
+    expect((error as Error).message).toContain(`${topic}/0 offsets 10..30 are not all in Kafka`);
+    expect((error as Error).message).toContain('its log starts at offset 20');
     expect((error as Error).message).toContain('retention or deleteRecords');
+    expect((error as RecordsUnavailableError).logStart).toBe('20');
     // What is left, and the other partitions, read as before.
     expect(await reader.read(0, '20', '30')).toEqual(between(records[0]!, 20, 30));
     expect(await reader.read(1, '10', '30')).toEqual(between(records[1]!, 10, 30));
@@ -236,23 +252,21 @@ describe('RangeReader', () => {
       await tx.send({ topic, messages: keys.map((key) => ({ key, value: key })) });
       await (commit ? tx.commit() : tx.abort());
     }
-    const timeoutMs = 15_000;
-    const { reader } = openReader(topic, { readTimeoutMs: timeoutMs });
+    // A read that waited for records that never come would reject with the timeout error; each
+    // of these resolving shows the reader saw the markers and stopped.
+    const { reader } = openReader(topic, { readTimeoutMs: 15_000 });
 
-    const all = await timed(() => reader.read(0, '0', '1000'));
-    expect(all.result.map((r) => [r.offset, r.key])).toEqual([
+    const all = await reader.read(0, '0', '9');
+    expect(all.map((r) => [r.offset, r.key])).toEqual([
       ['0', { text: 'a' }],
       ['1', { text: 'b' }],
       ['2', { text: 'c' }],
       ['7', { text: 'd' }],
       ['8', { text: 'e' }],
     ]);
-    const aborted = await timed(() => reader.read(0, '4', '6'));
-    expect(aborted.result).toEqual([]);
+    expect(await reader.read(0, '4', '6')).toEqual([]);
     // Offset 9 is the last marker: a fetch from there returns no record for eachBatch at all.
-    const marker = await timed(() => reader.read(0, '9', '9'));
-    expect(marker.result).toEqual([]);
-    for (const { ms } of [all, aborted, marker]) expect(ms).toBeLessThan(timeoutMs / 2);
+    expect(await reader.read(0, '9', '9')).toEqual([]);
   });
 
   it('fails a read that takes longer than readTimeoutMs, and reads again afterwards', async () => {
@@ -276,10 +290,9 @@ describe('RangeReader', () => {
     const before = await servers.admin.describeGroups([groupId!]);
     expect(before.groups[0]!.members).toHaveLength(1);
 
-    const first = await timed(() => reader.close());
-    const second = await timed(() => reader.close());
-    expect(first.ms).toBeLessThan(10_000);
-    expect(second.ms).toBeLessThan(1_000);
+    // (A close that hung would end this test by its timeout; no timing is asserted.)
+    await reader.close();
+    await reader.close();
     const after = await servers.admin.describeGroups([groupId!]);
     expect(after.groups[0]!.members).toEqual([]);
     await expect(reader.read(1, '0', '9')).rejects.toThrow('RangeReader closed');
@@ -288,13 +301,12 @@ describe('RangeReader', () => {
     const stuck = openReader(topic, {}, withFirstResumeLost(servers.kafka));
     const waiting = stuck.reader.read(0, '0', '9').catch((e: unknown) => e);
     await waitFor('the reader to join its group', async () => (await readerGroups(stuck.groupIdPrefix)).length > 0);
-    const stuckClose = await timed(() => stuck.reader.close());
-    expect(stuckClose.ms).toBeLessThan(10_000);
+    await stuck.reader.close();
+    // Not the read's own timeout error (60 s away): the close ended it.
     expect(await waiting).toEqual(new Error('RangeReader closed'));
 
     const unused = openReader(topic);
-    const unusedClose = await timed(() => unused.reader.close());
-    expect(unusedClose.ms).toBeLessThan(1_000);
+    await unused.reader.close();
     expect(await readerGroups(unused.groupIdPrefix)).toEqual([]);
   });
 });

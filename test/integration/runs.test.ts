@@ -124,23 +124,35 @@ describe('micro-batch runs', () => {
         args: [{ batch, settings: sensorSettingsFrom(config).run }],
       });
 
-    expect(await run(range)).toMatchObject({ messages: 50, loaded: 50, alreadyLoaded: 0, deadLettered: 0 });
+    const first20 = { ...range, lastOffset: '19', count: 20 };
+    expect(await run(first20)).toMatchObject({ messages: 20, loaded: 20, alreadyLoaded: 0, deadLettered: 0 });
     const rows = sinkRows(config);
-    expect(rows.map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(rows.map((r) => JSON.parse(r.payload!).seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    // A range past the end of the partition loads what exists, nothing more.
-    const beyond = { ...range, firstOffset: '40', lastOffset: '59', count: 20 };
-    expect(await run(beyond)).toMatchObject({ loaded: 0, alreadyLoaded: 10 });
+    expect(rows.map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(rows.map((r) => JSON.parse(r.payload!).seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
 
-    // Records that retention removed before the run read them fail the run, saying which.
+    // Records Kafka no longer has (retention, here deleteRecords up to offset 30) or never had (past
+    // the end: a recreated topic) cannot load. The run loads the rest of its range, then fails naming
+    // exactly the missing offsets.
     await servers.admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '30' }] });
-    const gone = { ...range, firstOffset: '20', lastOffset: '29', count: 10 };
-    const failure = await run(gone).catch((err: Error) => err);
-    expect(failure).toBeInstanceOf(Error);
-    const cause = (failure as Error & { cause?: Error & { type?: string } }).cause;
-    expect(cause?.type).toBe('RecordsUnavailableError');
-    expect(cause?.message).toContain(`${config.topic}/0 offsets 20..29 are no longer in Kafka`);
-    expect(sinkRows(config)).toHaveLength(50);
+    const failureOf = async (batch: typeof range) => {
+      const failure = await run(batch).catch((err: Error) => err);
+      expect(failure).toBeInstanceOf(Error);
+      return (failure as Error & { cause?: Error & { type?: string } }).cause;
+    };
+    const straddlingStart = await failureOf({ ...range, firstOffset: '25', lastOffset: '39', count: 15 });
+    expect(straddlingStart?.type).toBe('RecordsUnavailableError');
+    expect(straddlingStart?.message).toMatch(/^offsets 25–29 of \S+ partition 0 are not in Kafka/);
+    expect(straddlingStart?.message).toContain('10 loaded');
+    const straddlingEnd = await failureOf({ ...range, firstOffset: '45', lastOffset: '59', count: 15 });
+    expect(straddlingEnd?.message).toMatch(/^offsets 50–59 of \S+ partition 0 are not in Kafka/);
+    expect(straddlingEnd?.message).toContain('5 loaded');
+    const allGone = await failureOf({ ...range, firstOffset: '20', lastOffset: '24', count: 5 });
+    expect(allGone?.message).toMatch(/^offsets 20–24 of /);
+    expect(sinkRows(config).map((r) => r.offset)).toEqual([
+      ...Array.from({ length: 20 }, (_, i) => i),
+      ...Array.from({ length: 10 }, (_, i) => 30 + i),
+      ...Array.from({ length: 5 }, (_, i) => 45 + i),
+    ]);
   });
 
   it('holds the in-flight cap under a slow sink; the rest waits in Kafka as lag', async () => {

@@ -107,6 +107,8 @@ describe('batches and run IDs', () => {
     const single = splitBatch(halves[1]!)[0]!;
     expect(canSplit(single)).toBe(false);
     expect(splitBatch(single)).toEqual([single]);
+    // One inline record cannot be split, whatever offsets a hand-made batch claims.
+    expect(canSplit({ ...single, firstOffset: '0', lastOffset: '9' })).toBe(false);
   });
 
   it('splits a range without records by offsets, down to single offsets, covering every offset once', () => {
