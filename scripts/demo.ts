@@ -4,14 +4,14 @@
 // gracefully: the worker finishes its in-flight work and leaves the consumer group.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { loadConfigOrExit } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { topicLag } from '../src/kafka/lag';
 import { createLogger } from '../src/logger';
 import { countUnfinishedRuns } from '../src/runs';
 import { connectAdmin, connectClient } from '../src/workers/connect';
+import { SinkReader } from './sink-reader';
 import { describe } from '../src/workers/retry';
 
 const LOG_DIR = '.data/logs';
@@ -42,18 +42,6 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function sinkCount(path: string, topic: string): number {
-  if (!existsSync(path)) return 0;
-  const db = new Database(path, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM events WHERE topic = ?').get(topic) as { n: number }).n;
-  } catch {
-    return 0; // the worker has not created the table yet
-  } finally {
-    db.close();
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'demo');
@@ -77,6 +65,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', resolve);
     if (seconds > 0) setTimeout(resolve, seconds * 1000);
   });
+  const sink = new SinkReader(config.sqlitePath);
   let previous = { loaded: 0, at: Date.now() };
   const timer = setInterval(() => {
     void (async () => {
@@ -86,7 +75,7 @@ async function main(): Promise<void> {
         topicLag(admin, config.groupId, config.topic),
         countUnfinishedRuns(client, config.topic).catch(() => undefined),
       ]);
-      const loaded = sinkCount(config.sqlitePath, config.topic);
+      const loaded = sink.count(config.topic);
       const now = Date.now();
       const rate = ((loaded - previous.loaded) * 1000) / Math.max(1, now - previous.at);
       previous = { loaded, at: now };
@@ -102,6 +91,7 @@ async function main(): Promise<void> {
   console.log('\nstopping the producer and the worker (the worker finishes its in-flight runs)...');
   await stopChild(producer);
   await stopChild(worker);
+  sink.close();
   await admin.disconnect();
   await client.connection.close();
   console.log('stopped. The servers keep running: `npm run infra:down` stops them.');

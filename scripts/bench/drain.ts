@@ -6,7 +6,7 @@
 import type { Logger } from '../../src/logger';
 import { findServers, serverCpu } from './proc';
 import type { Scenario } from './scenario';
-import { SinkReader } from './sink-reader';
+import { SinkReader } from '../sink-reader';
 import { startSession } from './pipeline-session';
 import { temporalCost, type TemporalCost } from './temporal-cost';
 

@@ -8,7 +8,7 @@ import { topicLag } from '../../src/kafka/lag';
 import type { Logger } from '../../src/logger';
 import { RateProducer } from '../../src/producer/rate-producer';
 import type { Scenario } from './scenario';
-import { SinkReader } from './sink-reader';
+import { SinkReader } from '../sink-reader';
 import { startSession } from './pipeline-session';
 
 export interface SteadyResult {

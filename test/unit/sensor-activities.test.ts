@@ -1,9 +1,19 @@
 // A sensor can only claim a consumer from a worker of its own pipeline (topic and group): another
-// pipeline's consumer would hand it records it must not commit.
+// pipeline's consumer would hand it records it must not commit. Consume-batch hands out ranges or
+// records depending on BATCH_PAYLOAD.
 
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { createSensorActivities, type SensorActivityDeps } from '../../src/activities/sensor-activities';
+import {
+  createSensorActivities,
+  type ConsumeResult,
+  type SensorActivityDeps,
+} from '../../src/activities/sensor-activities';
+import { rangeOf } from '../../src/batch';
+import { MAX_BATCH_BYTES_INLINE } from '../../src/config';
+import { BatchCache } from '../../src/kafka/batch-cache';
+import type { TakeRequest } from '../../src/kafka/sensor-consumer';
+import { syntheticBatch } from '../synthetic-batch';
 
 function activities(claimed: number[]) {
   const deps = {
@@ -46,5 +56,63 @@ describe('claiming a consumer', () => {
     });
     expect(result).toEqual({ taskQueue: 'q/consumer/host/1' });
     expect(claimed).toEqual([2]);
+  });
+});
+
+describe('consume-batch', () => {
+  const request = {
+    maxMessages: 10,
+    maxBytes: 4_194_304,
+    maxBatches: 5,
+    maxTotalBytes: 4_194_304,
+    maxWaitMs: 0,
+    skipThrough: {},
+  };
+
+  /** The activities over a consumer that hands out one batch and records what it was asked. */
+  function consuming(batchPayload: 'offsets' | 'records') {
+    const asked: TakeRequest[] = [];
+    const batch = syntheticBatch('orders', 1, 100, 3);
+    const consumer = {
+      exclusive: <T>(work: () => Promise<T>) => work(),
+      commit: async () => [],
+      rewind: () => undefined,
+      take: async (r: TakeRequest) => (asked.push(r), { batches: [batch], backlog: false, assignment: [1] }),
+    };
+    const cache = new BatchCache(1_000_000);
+    const deps = {
+      registry: { get: () => consumer },
+      topic: 'orders',
+      groupId: 'orders-loader',
+      batchPayload,
+      cache,
+    } as unknown as SensorActivityDeps;
+    const consume = (): Promise<ConsumeResult> =>
+      new MockActivityEnvironment().run(createSensorActivities(deps).consumeBatch, {
+        replica: 0,
+        request,
+        commit: [],
+        rewind: [],
+      });
+    return { asked, batch, cache, consume };
+  }
+
+  it('with BATCH_PAYLOAD=offsets returns ranges and keeps the records in the cache, without the result cap', async () => {
+    const { asked, batch, cache, consume } = consuming('offsets');
+    const result = await consume();
+    expect(result.batches).toEqual([rangeOf(batch)]);
+    expect(result.batches[0]).not.toHaveProperty('messages');
+    expect(cache.get(batch)).toBe(batch.messages);
+    expect(asked[0]!.maxTotalBytes).toBe(Number.MAX_SAFE_INTEGER);
+    expect(asked[0]!.maxBytes).toBe(4_194_304);
+  });
+
+  it('with BATCH_PAYLOAD=records returns the records, capped to one Temporal payload whatever the sensor asked', async () => {
+    const { asked, batch, cache, consume } = consuming('records');
+    const result = await consume();
+    expect(result.batches).toEqual([batch]);
+    expect(cache.get(batch)).toBeUndefined();
+    expect(asked[0]!.maxBytes).toBe(MAX_BATCH_BYTES_INLINE);
+    expect(asked[0]!.maxTotalBytes).toBe(MAX_BATCH_BYTES_INLINE);
   });
 });

@@ -1,6 +1,6 @@
-// Reads a benchmark's SQLite sink file from the outside, read-only, while a writer may be busy
-// (WAL mode lets it): how many rows are in, when the last one landed, and end-to-end latency
-// (loaded_at - produced_at, both stamped by this machine's clock).
+// Reads the SQLite sink file from the outside, read-only, while a worker may be writing (WAL mode
+// lets it): how many rows are in, when the last one landed, and end-to-end latency (loaded_at -
+// produced_at, both stamped by this machine's clock). Used by `npm run demo` and the benchmark.
 
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -21,10 +21,16 @@ export class SinkReader {
     return this.db;
   }
 
-  /** Rows loaded so far (0 before the writer has created the table). */
-  count(): number {
+  /** Rows loaded so far, of one topic or of all (0 before the writer has created the table). */
+  count(topic?: string): number {
     try {
-      return (this.open()?.prepare('SELECT count(*) AS n FROM events').get() as { n: number } | undefined)?.n ?? 0;
+      const db = this.open();
+      const row = (
+        topic === undefined
+          ? db?.prepare('SELECT count(*) AS n FROM events').get()
+          : db?.prepare('SELECT count(*) AS n FROM events WHERE topic = ?').get(topic)
+      ) as { n: number } | undefined;
+      return row?.n ?? 0;
     } catch {
       return 0;
     }
