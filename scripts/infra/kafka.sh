@@ -192,8 +192,12 @@ kafka_java() {
 kafka_format() {
   [[ -f "$KAFKA_DATA/logs/meta.properties" ]] && return 0
   local cid
-  # A cluster id is 16 random bytes in URL-safe base64 without padding (22 chars).
-  cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # A cluster id is 16 random bytes in URL-safe base64 without padding (22 chars). One that starts
+  # with '-' (1 in 64) would be read by the storage tool as an option: draw again.
+  cid="-"
+  while [[ "$cid" == -* ]]; do
+    cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   say "formatting Kafka storage in $KAFKA_DATA/logs (cluster id $cid)..."
   if ! kafka_java tools kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_PROPS" >>"$KAFKA_LOG" 2>&1; then
     tail_log_hint "$KAFKA_LOG"
