@@ -10,7 +10,7 @@ import { MAX_BATCH_BYTES_INLINE, type BatchPayload } from '../config';
 import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
-import type { TakeRequest, TakeResult } from '../kafka/sensor-consumer';
+import type { TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
 
 export interface SensorActivityDeps {
   registry: ConsumerRegistry;
@@ -37,6 +37,16 @@ export interface ClaimInput {
 export interface ConsumeInput {
   replica: number;
   request: TakeRequest;
+  /** Keep the consumer this long after this call if no other comes (absent: as claimed). */
+  idleTimeoutMs?: number;
+  /** Per partition, the highest offset the sensor knows the group committed (SensorState.committed). */
+  known?: Record<string, string>;
+  /**
+   * First check that the topic was not deleted and created again (see
+   * SensorConsumer.findResetPartitions); if it was, take and commit nothing and report it in
+   * `topicReset`.
+   */
+  checkTopic?: boolean;
   /** Offsets to commit before taking: runs holding everything below them have started. */
   commit: PartitionOffset[];
   /** Partitions to read again from the given offset: their runs could not be started. */
@@ -48,7 +58,11 @@ export interface ConsumeResult extends Omit<TakeResult, 'batches'> {
   batches: RunBatch[];
   /** Of `commit`, the offsets not to send again (see SensorConsumer.commit); the rest stay pending. */
   settled: PartitionOffset[];
+  /** Partitions whose offsets went back below what the group had committed (see ConsumeInput.checkTopic). */
+  topicReset?: TopicReset[];
 }
+
+export type { TopicReset };
 
 export function createSensorActivities(deps: SensorActivityDeps) {
   const consumerOf = (replica: number) => {
@@ -86,8 +100,15 @@ export function createSensorActivities(deps: SensorActivityDeps) {
 
     async consumeBatch(input: ConsumeInput): Promise<ConsumeResult> {
       const consumer = consumerOf(input.replica);
+      if (input.idleTimeoutMs !== undefined) deps.registry.keepFor(input.replica, input.idleTimeoutMs);
       return consumer.exclusive(async () => {
-        const settled = await consumer.commit(input.commit);
+        if (input.checkTopic) {
+          const topicReset = await consumer.findResetPartitions(input.known ?? {});
+          if (topicReset.length > 0) {
+            return { batches: [], backlog: false, assignment: consumer.heldPartitions, settled: [], topicReset };
+          }
+        }
+        const settled = await consumer.commit(input.commit, input.known);
         if (input.rewind.length > 0) consumer.rewind(input.rewind);
         if (deps.batchPayload === 'records') {
           // Records travel in this result: whatever byte caps the sensor was given (by a worker
@@ -108,9 +129,17 @@ export function createSensorActivities(deps: SensorActivityDeps) {
     },
 
     /** Returns the offsets not to send again (see SensorConsumer.commit). */
-    async commitOffsets(input: { replica: number; offsets: PartitionOffset[] }): Promise<PartitionOffset[]> {
+    async commitOffsets(input: {
+      replica: number;
+      offsets: PartitionOffset[];
+      /** Keep the consumer this long if no other call comes (a waiting sensor touches it rarely). */
+      idleTimeoutMs?: number;
+      /** See ConsumeInput.known. */
+      known?: Record<string, string>;
+    }): Promise<PartitionOffset[]> {
       const consumer = consumerOf(input.replica);
-      return consumer.exclusive(() => consumer.commit(input.offsets));
+      if (input.idleTimeoutMs !== undefined) deps.registry.keepFor(input.replica, input.idleTimeoutMs);
+      return consumer.exclusive(() => consumer.commit(input.offsets, input.known));
     },
 
     async releaseConsumer(input: { replica: number }): Promise<void> {

@@ -67,6 +67,11 @@ export class ConsumerRegistry {
     return consumer;
   }
 
+  /** From now on, close the replica's consumer only after it has been unused for `idleTimeoutMs`. */
+  keepFor(replica: number, idleTimeoutMs: number): void {
+    if (this.consumers.has(replica)) this.idleTimeouts.set(replica, idleTimeoutMs);
+  }
+
   /** The replica's consumer if this process holds it. */
   get(replica: number): SensorConsumer | undefined {
     return this.consumers.get(replica);

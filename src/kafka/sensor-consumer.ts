@@ -39,6 +39,17 @@ export interface TakeResult {
   assignment: number[];
 }
 
+/** A partition whose offsets went back: its topic was deleted and created again. */
+export interface TopicReset {
+  partition: number;
+  /** The highest offset the sensor knew the group had committed. */
+  known: string;
+  /** The group's committed offset now; absent when it has none (Kafka drops a deleted topic's offsets). */
+  committed?: string;
+  /** The partition's log-end offset now. */
+  logEnd: string;
+}
+
 /** The consumer stopped for good (kafkajs gave up restarting it); the sensor must claim a new one. */
 export class ConsumerFailedError extends Error {
   override readonly name = 'ConsumerFailedError';
@@ -209,15 +220,21 @@ export class SensorConsumer {
    *   commits further; sent anyway, it would move the group's offset back (lag that never drains,
    *   and everything above it read again). Kept, it is sent once the partition comes back, if it
    *   is still ahead then;
-   * - refused, e.g. during a rebalance: the sensor retries with its next call.
+   * - refused, e.g. during a rebalance: the sensor retries with its next call;
+   * - all of them, when the group lost an offset the sensor knew it had (`known`: the topic was
+   *   recreated); the next consume-batch call that checks the topic says so.
    */
-  async commit(offsets: PartitionOffset[]): Promise<PartitionOffset[]> {
+  async commit(offsets: PartitionOffset[], known: Record<string, string> = {}): Promise<PartitionOffset[]> {
     this.lastUsedAt = Date.now();
     const held = offsets.filter((o) => this.assignment.includes(o.partition));
     if (held.length === 0) return [];
     const { topic, groupId } = this.options;
     try {
       const committed = await this.committedOffsets();
+      // The group lost an offset the sensor knows it had: the topic was recreated (see
+      // findResetPartitions). Committing the old topic's offset would skip the new one's records.
+      const lost = (p: number) => !committed.has(p) && known[p] !== undefined && known[p] !== '0';
+      if (held.some((o) => lost(o.partition))) return [];
       const ahead = held.filter((o) => {
         const current = committed.get(o.partition);
         return current === undefined || compareOffsets(o.offset, current) > 0;
@@ -235,6 +252,37 @@ export class SensorConsumer {
       });
       return [];
     }
+  }
+
+  /** Partitions this consumer holds now. */
+  get heldPartitions(): number[] {
+    return [...this.assignment];
+  }
+
+  /**
+   * Of the held partitions the sensor knows a committed offset for, those whose offsets went back:
+   * the group has no committed offset any more, or the log now ends below the known one. Kafka does
+   * neither by itself: the topic was deleted (which drops the group's offsets for it) and created
+   * again, so its new records reuse offsets of records already loaded. A deliberate reset of the
+   * group's offsets (a replay) leaves an offset in place and the log as it was, and passes.
+   */
+  async findResetPartitions(known: Record<string, string>): Promise<TopicReset[]> {
+    const held = this.assignment.filter((p) => known[p] !== undefined && known[p] !== '0');
+    if (held.length === 0) return [];
+    const committed = await this.committedOffsets();
+    const logEnds = new Map(
+      (await this.requireAdmin().fetchTopicOffsets(this.options.topic)).map((p) => [p.partition, p.high]),
+    );
+    const resets: TopicReset[] = [];
+    for (const partition of held) {
+      const knownOffset = known[partition]!;
+      const now = committed.get(partition);
+      const logEnd = logEnds.get(partition) ?? '0';
+      if (now === undefined || compareOffsets(logEnd, knownOffset) < 0) {
+        resets.push({ partition, known: knownOffset, committed: now, logEnd });
+      }
+    }
+    return resets;
   }
 
   /** The group's committed offset per partition (partitions with none are absent). */

@@ -13,11 +13,15 @@
 //   rest of its range, then fails naming the missing offsets, so the loss is visible;
 // - any other error is retried RUN_MAX_ATTEMPTS times; then the batch is split in halves, each
 //   retried the same way, until the failing records stand alone and go to the dead-letter topic.
+//
+// Both loops (an outage may last weeks; a split may take thousands of activities) continue as new
+// when the history grows long (see ./history.ts), carrying what is left to do and the tallies.
 
-import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import { canSplit, rangeWithin, recordCount, splitBatch, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
 import type { LogBounds, RunActivities } from '../activities/run-activities';
+import { historyIsLong } from './history';
 
 export interface RunSettings {
   /** Attempts of process-batch before the batch is split (RUN_MAX_ATTEMPTS). */
@@ -31,6 +35,20 @@ export interface RunSettings {
 export interface MicroBatchRunInput {
   batch: RunBatch;
   settings: RunSettings;
+  /** Set by continue-as-new: what an earlier run of this batch left to do; absent on a first start. */
+  progress?: RunProgress;
+}
+
+/** A run's state, carried through continue-as-new. */
+export interface RunProgress {
+  /** Parts of the batch still to process, front first. */
+  pending: RunBatch[];
+  /** Offset ranges (inclusive, decimal strings) Kafka does not have. */
+  gone: Array<{ first: string; last: string }>;
+  total: MicroBatchRunResult;
+  /** Rounds of retries the current outage has taken so far (the wait grows with them). */
+  outageRounds: number;
+  continuedAsNew: number;
 }
 
 export interface MicroBatchRunResult {
@@ -41,10 +59,10 @@ export interface MicroBatchRunResult {
   deadLettered: number;
 }
 
-/** Longest wait between rounds of retries while the sink is down. */
+/** Longest wait between rounds of retries while the sink (or Kafka) is down. */
 const MAX_OUTAGE_PAUSE_MS = 30_000;
 
-export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
+export async function MicroBatchRun({ batch, settings, progress }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
   const messages = batch ? recordCount(batch) : 0;
   if (!batch || typeof batch.firstOffset !== 'string' || typeof batch.lastOffset !== 'string' || !messages) {
     throw ApplicationFailure.nonRetryable(
@@ -63,14 +81,27 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
       maximumAttempts: settings.maxAttempts,
     },
   });
-  const total: MicroBatchRunResult = { messages, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
+  const total: MicroBatchRunResult = progress?.total ?? { messages, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
 
   // Batches still to process, front first; a failing one is replaced by its halves.
-  const pending: RunBatch[] = [batch];
+  const pending: RunBatch[] = progress?.pending ?? [batch];
   /** Offset ranges Kafka does not have; the run fails naming them once the rest is loaded. */
-  const gone: Array<{ first: bigint; last: bigint }> = [];
-  let outageRounds = 0;
+  const gone: Array<{ first: bigint; last: bigint }> = (progress?.gone ?? []).map((g) => ({
+    first: BigInt(g.first),
+    last: BigInt(g.last),
+  }));
+  let outageRounds = progress?.outageRounds ?? 0;
   while (pending.length > 0) {
+    if (historyIsLong()) {
+      const carried: RunProgress = {
+        pending,
+        gone: gone.map((g) => ({ first: g.first.toString(), last: g.last.toString() })),
+        total,
+        outageRounds,
+        continuedAsNew: (progress?.continuedAsNew ?? 0) + 1,
+      };
+      await continueAsNew<typeof MicroBatchRun>({ batch, settings, progress: carried });
+    }
     const current = pending.shift()!;
     try {
       const result = await activities.processBatch(current);
@@ -116,6 +147,12 @@ export async function MicroBatchRun({ batch, settings }: MicroBatchRunInput): Pr
   /** A record isolated as failing must end in the dead-letter topic, even across a Kafka outage. */
   async function deadLetterUntilSent(records: RunBatch, failure: ApplicationFailure): Promise<number> {
     for (let round = 1; ; round++) {
+      // A Kafka outage while dead-lettering may last too: leave the record at the front of the
+      // queue and carry on in a new run (the failure that isolated it is found again there).
+      if (round > 1 && historyIsLong()) {
+        pending.unshift(records);
+        return 0;
+      }
       try {
         return await activities.deadLetterBatch({
           batch: records,

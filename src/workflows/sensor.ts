@@ -6,14 +6,25 @@
 // Guarantees kept here:
 // - at-least-once: a partition's offset is committed only after the runs holding every record
 //   below it have started (the commit rides on the next consume-batch call);
-// - idempotent starts: a run's workflow ID comes from its offsets, and an ID already used counts
-//   as started;
+//   A partition whose run could not be started is read again from that batch, even across ticks
+//   and continue-as-new (SensorState.rewind);
+// - idempotent starts: a run's workflow ID comes from its offsets; an ID whose run is running or
+//   completed counts as started, while one whose run failed, timed out or was terminated is run
+//   again (WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY): a batch that was not loaded is never
+//   taken for done;
 // - backpressure: at most maxInFlightRuns started-but-unfinished runs; beyond it no records are
 //   taken, so they wait in Kafka as lag;
-// - bounded history: continue-as-new when Temporal suggests it, carrying counters and state.
+// - bounded history: every loop (ticks, a pause, the in-flight limit, claims that keep failing)
+//   continues as new when the history grows long (./history.ts), carrying counters and state;
+// - a topic deleted and created again is noticed (its log ends below offsets the group had
+//   committed, or the group's offsets vanished): the sensor halts and says so instead of taking the
+//   new records for ones already loaded;
+// - a stop followed by new settings (SENSOR_REPLICAS lowered, then raised again) restarts the
+//   sensor instead of ending it.
 
 import {
   ActivityFailure,
+  log,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   condition,
@@ -26,10 +37,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { nextOffset, recordCount, runWorkflowId, type PartitionOffset, type RunBatch } from '../batch';
-import type { ConsumeResult, SensorActivities } from '../activities/sensor-activities';
+import { recordCount, runWorkflowId, type RunBatch } from '../batch';
+import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
+import { historyIsLong } from './history';
 import { MicroBatchRun, type RunSettings } from './micro-batch-run';
+import {
+  acknowledgeCommits,
+  commitsToSend,
+  initialSensorState,
+  recordStartOutcomes,
+  rewindsApplied,
+  rewindsToSend,
+  type SensorState,
+  type StartOutcome,
+} from './sensor-state';
+
+export type { SensorState } from './sensor-state';
 
 export interface SensorSettings {
   maxBatchSize: number;
@@ -54,38 +78,6 @@ export interface SensorInput {
   state?: SensorState;
 }
 
-export interface LastBatch {
-  workflowId: string;
-  partition: number;
-  firstOffset: string;
-  lastOffset: string;
-  messages: number;
-}
-
-export interface SensorState {
-  paused: boolean;
-  ticks: number;
-  batches: number;
-  messages: number;
-  /** Batches whose run had been started before (a re-read after a rebalance or a restart). */
-  batchesAlreadyStarted: number;
-  continuedAsNew: number;
-  /** Unfinished runs started by earlier runs of this sensor (before continue-as-new). */
-  carriedRuns: string[];
-  /** Per partition, the highest offset already in a started run; re-read records below are dropped. */
-  skipThrough: Record<string, string>;
-  /**
-   * Per partition, the next offset to commit once the consumer group accepts it. Kept while the
-   * replica does not hold the partition: the consumer commits only partitions it holds, and never
-   * behind the group's offset.
-   */
-  pendingCommit: Record<string, string>;
-  lastBatch?: LastBatch;
-  lastError?: { message: string; at: string };
-  assignment: number[];
-  consumerTaskQueue?: string;
-}
-
 export interface SensorStatus extends Omit<SensorState, 'carriedRuns' | 'skipThrough'> {
   workflowId: string;
   topic: string;
@@ -95,13 +87,26 @@ export interface SensorStatus extends Omit<SensorState, 'carriedRuns' | 'skipThr
   settings: SensorSettings;
 }
 
-type Phase = 'starting' | 'consuming' | 'waiting between ticks' | 'at in-flight limit' | 'paused' | 'stopping';
+type Phase =
+  | 'starting'
+  | 'consuming'
+  | 'waiting between ticks'
+  | 'at in-flight limit'
+  | 'paused'
+  | 'halted'
+  | 'claiming consumer'
+  | 'stopping'
+  | 'restarting';
 
 export const pauseSignal = defineSignal('pause');
+/** Resumes a paused sensor, or a halted one (see SensorState.halted) once someone has looked. */
 export const resumeSignal = defineSignal('resume');
 /** Ends the sensor cleanly: it commits what it may, leaves the consumer group and completes. */
 export const stopSignal = defineSignal('stop');
-/** New settings from `npm run worker`, applied from the next consume-batch call on. */
+/**
+ * New settings from `npm run worker`, applied from the next consume-batch call on. Sent to a sensor
+ * that is stopping, it means "keep running" (the replica was wanted again): it restarts.
+ */
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
 
@@ -114,33 +119,50 @@ const shared = proxyActivities<SensorActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/** Longest wait between retries of a claim that keeps failing (topic missing, Kafka down). */
+const MAX_RETRY_WAIT_MS = 60_000;
+/**
+ * Longest wait between touches of the consumer while the sensor waits (paused, halted, at the
+ * in-flight limit). Each touch asks the worker to keep the consumer three such waits long.
+ */
+const MAX_KEEP_ALIVE_MS = 5 * 60_000;
+/** First check of runs carried over from an earlier run of the sensor, at the in-flight limit. */
+const CARRIED_RUNS_FIRST_CHECK_MS = 2_000;
+
 export async function KafkaSensor(input: SensorInput): Promise<void> {
   const { topic, replica } = input;
   let settings = input.settings;
-  const state: SensorState = input.state ?? {
-    paused: false,
-    ticks: 0,
-    batches: 0,
-    messages: 0,
-    batchesAlreadyStarted: 0,
-    continuedAsNew: 0,
-    carriedRuns: [],
-    skipThrough: {},
-    pendingCommit: {},
-    assignment: [],
-  };
+  const state: SensorState = input.state ?? initialSensorState();
   /** Runs this workflow run started and has not seen finish. */
   const tracked = new Set<string>();
   const carried = new Set(state.carriedRuns);
   const inFlight = () => tracked.size + carried.size;
   let phase: Phase = 'starting';
   let stopping = false;
+  /** Settings arrived after a stop: the replica is wanted again, so restart once stopped. */
+  let restartRequested = false;
   let failuresInARow = 0;
+  /** Whether the next consume-batch call checks the topic was not recreated (see SensorState.committed). */
+  let checkTopic = true;
 
   setHandler(pauseSignal, () => void (state.paused = true));
-  setHandler(resumeSignal, () => void (state.paused = false));
-  setHandler(stopSignal, () => void (stopping = true));
-  setHandler(applySettingsSignal, (next) => void (settings = next));
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    if (state.halted) {
+      log.info('halted sensor resumed by signal', { reason: state.halted.reason });
+      // Resumed after a recreated topic: what the group has now is the truth.
+      state.halted = undefined;
+      state.committed = {};
+    }
+  });
+  setHandler(stopSignal, () => {
+    stopping = true;
+    restartRequested = false;
+  });
+  setHandler(applySettingsSignal, (next) => {
+    settings = next;
+    if (stopping) restartRequested = true;
+  });
   setHandler(statusQuery, () => {
     const { carriedRuns: _c, skipThrough: _s, ...rest } = state;
     return {
@@ -160,8 +182,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.lastError = { message, at: new Date().toISOString() };
     failuresInARow++;
   };
-  /** Waits before the next attempt after a failure: 1 s, doubling, at most 30 s. */
-  const backoff = () => condition(() => stopping, Math.min(30_000, 1_000 * 2 ** Math.min(failuresInARow - 1, 5)));
+  /** Waits before the next attempt after a failure: 1 s, doubling, at most MAX_RETRY_WAIT_MS. */
+  const backoff = () =>
+    condition(() => stopping, Math.min(MAX_RETRY_WAIT_MS, 1_000 * 2 ** Math.min(failuresInARow - 1, 10)));
   /** Idle time after which a worker closes this replica's consumer (it must have moved). */
   const idleTimeoutMs = () => settings.timeBetweenTicksMs + settings.maxTickRuntimeMs + 60_000;
   /** Longest a wait may last before the consumer is touched, so it is not closed as idle. */
@@ -179,19 +202,24 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     });
   }
 
-  /** Claims the replica's consumer until some worker holds it; false if the sensor is stopping. */
+  /**
+   * Claims the replica's consumer until some worker holds it; false if the sensor is stopping or
+   * its history grew long (the caller then continues as new and claims again from there).
+   */
   async function ensureConsumer(): Promise<boolean> {
-    while (!state.consumerTaskQueue && !stopping) {
+    while (!state.consumerTaskQueue && !stopping && !historyIsLong()) {
+      phase = 'claiming consumer';
       try {
         const claim = { topic, groupId: input.groupId, replica, idleTimeoutMs: idleTimeoutMs() };
         state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
         failuresInARow = 0;
+        checkTopic = true;
       } catch (err) {
         recordError(err);
         await backoff();
       }
     }
-    return !stopping;
+    return !!state.consumerTaskQueue && !stopping;
   }
 
   /** The consumer's worker is gone or lost the consumer: claim it again (possibly elsewhere). */
@@ -200,85 +228,75 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.consumerTaskQueue = undefined;
   }
 
-  function commitsToSend(): PartitionOffset[] {
-    return Object.entries(state.pendingCommit).map(([partition, offset]) => ({ partition: Number(partition), offset }));
-  }
-
-  function acknowledgeCommits(sent: PartitionOffset[]) {
-    for (const { partition, offset } of sent) {
-      if (state.pendingCommit[partition] === offset) delete state.pendingCommit[partition];
-      // Once the group has the offset, Kafka itself stops re-reads below it; forgetting the skip
-      // point lets a deliberate offset reset (a replay) through.
-      const through = state.skipThrough[partition];
-      if (through !== undefined && nextOffset(through) === offset) delete state.skipThrough[partition];
-    }
-  }
-
-  /** Commits pending offsets (also keeps the consumer from being closed as idle). */
-  async function commitPending(): Promise<void> {
+  /**
+   * Commits pending offsets; also keeps the consumer from being closed as idle, for `leaseMs`
+   * from now (the default idle timeout when absent).
+   */
+  async function commitPending(leaseMs?: number): Promise<void> {
     const activities = consumerActivities();
     if (!activities) return;
-    const sent = commitsToSend();
+    const sent = commitsToSend(state);
     try {
-      acknowledgeCommits(await activities.commitOffsets({ replica, offsets: sent }));
+      acknowledgeCommits(
+        state,
+        await activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
+      );
     } catch (err) {
       loseConsumer(err);
     }
   }
 
-  /** Waits for a free in-flight slot; runs started before continue-as-new are checked by query. */
-  async function waitForFreeSlot(): Promise<void> {
-    while (inFlight() >= settings.maxInFlightRuns && !stopping) {
-      phase = 'at in-flight limit';
-      const waitMs = carried.size > 0 ? 2_000 : keepAliveMs();
-      if (await condition(() => inFlight() < settings.maxInFlightRuns || stopping, waitMs)) break;
-      if (carried.size > 0) {
-        const running = new Set(await shared.findUnfinishedRuns([...carried]).catch(() => [...carried]));
-        for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
-      }
-      await commitPending();
+  /**
+   * Waits until `done()`, the sensor is stopping or its history grew long, while the consumer keeps
+   * its partitions (their records wait in Kafka). The consumer is touched after each wait; the
+   * waits double up to MAX_KEEP_ALIVE_MS, so a long pause costs few history events, and each touch
+   * asks the worker to keep the consumer until well after the next one. `eachTurn` runs before
+   * each touch.
+   */
+  async function holdConsumerUntil(done: () => boolean, firstWaitMs: number, eachTurn?: () => Promise<void>) {
+    let waitMs = firstWaitMs;
+    while (!done() && !stopping && !historyIsLong()) {
+      if (await condition(() => done() || stopping, waitMs)) return;
+      waitMs = Math.min(MAX_KEEP_ALIVE_MS, Math.max(waitMs * 2, keepAliveMs()));
+      await eachTurn?.();
+      await commitPending(Math.max(idleTimeoutMs(), waitMs * 3));
     }
   }
 
-  async function startRuns(batches: RunBatch[]): Promise<PartitionOffset[]> {
-    const rewind: PartitionOffset[] = [];
-    const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
-    const blocked = new Set<number>();
-    batches.forEach((batch, i) => {
-      const outcome = outcomes[i]!;
-      const key = String(batch.partition);
-      if (outcome === 'failed' || blocked.has(batch.partition)) {
-        // Never commit past a batch whose run did not start: read it again from its first record.
-        if (!blocked.has(batch.partition)) rewind.push({ partition: batch.partition, offset: batch.firstOffset });
-        blocked.add(batch.partition);
-        return;
-      }
-      if (outcome === 'already started') state.batchesAlreadyStarted++;
-      state.skipThrough[key] = batch.lastOffset;
-      state.pendingCommit[key] = nextOffset(batch.lastOffset);
-      state.batches++;
-      state.messages += recordCount(batch);
-      state.lastBatch = {
-        workflowId: runWorkflowId(batch),
-        partition: batch.partition,
-        firstOffset: batch.firstOffset,
-        lastOffset: batch.lastOffset,
-        messages: recordCount(batch),
-      };
-    });
-    return rewind;
+  /** Waits for a free in-flight slot; runs started before continue-as-new are checked by query. */
+  async function waitForFreeSlot(): Promise<void> {
+    if (inFlight() < settings.maxInFlightRuns) return;
+    phase = 'at in-flight limit';
+    const checkCarried = async () => {
+      if (carried.size === 0) return;
+      const running = new Set(await shared.findUnfinishedRuns([...carried]).catch(() => [...carried]));
+      for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
+    };
+    await holdConsumerUntil(
+      () => inFlight() < settings.maxInFlightRuns,
+      carried.size > 0 ? CARRIED_RUNS_FIRST_CHECK_MS : keepAliveMs(),
+      checkCarried,
+    );
   }
 
-  async function startRun(batch: RunBatch): Promise<'started' | 'already started' | 'failed'> {
+  async function startRuns(batches: RunBatch[]): Promise<void> {
+    const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
+    recordStartOutcomes(state, batches, outcomes);
+  }
+
+  async function startRun(batch: RunBatch): Promise<StartOutcome> {
     const workflowId = runWorkflowId(batch);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
         taskQueue: settings.runsTaskQueue,
         args: [{ batch, settings: settings.run }],
-        // Runs outlive the sensor's continue-as-new, and a finished batch is never run again.
+        // Runs outlive the sensor's continue-as-new.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        // A batch whose run is running or completed is not run again; one whose run failed, timed
+        // out or was terminated is (its records were not all loaded, and the sink absorbs those
+        // that were).
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         typedSearchAttributes: [
           { key: KafkaTopic, value: batch.topic },
           { key: KafkaPartition, value: batch.partition },
@@ -300,6 +318,25 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
   }
 
+  /** The topic was deleted and created again: stop taking records, and say why and what to do. */
+  function halt(resets: TopicReset[]) {
+    const partitions = resets
+      .map(
+        (r) =>
+          `partition ${r.partition}: the group had committed ${r.known}, ` +
+          `now ${r.committed ?? 'nothing'}, and the log ends at ${r.logEnd}`,
+      )
+      .join('; ');
+    const reason =
+      `Kafka topic "${topic}" was deleted and created again (or the group's offsets were deleted): ${partitions}. ` +
+      'Its new records reuse offsets of records already loaded, so this sensor takes no more records. ' +
+      'See README, "A recreated topic", for what to do; signal `resume` to take records from the group\'s offsets as they are now.';
+    const at = new Date().toISOString();
+    state.halted = { reason, at };
+    state.lastError = { message: reason, at };
+    log.error('sensor halted: topic recreated', { topic, replica, partitions });
+  }
+
   /**
    * One tick. Returns true when it ended caught up (the last call found nothing waiting).
    * `afterWait`: the tick follows a wait between ticks, so whatever is buffered has waited long
@@ -309,23 +346,27 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.ticks++;
     let firstCall = true;
     const tickEnds = Date.now() + settings.maxTickRuntimeMs;
-    let rewind: PartitionOffset[] = [];
     let caughtUp = false;
-    while (Date.now() < tickEnds && !state.paused && !stopping && !workflowInfo().continueAsNewSuggested) {
+    checkTopic = true;
+    while (Date.now() < tickEnds && !state.paused && !state.halted && !stopping && !historyIsLong()) {
       await waitForFreeSlot();
-      if (stopping) break;
+      if (stopping || inFlight() >= settings.maxInFlightRuns) break;
       // (An activities proxy is never returned from an async function: awaiting it would look up
       // an activity named "then".)
       if (!(await ensureConsumer())) break;
       const activities = consumerActivities()!;
       phase = 'consuming';
-      const commit = commitsToSend();
+      const commit = commitsToSend(state);
+      const rewind = rewindsToSend(state);
       let result: ConsumeResult;
       try {
         result = await activities.consumeBatch({
           replica,
           commit,
           rewind,
+          idleTimeoutMs: idleTimeoutMs(),
+          known: state.committed,
+          checkTopic,
           request: {
             maxMessages: settings.maxBatchSize,
             maxBytes: settings.maxBatchBytes,
@@ -339,14 +380,21 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         });
       } catch (err) {
         loseConsumer(err);
+        checkTopic = true;
         await backoff();
         continue;
       }
       failuresInARow = 0;
       firstCall = false;
-      acknowledgeCommits(result.settled);
+      if (result.topicReset && result.topicReset.length > 0) {
+        halt(result.topicReset);
+        break;
+      }
+      checkTopic = false;
+      rewindsApplied(state, rewind);
+      acknowledgeCommits(state, result.settled);
       state.assignment = result.assignment;
-      rewind = await startRuns(result.batches);
+      await startRuns(result.batches);
       if (result.batches.length === 0) {
         caughtUp = true;
         break;
@@ -357,33 +405,37 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     return caughtUp;
   }
 
+  async function continueAsNewWithState(): Promise<never> {
+    state.continuedAsNew++;
+    state.carriedRuns = [...tracked, ...carried];
+    return continueAsNew<typeof KafkaSensor>({ ...input, settings, state });
+  }
+
   /** The last tick ended caught up and the sensor has waited TIME_BETWEEN_SENSOR_TICKS since. */
   let waited = false;
   while (!stopping) {
-    if (state.paused) {
-      phase = 'paused';
-      // Commit what has started, then touch the consumer now and then so that it keeps its
-      // partitions while paused (their records wait in Kafka).
+    if (historyIsLong()) await continueAsNewWithState();
+    if (state.paused || state.halted) {
+      phase = state.halted ? 'halted' : 'paused';
+      // Commit what has started; keep the partitions (their records wait in Kafka).
       await commitPending();
-      await condition(() => !state.paused || stopping, keepAliveMs());
+      await holdConsumerUntil(() => !state.paused && !state.halted, keepAliveMs());
       continue;
     }
     const caughtUp = await tick(waited);
     waited = false;
-    if (workflowInfo().continueAsNewSuggested && !stopping) {
-      state.continuedAsNew++;
-      state.carriedRuns = [...tracked, ...carried];
-      await continueAsNew<typeof KafkaSensor>({ ...input, settings, state });
-    }
-    if (caughtUp && !stopping && !state.paused && settings.timeBetweenTicksMs > 0) {
+    if (caughtUp && !stopping && !state.paused && !state.halted && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';
       // condition() is false when the wait ran its full time (not cut short by pause or stop).
       waited = !(await condition(() => stopping || state.paused, settings.timeBetweenTicksMs));
     }
   }
 
-  phase = 'stopping';
+  phase = restartRequested ? 'restarting' : 'stopping';
   await commitPending();
   const activities = consumerActivities();
   if (activities) await activities.releaseConsumer({ replica }).catch(() => undefined);
+  state.consumerTaskQueue = undefined;
+  // Stopped, then wanted again (SENSOR_REPLICAS lowered and raised): start over as a new run.
+  if (restartRequested) await continueAsNewWithState();
 }
