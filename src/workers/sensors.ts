@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { KafkaTopic, SensorReplica } from '../search-attributes';
 import { KafkaSensor } from '../workflows';
 import { applySettingsSignal, stopSignal, type SensorSettings } from '../workflows/sensor';
+import { waitUntilSensorsRunning } from './sensor-readiness';
 
 export function sensorSettingsFrom(config: Config): SensorSettings {
   return {
@@ -30,6 +31,7 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
 
 export async function ensureSensors(client: Client, config: Config, logger: Logger): Promise<void> {
   const settings = sensorSettingsFrom(config);
+  const wanted: string[] = [];
   for (let replica = 0; replica < config.sensorReplicas; replica++) {
     const workflowId = sensorWorkflowId(config.topic, replica);
     // Starts the sensor if it is not running; otherwise just hands it the current settings.
@@ -45,7 +47,7 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
       ],
       staticSummary: `Kafka sensor for ${config.topic}, replica ${replica} of ${config.sensorReplicas}`,
     });
-    logger.info('sensor running', { workflowId });
+    wanted.push(workflowId);
   }
   for (const id of await runningSensorIds(client, config.topic)) {
     const replica = Number(id.slice(id.lastIndexOf('-') + 1));
@@ -54,6 +56,9 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
       await client.workflow.getHandle(id).signal(stopSignal);
     }
   }
+  // A replica asked for while it was still stopping restarts; report only what really runs.
+  await waitUntilSensorsRunning(client, wanted);
+  for (const workflowId of wanted) logger.info('sensor running', { workflowId });
 }
 
 export async function runningSensorIds(client: Client, topic: string): Promise<string[]> {

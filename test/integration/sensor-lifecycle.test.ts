@@ -1,0 +1,116 @@
+// What happens around a sensor over a long life, against the real servers: a batch whose earlier run
+// failed or was terminated is run again rather than taken for done, a topic deleted and created again
+// halts the sensor with the reason, and a sensor stopped and asked for again keeps running.
+
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { runWorkflowId, sensorWorkflowId } from '../../src/batch';
+import { ensureTopic } from '../../src/kafka/topics';
+import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
+import { MicroBatchRun } from '../../src/workflows';
+import { statusQuery } from '../../src/workflows/sensor';
+import { logger, sharedBundle, sinkRows, testConfig, uniqueName, waitFor } from '../helpers';
+import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
+
+const defer = cleanupAfterEach();
+
+describe('a sensor over a long life', () => {
+  it('runs a batch again when its earlier run was terminated or failed, instead of taking it for done', async () => {
+    // One partition and batches of exactly 10: the runs' IDs are known before the sensor starts.
+    const config = testConfig({
+      KAFKA_TOPIC_PARTITIONS: '1',
+      SENSOR_REPLICAS: '1',
+      MAX_BATCH_SIZE: '10',
+      MAX_BATCH_WAIT: '5s',
+    });
+    const { servers } = await setUpPipeline(config, defer);
+    const { client, connection } = servers;
+    const id = (first: number) =>
+      runWorkflowId({ topic: config.topic, partition: 0, firstOffset: String(first), lastOffset: String(first + 9) });
+    const run = sensorSettingsFrom(config).run;
+
+    // Offsets 0–9: a run under that ID that was terminated (by an operator, say) before it loaded.
+    const parked = await client.workflow.start(MicroBatchRun, {
+      workflowId: id(0),
+      taskQueue: uniqueName('nobody-polls'),
+      args: [{ batch: { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '9', count: 10, bytes: 1 }, settings: run }],
+    });
+    await parked.terminate('test: an earlier run of this batch that never finished');
+    // Offsets 10–19: a run under that ID that failed.
+    const failingQueue = uniqueName('fails');
+    const failing = await client.workflow.start(MicroBatchRun, {
+      workflowId: id(10),
+      taskQueue: failingQueue,
+      args: [{ batch: undefined as never, settings: run }],
+    });
+    const worker = await Worker.create({ connection, taskQueue: failingQueue, workflowBundle: await sharedBundle() });
+    await worker.runUntil(expect(failing.result()).rejects.toThrow('Workflow execution failed'));
+
+    await produce(servers, config.topic, 30);
+    await ensureSensors(client, config, logger);
+
+    await waitFor('all 30 rows in the sink', () => sinkRows(config).length === 30, 60_000);
+    expect(sinkRows(config).map((r) => r.offset)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // Each batch ran again under its own ID, and that run completed.
+    for (const first of [0, 10]) {
+      await waitFor(`run ${id(first)} completed`, async () => {
+        const { status } = await client.workflow.getHandle(id(first)).describe();
+        return status.name === 'COMPLETED';
+      });
+    }
+  });
+
+  it('halts, and says why, when its topic is deleted and created again', async () => {
+    const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '1', SENSOR_REPLICAS: '1', MAX_BATCH_SIZE: '100' });
+    const { servers } = await setUpPipeline(config, defer);
+    const { client, admin } = servers;
+    await ensureSensors(client, config, logger);
+    await produce(servers, config.topic, 200);
+    await waitFor('the first 200 rows', () => sinkRows(config).length === 200, 60_000);
+    const sensor = client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+    await waitFor('the group to have committed offset 200', async () => {
+      const [forTopic] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topic] });
+      return forTopic?.partitions[0]?.offset === '200' && (await sensor.query(statusQuery)).committed?.['0'] === '200';
+    });
+
+    await admin.deleteTopics({ topics: [config.topic] });
+    await waitFor('the topic to be gone', async () => !(await admin.listTopics()).includes(config.topic));
+    await ensureTopic(admin, config.topic, 1);
+    // The new topic's records take offsets 0–49 again: without a halt they would pass for loaded ones.
+    await produce(servers, config.topic, 50);
+
+    const status = await waitFor(
+      'the sensor to halt',
+      async () => {
+        const s = await sensor.query(statusQuery);
+        return s.halted ? s : undefined;
+      },
+      90_000,
+    );
+    expect(status.phase).toBe('halted');
+    expect(status.halted!.reason).toMatch(new RegExp(`topic "${config.topic}" was deleted and created again`));
+    expect(status.lastError?.message).toBe(status.halted!.reason);
+    // Nothing of the new topic was taken: no commit on it, and the sink still has only the first 200.
+    const [forTopic] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topic] });
+    expect(Number(forTopic?.partitions[0]?.offset)).toBeLessThan(0);
+    expect(sinkRows(config)).toHaveLength(200);
+  });
+
+  it('keeps every sensor asked for running when replicas are lowered and raised again within seconds', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '6' });
+    const { servers } = await setUpPipeline(config, defer);
+    const { client } = servers;
+    await ensureSensors(client, config, logger);
+    // Lowered to 2: sensors 2–5 get a stop; raised to 6 at once, while they are still stopping.
+    await ensureSensors(client, { ...config, sensorReplicas: 2 }, logger);
+    await ensureSensors(client, config, logger);
+
+    // Seconds later, all six still run (not merely "running" while on their way out).
+    await new Promise((r) => setTimeout(r, 5_000));
+    for (let replica = 0; replica < 6; replica++) {
+      const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
+      expect((await handle.describe()).status.name, `sensor ${replica}`).toBe('RUNNING');
+      expect(['stopping', 'restarting']).not.toContain((await handle.query(statusQuery)).phase);
+    }
+  });
+});
