@@ -28,7 +28,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { nextOffset, recordCount, runWorkflowId, type PartitionOffset, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities } from '../activities/sensor-activities';
-import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
+import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { MicroBatchRun, type RunSettings } from './micro-batch-run';
 
 export interface SensorSettings {
@@ -259,7 +259,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       state.batches++;
       state.messages += recordCount(batch);
       state.lastBatch = {
-        workflowId: runWorkflowId(batch),
+        workflowId: runWorkflowId(batch, input.groupId),
         partition: batch.partition,
         firstOffset: batch.firstOffset,
         lastOffset: batch.lastOffset,
@@ -270,7 +270,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   }
 
   async function startRun(batch: RunBatch): Promise<'started' | 'already started' | 'failed'> {
-    const workflowId = runWorkflowId(batch);
+    const workflowId = runWorkflowId(batch, input.groupId);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
@@ -281,6 +281,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
           { key: KafkaTopic, value: batch.topic },
+          ...(input.groupId === undefined ? [] : [{ key: KafkaGroup, value: input.groupId }]),
           { key: KafkaPartition, value: batch.partition },
           { key: FirstOffset, value: Number(batch.firstOffset) },
           { key: LastOffset, value: Number(batch.lastOffset) },
