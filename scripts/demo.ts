@@ -5,6 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { sensorWorkflowId } from '../src/batch';
 import { loadConfigOrExit } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { topicLag } from '../src/kafka/lag';
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const ui = `http://localhost:8233/namespaces/${config.temporalNamespace}/workflows`;
   console.log(`\nTemporal Web UI: ${ui}`);
   console.log(
-    `Sensors: sensor-${config.topic}-0 … sensor-${config.topic}-${config.sensorReplicas - 1}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>`,
+    `Sensors: ${sensorWorkflowId(config.topic, config.groupId, 0)} … ${sensorWorkflowId(config.topic, config.groupId, config.sensorReplicas - 1)}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>@${config.groupId}`,
   );
   console.log(
     `Producing ${config.desiredThroughputPerSecond} messages/s to "${config.topic}"; logs in ${LOG_DIR}/demo-*.log. Ctrl-C stops.\n`,
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
       if (!topics.includes(config.topic)) return;
       const [lag, unfinished] = await Promise.all([
         topicLag(admin, config.groupId, config.topic),
-        countUnfinishedRuns(client, config.topic).catch(() => undefined),
+        countUnfinishedRuns(client, config).catch(() => undefined),
       ]);
       const loaded = sink.count(config.topic);
       const now = Date.now();

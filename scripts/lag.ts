@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     do {
       const [lag, unfinished] = await Promise.all([
         topicLag(admin, config.groupId, config.topic),
-        countUnfinishedRuns(client, config.topic).catch(() => undefined),
+        countUnfinishedRuns(client, config).catch(() => undefined),
       ]);
       if (watch) console.clear();
       console.log(formatLag(config.topic, config.groupId, lag, unfinished));

@@ -82,11 +82,11 @@ async function record(payload: BatchPayload): Promise<void> {
       // 42 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
       await waitFor('40 rows', () => sinkRows(config).length === 40, 120_000);
 
-      const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+      const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
       await sensor.signal(stopSignal);
       await sensor.result();
       const runs: Record<string, string> = {};
-      for await (const run of servers.client.workflow.list({ query: runsQuery(config.topic) })) {
+      for await (const run of servers.client.workflow.list({ query: runsQuery(config) })) {
         const first = Number(run.searchAttributes?.FirstOffset?.[0]);
         const last = Number(run.searchAttributes?.LastOffset?.[0]);
         const covers = (offset: number) => first <= offset && offset <= last;

@@ -9,7 +9,7 @@ import { RangeReader } from '../src/kafka/range-reader';
 import { createLogger } from '../src/logger';
 import { describe } from '../src/workers/retry';
 
-const USAGE = 'usage: npm run records -- microbatch-<topic>-p<partition>-<first offset>-<last offset>';
+const USAGE = 'usage: npm run records -- microbatch-<topic>-p<partition>-<first offset>-<last offset>@<group>';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'records');
   const reader = new RangeReader(createKafka(config, logger), {
     topic: range.topic,
-    groupIdPrefix: config.groupId,
+    // The run's own group when its ID names one (IDs of runs started before groups were in them do not).
+    groupIdPrefix: range.groupId ?? config.groupId,
     logger,
   });
   try {

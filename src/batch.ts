@@ -64,26 +64,62 @@ export interface PartitionOffset {
 }
 
 /**
- * The MicroBatchRun workflow ID for the records a batch covers. Derived only from the offsets, so
- * the same batch read twice maps to the same run, and Temporal refuses to start it a second time.
+ * A pipeline is a topic read by one consumer group: two pipelines on one topic (two groups, two
+ * sinks) share nothing, so every workflow ID names both. Kafka topic names only use
+ * [A-Za-z0-9._-], so the first '@' of an ID ends its topic part; the group after it may hold
+ * anything (group IDs are free text), so the group comes last.
  */
-export function runWorkflowId(b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>): string {
-  return `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}`;
+const GROUP_SEPARATOR = '@';
+
+/**
+ * The MicroBatchRun workflow ID for the records a batch covers:
+ * `microbatch-<topic>-p<partition>-<first>-<last>@<group>`. Derived only from the offsets and the
+ * pipeline, so the same batch read twice by one pipeline maps to the same run, and Temporal refuses
+ * to start it a second time, while another pipeline's run of the same offsets is a run of its own.
+ * `groupId` undefined (a sensor started before the group was part of its input) gives the ID such
+ * a sensor always used, without the group.
+ */
+export function runWorkflowId(
+  b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>,
+  groupId: string | undefined,
+): string {
+  const id = `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}`;
+  return groupId === undefined ? id : `${id}${GROUP_SEPARATOR}${groupId}`;
 }
 
-/** The topic, partition and offsets a run's workflow ID names (see runWorkflowId), or undefined. */
-export function parseRunWorkflowId(
-  workflowId: string,
-): Pick<BatchRange, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> | undefined {
-  // Topic names may contain '-': the partition and offsets are matched from the end.
-  const match = /^microbatch-(.+)-p(\d+)-(\d+)-(\d+)$/.exec(workflowId);
+/** What a run's workflow ID names (see runWorkflowId); groupId is absent in an ID without a group. */
+export type RunWorkflowIdParts = Pick<BatchRange, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & {
+  groupId?: string;
+};
+
+/** The topic, partition, offsets and group a run's workflow ID names (see runWorkflowId), or undefined. */
+export function parseRunWorkflowId(workflowId: string): RunWorkflowIdParts | undefined {
+  const at = workflowId.indexOf(GROUP_SEPARATOR);
+  const head = at < 0 ? workflowId : workflowId.slice(0, at);
+  // Topic names may contain '-' (even '-p1-2-3'): the partition and offsets are matched from the end.
+  const match = /^microbatch-([A-Za-z0-9._-]+)-p(\d+)-(\d+)-(\d+)$/.exec(head);
   if (!match) return undefined;
-  return { topic: match[1]!, partition: Number(match[2]), firstOffset: match[3]!, lastOffset: match[4]! };
+  const range = { topic: match[1]!, partition: Number(match[2]), firstOffset: match[3]!, lastOffset: match[4]! };
+  return at < 0 ? range : { ...range, groupId: workflowId.slice(at + 1) };
 }
 
-/** The sensor workflow ID of one replica: stable and readable, one per topic and replica. */
-export function sensorWorkflowId(topic: string, replica: number): string {
-  return `sensor-${topic}-${replica}`;
+/**
+ * The sensor workflow ID of one replica of a pipeline: `sensor-<topic>-<replica>@<group>`, stable
+ * and readable.
+ */
+export function sensorWorkflowId(topic: string, groupId: string, replica: number): string {
+  return `sensor-${topic}-${replica}${GROUP_SEPARATOR}${groupId}`;
+}
+
+/** The topic, group and replica a sensor's workflow ID names (see sensorWorkflowId), or undefined. */
+export function parseSensorWorkflowId(
+  workflowId: string,
+): { topic: string; groupId: string; replica: number } | undefined {
+  const at = workflowId.indexOf(GROUP_SEPARATOR);
+  if (at < 0) return undefined;
+  const match = /^sensor-([A-Za-z0-9._-]+)-(\d+)$/.exec(workflowId.slice(0, at));
+  if (!match) return undefined;
+  return { topic: match[1]!, groupId: workflowId.slice(at + 1), replica: Number(match[2]) };
 }
 
 /** The offset after `offset`: what Kafka expects to be committed once `offset` is done. */

@@ -67,13 +67,13 @@ export const SETTINGS = {
   sensorTaskQueue: setting(
     'SENSOR_TASK_QUEUE',
     '',
-    'task queue of the sensor workflows; empty means microbatch-sensor-<KAFKA_TOPIC>',
+    'task queue of the sensor workflows; empty means microbatch-sensor-<KAFKA_TOPIC>@<KAFKA_GROUP_ID>',
     (raw) => raw.trim(),
   ),
   runsTaskQueue: setting(
     'RUNS_TASK_QUEUE',
     '',
-    'task queue of MicroBatchRun workflows and their activities; empty means microbatch-runs-<KAFKA_TOPIC>',
+    'task queue of MicroBatchRun workflows and their activities; empty means microbatch-runs-<KAFKA_TOPIC>@<KAFKA_GROUP_ID>',
     (raw) => raw.trim(),
   ),
   desiredThroughputPerSecond: setting(
@@ -209,11 +209,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
       throw new ConfigError(s.name, raw, (err as Error).message);
     }
   }
-  // Derived defaults. Queues are per topic: a worker must only ever pick up work of its own
-  // pipeline (its consumers, its sink), even when several pipelines share one Temporal namespace.
+  // Derived defaults. Queues are per pipeline (topic and consumer group): a worker must only ever
+  // pick up work of its own pipeline (its consumers, its sink), even when several pipelines share
+  // one Temporal namespace or read the same topic.
   out.dlqTopic ||= `${out.topic}.dlq`;
-  out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}`;
-  out.runsTaskQueue ||= `microbatch-runs-${out.topic}`;
+  out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}@${out.groupId}`;
+  out.runsTaskQueue ||= `microbatch-runs-${out.topic}@${out.groupId}`;
   out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
   const config = out as Config;
   checkCombinations(config, env);

@@ -174,7 +174,7 @@ export async function cleanUp(config: Config & { sinkDir: string }, admin: Admin
 /** Stops the test's sensors (terminating one that does not stop within 20 s). */
 export async function stopSensors(client: Client, config: Config): Promise<void> {
   for (let replica = 0; replica < config.sensorReplicas; replica++) {
-    const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
+    const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, replica));
     await handle.signal(stopSignal).catch(() => undefined);
     const stopped = await Promise.race([
       handle.result().then(

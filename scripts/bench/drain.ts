@@ -73,7 +73,7 @@ export async function runDrain(
       window,
     };
     await session.stopSensors();
-    if (o.measureCost) result.cost = await temporalCost(session.client, s.config.topic, o.messages);
+    if (o.measureCost) result.cost = await temporalCost(session.client, s.config, o.messages);
     return result;
   } finally {
     reader.close();

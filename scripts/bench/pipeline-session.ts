@@ -37,7 +37,7 @@ export async function startSession(
   const stopSensors = async () => {
     await Promise.all(
       Array.from({ length: s.config.sensorReplicas }, async (_, replica) => {
-        const handle = client.workflow.getHandle(sensorWorkflowId(s.config.topic, replica));
+        const handle = client.workflow.getHandle(sensorWorkflowId(s.config.topic, s.config.groupId, replica));
         await handle.signal(stopSignal).catch(() => undefined);
         const stopped = await Promise.race([
           handle.result().then(

@@ -3,6 +3,7 @@
 // and a completion between worker and server), activity tasks, and child-workflow starts.
 
 import type { Client } from '@temporalio/client';
+import { pipelineFilter, runsQuery, type PipelineId } from '../../src/runs';
 
 export interface TemporalCost {
   runs: number;
@@ -31,10 +32,10 @@ interface EventCounts {
 
 const RUN_SAMPLE = 10;
 
-export async function temporalCost(client: Client, topic: string, messages: number): Promise<TemporalCost> {
-  await waitUntilNoneRunning(client, `WorkflowType = 'MicroBatchRun' AND KafkaTopic = '${topic}'`);
+export async function temporalCost(client: Client, pipeline: PipelineId, messages: number): Promise<TemporalCost> {
+  await waitUntilNoneRunning(client, runsQuery(pipeline));
   const all: Array<{ workflowId: string; runId: string; type: string; events: number; bytes: number }> = [];
-  for await (const wf of client.workflow.list({ query: `KafkaTopic = '${topic}'` })) {
+  for await (const wf of client.workflow.list({ query: pipelineFilter(pipeline) })) {
     all.push({
       workflowId: wf.workflowId,
       runId: wf.runId,

@@ -8,9 +8,11 @@
 # refused at startup ("cannot have more than 3 search attributes of type Int"), so the
 # offsets and partition take the Int slots (range queries: FirstOffset <= X AND
 # LastOffset >= X), MessageCount is a Double (still range-queryable) and SensorReplica, an
-# identifier, is a Keyword. The app's search-attribute keys must use the same types.
+# identifier, is a Keyword. KafkaGroup (the consumer group) and KafkaTopic together name a
+# pipeline. The app's search-attribute keys (src/search-attributes.ts) must use the same types.
 TEMPORAL_SEARCH_ATTRIBUTES=(
   KafkaTopic=Keyword
+  KafkaGroup=Keyword
   KafkaPartition=Int
   FirstOffset=Int
   LastOffset=Int

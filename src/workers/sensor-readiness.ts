@@ -17,7 +17,11 @@ export class SensorsNotRunningError extends Error {
  * Resolves once every one of `workflowIds` is running and not stopping; rejects naming those that
  * are not after `timeoutMs`. Needs a worker polling the sensors' task queue (queries run there).
  */
-export async function waitUntilSensorsRunning(client: Client, workflowIds: string[], timeoutMs = 60_000): Promise<void> {
+export async function waitUntilSensorsRunning(
+  client: Client,
+  workflowIds: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let notYet = workflowIds;
   let lastProblem = new Map<string, string>();

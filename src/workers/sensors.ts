@@ -1,12 +1,14 @@
-// Keeps SENSOR_REPLICAS sensor workflows running for the topic, as the seed's sensors default to
-// running: starts missing replicas, sends current settings to running ones, and stops replicas
-// numbered at or above SENSOR_REPLICAS (the setting was lowered).
+// Keeps SENSOR_REPLICAS sensor workflows running for the pipeline (topic and consumer group), as
+// the seed's sensors default to running: starts missing replicas, sends current settings to running
+// ones, and stops replicas numbered at or above SENSOR_REPLICAS (the setting was lowered). Another
+// pipeline on the same topic has sensors of its own, which this never touches.
 
 import type { Client } from '@temporalio/client';
-import { sensorWorkflowId } from '../batch';
+import { parseSensorWorkflowId, sensorWorkflowId } from '../batch';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { KafkaTopic, SensorReplica } from '../search-attributes';
+import { pipelineFilter, type PipelineId } from '../runs';
+import { KafkaGroup, KafkaTopic, SensorReplica } from '../search-attributes';
 import { KafkaSensor } from '../workflows';
 import { applySettingsSignal, stopSignal, type SensorSettings } from '../workflows/sensor';
 import { waitUntilSensorsRunning } from './sensor-readiness';
@@ -33,7 +35,7 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
   const settings = sensorSettingsFrom(config);
   const wanted: string[] = [];
   for (let replica = 0; replica < config.sensorReplicas; replica++) {
-    const workflowId = sensorWorkflowId(config.topic, replica);
+    const workflowId = sensorWorkflowId(config.topic, config.groupId, replica);
     // Starts the sensor if it is not running; otherwise just hands it the current settings.
     await client.workflow.signalWithStart(KafkaSensor, {
       workflowId,
@@ -43,17 +45,17 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
       signalArgs: [settings],
       typedSearchAttributes: [
         { key: KafkaTopic, value: config.topic },
+        { key: KafkaGroup, value: config.groupId },
         { key: SensorReplica, value: String(replica) },
       ],
-      staticSummary: `Kafka sensor for ${config.topic}, replica ${replica} of ${config.sensorReplicas}`,
+      staticSummary: `Kafka sensor for ${config.topic} (group ${config.groupId}), replica ${replica} of ${config.sensorReplicas}`,
     });
     wanted.push(workflowId);
   }
-  for (const id of await runningSensorIds(client, config.topic)) {
-    const replica = Number(id.slice(id.lastIndexOf('-') + 1));
+  for (const { workflowId, replica } of await runningSensors(client, config)) {
     if (replica >= config.sensorReplicas) {
-      logger.info('stopping extra sensor (SENSOR_REPLICAS was lowered)', { workflowId: id });
-      await client.workflow.getHandle(id).signal(stopSignal);
+      logger.info('stopping extra sensor (SENSOR_REPLICAS was lowered)', { workflowId });
+      await client.workflow.getHandle(workflowId).signal(stopSignal);
     }
   }
   // A replica asked for while it was still stopping restarts; report only what really runs.
@@ -61,9 +63,23 @@ export async function ensureSensors(client: Client, config: Config, logger: Logg
   for (const workflowId of wanted) logger.info('sensor running', { workflowId });
 }
 
-export async function runningSensorIds(client: Client, topic: string): Promise<string[]> {
-  const ids: string[] = [];
-  const query = `WorkflowType = 'KafkaSensor' AND KafkaTopic = '${topic}' AND ExecutionStatus = 'Running'`;
-  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
-  return ids;
+/** The running sensors of one pipeline, with their replica numbers (NaN if neither source names one). */
+export async function runningSensors(
+  client: Client,
+  pipeline: PipelineId,
+): Promise<Array<{ workflowId: string; replica: number }>> {
+  const sensors: Array<{ workflowId: string; replica: number }> = [];
+  const query = `WorkflowType = 'KafkaSensor' AND ${pipelineFilter(pipeline)} AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    const fromAttribute = wf.typedSearchAttributes.get(SensorReplica);
+    const replica =
+      fromAttribute !== undefined ? Number(fromAttribute) : (parseSensorWorkflowId(wf.workflowId)?.replica ?? NaN);
+    sensors.push({ workflowId: wf.workflowId, replica });
+  }
+  return sensors;
+}
+
+/** The workflow IDs of one pipeline's running sensors. */
+export async function runningSensorIds(client: Client, pipeline: PipelineId): Promise<string[]> {
+  return (await runningSensors(client, pipeline)).map((s) => s.workflowId);
 }

@@ -112,7 +112,12 @@ export function acknowledgeCommits(state: SensorState, settled: PartitionOffset[
  * A partition whose run failed to start is rewound to that batch's first record, and nothing of
  * it from there on counts as started or gets committed: its later batches are read again too.
  */
-export function recordStartOutcomes(state: SensorState, batches: RunBatch[], outcomes: StartOutcome[]): void {
+export function recordStartOutcomes(
+  state: SensorState,
+  batches: RunBatch[],
+  outcomes: StartOutcome[],
+  groupId: string,
+): void {
   const blocked = new Set<number>();
   const rewind = (state.rewind ??= {});
   batches.forEach((batch, i) => {
@@ -129,7 +134,7 @@ export function recordStartOutcomes(state: SensorState, batches: RunBatch[], out
     state.batches++;
     state.messages += recordCount(batch);
     state.lastBatch = {
-      workflowId: runWorkflowId(batch),
+      workflowId: runWorkflowId(batch, groupId),
       partition: batch.partition,
       firstOffset: batch.firstOffset,
       lastOffset: batch.lastOffset,

@@ -39,7 +39,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { recordCount, runWorkflowId, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
-import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
+import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { historyIsLong } from './history';
 import { MicroBatchRun, type RunSettings } from './micro-batch-run';
 import {
@@ -70,8 +70,8 @@ export interface SensorSettings {
 
 export interface SensorInput {
   topic: string;
-  /** The consumer group; absent in sensors started before it was added. */
-  groupId?: string;
+  /** The consumer group: with the topic, what makes this pipeline distinct from others on the topic. */
+  groupId: string;
   replica: number;
   settings: SensorSettings;
   /** Set by continue-as-new; absent on a first start. */
@@ -130,7 +130,7 @@ const MAX_KEEP_ALIVE_MS = 5 * 60_000;
 const CARRIED_RUNS_FIRST_CHECK_MS = 2_000;
 
 export async function KafkaSensor(input: SensorInput): Promise<void> {
-  const { topic, replica } = input;
+  const { topic, groupId, replica } = input;
   let settings = input.settings;
   const state: SensorState = input.state ?? initialSensorState();
   /** Runs this workflow run started and has not seen finish. */
@@ -210,7 +210,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     while (!state.consumerTaskQueue && !stopping && !historyIsLong()) {
       phase = 'claiming consumer';
       try {
-        const claim = { topic, groupId: input.groupId, replica, idleTimeoutMs: idleTimeoutMs() };
+        const claim = { topic, groupId, replica, idleTimeoutMs: idleTimeoutMs() };
         state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
         failuresInARow = 0;
         checkTopic = true;
@@ -281,11 +281,11 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
 
   async function startRuns(batches: RunBatch[]): Promise<void> {
     const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
-    recordStartOutcomes(state, batches, outcomes);
+    recordStartOutcomes(state, batches, outcomes, groupId);
   }
 
   async function startRun(batch: RunBatch): Promise<StartOutcome> {
-    const workflowId = runWorkflowId(batch);
+    const workflowId = runWorkflowId(batch, groupId);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
@@ -299,6 +299,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         typedSearchAttributes: [
           { key: KafkaTopic, value: batch.topic },
+          { key: KafkaGroup, value: groupId },
           { key: KafkaPartition, value: batch.partition },
           { key: FirstOffset, value: Number(batch.firstOffset) },
           { key: LastOffset, value: Number(batch.lastOffset) },

@@ -215,7 +215,7 @@ export class FaultScenario {
       // Lag is 0 only once everything was produced: an early 0 between bursts does not count.
       if (lagMs === undefined && lag?.totalLag === 0 && lag.totalLogEnd >= messages) lagMs = Date.now() - since;
       if (lagMs !== undefined && sinkMs === undefined) {
-        const unfinished = await countUnfinishedRuns(this.servers.client, this.config.topic).catch(() => 1);
+        const unfinished = await countUnfinishedRuns(this.servers.client, this.config).catch(() => 1);
         // Visibility lags a little behind: believe "none left" only when seen a few times.
         idleChecks = unfinished === 0 ? idleChecks + 1 : 0;
         if (idleChecks >= 6) break;
@@ -279,11 +279,11 @@ export class FaultScenario {
     const { client } = this.servers;
     let runs = 0;
     let carried = 0;
-    for await (const wf of client.workflow.list({ query: runsQuery(this.config.topic) })) {
+    for await (const wf of client.workflow.list({ query: runsQuery(this.config) })) {
       runs++;
       carried += wf.typedSearchAttributes.get(MessageCount) ?? 0;
     }
-    const failedRuns = (await client.workflow.count(runsQuery(this.config.topic, 'Failed'))).count;
+    const failedRuns = (await client.workflow.count(runsQuery(this.config, 'Failed'))).count;
     return { runs, carried, failedRuns };
   }
 
@@ -305,7 +305,7 @@ export class FaultScenario {
   /** Ends the sensors (the workers are gone by now) and closes the connections. */
   async close(): Promise<void> {
     const { client } = this.servers;
-    const ids = await runningSensorIds(client, this.config.topic).catch(() => []);
+    const ids = await runningSensorIds(client, this.config).catch(() => []);
     await Promise.all(
       ids.map((id) =>
         client.workflow

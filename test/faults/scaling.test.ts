@@ -24,7 +24,7 @@ const scenario = scenarioPerTest();
 async function consumingReplicas(s: FaultScenario, replicas: number): Promise<number[]> {
   const holding: number[] = [];
   for (let r = 0; r < replicas; r++) {
-    const handle = s.servers.client.workflow.getHandle(sensorWorkflowId(s.config.topic, r));
+    const handle = s.servers.client.workflow.getHandle(sensorWorkflowId(s.config.topic, s.config.groupId, r));
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status && status.phase !== 'stopping' && status.assignment.length > 0) holding.push(r);
   }
@@ -61,7 +61,9 @@ describe('workers and sensor replicas scaled mid-stream', () => {
     const third = s.startWorker({ SENSOR_REPLICAS: '1' });
     await third.started();
     await Promise.all(
-      [1, 2, 3].map((r) => s.servers.client.workflow.getHandle(sensorWorkflowId(s.config.topic, r)).result()),
+      [1, 2, 3].map((r) =>
+        s.servers.client.workflow.getHandle(sensorWorkflowId(s.config.topic, s.config.groupId, r)).result(),
+      ),
     );
     s.mark('replicas 1-3 stopped');
 

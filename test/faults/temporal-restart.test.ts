@@ -20,7 +20,9 @@ const ACTIVITY_STARTED = 2;
 /** True when each sensor has a consume-batch call running on a worker. */
 async function consumeCallsRunning(s: FaultScenario, replicas: number): Promise<boolean> {
   for (let r = 0; r < replicas; r++) {
-    const { raw } = await s.servers.client.workflow.getHandle(sensorWorkflowId(s.config.topic, r)).describe();
+    const { raw } = await s.servers.client.workflow
+      .getHandle(sensorWorkflowId(s.config.topic, s.config.groupId, r))
+      .describe();
     const running = (raw.pendingActivities ?? []).some(
       (a) => a.activityType?.name === 'consumeBatch' && Number(a.state) === ACTIVITY_STARTED,
     );

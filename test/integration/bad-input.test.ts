@@ -77,7 +77,7 @@ describe('awkward streams', () => {
     const config = testConfig({ SENSOR_REPLICAS: '1' });
     const { servers } = await setUpPipeline(config, defer, { createTopics: false });
     await ensureSensors(servers.client, config, logger);
-    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
     const status = await waitFor('the sensor to report the missing topic', async () => {
       const s = await handle.query(statusQuery);
       return s.lastError?.message.includes('does not exist') ? s : undefined;
@@ -110,12 +110,12 @@ describe('awkward streams', () => {
     const runs = await waitFor('the run of the big record in visibility', async () => {
       const found: Array<{ id: string }> = [];
       for await (const wf of servers.client.workflow.list({
-        query: `${runsQuery(config.topic)} AND FirstOffset = 10`,
+        query: `${runsQuery(config)} AND FirstOffset = 10`,
       })) {
         found.push({ id: wf.workflowId });
       }
       return found.length > 0 ? found : undefined;
     });
-    expect(runs.map((r) => r.id)).toEqual([`microbatch-${config.topic}-p0-10-10`]);
+    expect(runs.map((r) => r.id)).toEqual([`microbatch-${config.topic}-p0-10-10@${config.groupId}`]);
   });
 });

@@ -39,17 +39,15 @@ describe('the pipeline', () => {
       async () => (await topicLag(servers.admin, config.groupId, config.topic)).totalLag === 0,
       30_000,
     );
-    await waitFor(
-      'every run finished',
-      async () => (await countUnfinishedRuns(servers.client, config.topic)) === 0,
-      30_000,
-    );
-    const failed = await servers.client.workflow.count(runsQuery(config.topic, 'Failed'));
+    await waitFor('every run finished', async () => (await countUnfinishedRuns(servers.client, config)) === 0, 30_000);
+    const failed = await servers.client.workflow.count(runsQuery(config, 'Failed'));
     expect(failed.count).toBe(0);
 
     // Both replicas took part, and their counters add up to at least every message.
     const statuses = await Promise.all(
-      [0, 1].map((r) => servers.client.workflow.getHandle(sensorWorkflowId(config.topic, r)).query(statusQuery)),
+      [0, 1].map((r) =>
+        servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, r)).query(statusQuery),
+      ),
     );
     for (const s of statuses) expect(s.messages).toBeGreaterThan(0);
     expect(statuses.reduce((sum, s) => sum + s.messages, 0)).toBeGreaterThanOrEqual(20_000);

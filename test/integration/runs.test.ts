@@ -90,7 +90,7 @@ describe('micro-batch runs', () => {
     };
     const options = {
       taskQueue: config.runsTaskQueue,
-      workflowId: runWorkflowId(batch),
+      workflowId: runWorkflowId(batch, config.groupId),
       args: [{ batch, settings: sensorSettingsFrom(config).run }] as [Parameters<typeof MicroBatchRun>[0]],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     };
@@ -104,7 +104,7 @@ describe('micro-batch runs', () => {
     const overlap: Batch = { ...batch, firstOffset: '10', count: 10, messages: messages.slice(10) };
     const second = await servers.client.workflow.execute(MicroBatchRun, {
       ...options,
-      workflowId: runWorkflowId(overlap),
+      workflowId: runWorkflowId(overlap, config.groupId),
       args: [{ batch: overlap, settings: options.args[0].settings }],
     });
     expect(second).toMatchObject({ messages: 10, loaded: 0, alreadyLoaded: 10 });
@@ -120,7 +120,7 @@ describe('micro-batch runs', () => {
     const run = (batch: typeof range) =>
       servers.client.workflow.execute(MicroBatchRun, {
         taskQueue: config.runsTaskQueue,
-        workflowId: runWorkflowId(batch),
+        workflowId: runWorkflowId(batch, config.groupId),
         args: [{ batch, settings: sensorSettingsFrom(config).run }],
       });
 
@@ -169,7 +169,7 @@ describe('micro-batch runs', () => {
     const { servers } = await setUpPipeline(config, defer, { sink: sinkHolder.slow });
     await produce(servers, config.topic, 600);
     await ensureSensors(servers.client, config, logger);
-    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+    const handle = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
 
     let peakStatus = 0;
     let lagSeen = 0;

@@ -26,14 +26,22 @@ describe('a sensor over a long life', () => {
     const { servers } = await setUpPipeline(config, defer);
     const { client, connection } = servers;
     const id = (first: number) =>
-      runWorkflowId({ topic: config.topic, partition: 0, firstOffset: String(first), lastOffset: String(first + 9) });
+      runWorkflowId(
+        { topic: config.topic, partition: 0, firstOffset: String(first), lastOffset: String(first + 9) },
+        config.groupId,
+      );
     const run = sensorSettingsFrom(config).run;
 
     // Offsets 0–9: a run under that ID that was terminated (by an operator, say) before it loaded.
     const parked = await client.workflow.start(MicroBatchRun, {
       workflowId: id(0),
       taskQueue: uniqueName('nobody-polls'),
-      args: [{ batch: { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '9', count: 10, bytes: 1 }, settings: run }],
+      args: [
+        {
+          batch: { topic: config.topic, partition: 0, firstOffset: '0', lastOffset: '9', count: 10, bytes: 1 },
+          settings: run,
+        },
+      ],
     });
     await parked.terminate('test: an earlier run of this batch that never finished');
     // Offsets 10–19: a run under that ID that failed.
@@ -67,7 +75,7 @@ describe('a sensor over a long life', () => {
     await ensureSensors(client, config, logger);
     await produce(servers, config.topic, 200);
     await waitFor('the first 200 rows', () => sinkRows(config).length === 200, 60_000);
-    const sensor = client.workflow.getHandle(sensorWorkflowId(config.topic, 0));
+    const sensor = client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
     await waitFor('the group to have committed offset 200', async () => {
       const [forTopic] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topic] });
       return forTopic?.partitions[0]?.offset === '200' && (await sensor.query(statusQuery)).committed?.['0'] === '200';
@@ -108,7 +116,7 @@ describe('a sensor over a long life', () => {
     // Seconds later, all six still run (not merely "running" while on their way out).
     await new Promise((r) => setTimeout(r, 5_000));
     for (let replica = 0; replica < 6; replica++) {
-      const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, replica));
+      const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, replica));
       expect((await handle.describe()).status.name, `sensor ${replica}`).toBe('RUNNING');
       expect(['stopping', 'restarting']).not.toContain((await handle.query(statusQuery)).phase);
     }

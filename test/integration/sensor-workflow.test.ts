@@ -27,6 +27,9 @@ function partitionFeed(partition = 0, size = 10) {
   };
 }
 
+/** The consumer group the scripted sensors say they read with: it is part of their runs' IDs. */
+const GROUP = 'scripted-group';
+
 interface Script {
   consume(input: ConsumeInput): Promise<ConsumeResult> | ConsumeResult;
   processBatch?(b: RunBatch): Promise<void>;
@@ -111,7 +114,9 @@ async function withSensor(
   const handle = await h.env.client.workflow.start(KafkaSensor, {
     workflowId: name,
     taskQueue: queues.sensor,
-    args: [{ topic: 'scripted', replica: 0, settings: { ...sensorSettings, runsTaskQueue: queues.runs } }],
+    args: [
+      { topic: 'scripted', groupId: GROUP, replica: 0, settings: { ...sensorSettings, runsTaskQueue: queues.runs } },
+    ],
   });
   try {
     await body({ handle, calls });
@@ -194,10 +199,11 @@ describe('the sensor workflow', () => {
           (x) => x.partition === partition && compareOffsets(x.firstOffset, offset) < 0,
         )) {
           const described = await h.env.client.workflow
-            .getHandle(runWorkflowId(b))
+            .getHandle(runWorkflowId(b, GROUP))
             .describe()
             .catch(() => undefined);
-          if (!described) violations.push(`committed ${partition}@${offset} before run ${runWorkflowId(b)} existed`);
+          if (!described)
+            violations.push(`committed ${partition}@${offset} before run ${runWorkflowId(b, GROUP)} existed`);
         }
       }
       const batches = [feeds[0]!(), feeds[1]!()];

@@ -3,8 +3,10 @@ import {
   canSplit,
   messageBytes,
   parseRunWorkflowId,
+  parseSensorWorkflowId,
   rangeOf,
   runWorkflowId,
+  sensorWorkflowId,
   splitBatch,
   type BatchMessage,
 } from '../../src/batch';
@@ -82,16 +84,51 @@ describe('batch planning', () => {
 });
 
 describe('batches and run IDs', () => {
-  it('derives the run ID from the topic, partition and offsets only', () => {
-    const id = runWorkflowId({ topic: 'events', partition: 3, firstOffset: '100', lastOffset: '199' });
-    expect(id).toBe('microbatch-events-p3-100-199');
+  it('derives the run ID from the pipeline (topic and group), the partition and the offsets only', () => {
+    const id = runWorkflowId({ topic: 'events', partition: 3, firstOffset: '100', lastOffset: '199' }, 'loader');
+    expect(id).toBe('microbatch-events-p3-100-199@loader');
   });
 
-  it('reads the topic, partition and offsets back from a run ID, even when the topic has dashes', () => {
-    const range = { topic: 'orders-eu-p1-2', partition: 12, firstOffset: '1000', lastOffset: '1999' };
-    expect(parseRunWorkflowId(runWorkflowId(range))).toEqual(range);
-    expect(parseRunWorkflowId('sensor-events-0')).toBeUndefined();
+  it('gives two pipelines on one topic different run IDs for the same offsets', () => {
+    const range = { topic: 'events', partition: 0, firstOffset: '0', lastOffset: '9' };
+    expect(runWorkflowId(range, 'a')).not.toBe(runWorkflowId(range, 'b'));
+  });
+
+  it.each([
+    ['events', 'microbatch-sensor'],
+    ['orders-eu-p1-2', 'loader'],
+    ['t-p1-2-3', 'g-p4-5-6'],
+    ['a.b_c-p9-9-9', 'team@eu-p1-2-3@x'],
+    ['x', '@'],
+    ['x', "o'brien group"],
+    ['microbatch-p1-2-3', ''],
+  ])('reads topic %j, group %j, partition and offsets back from a run ID', (topic, groupId) => {
+    const parts = { topic, partition: 12, firstOffset: '1000', lastOffset: '1999' };
+    const id = runWorkflowId(parts, groupId);
+    expect(parseRunWorkflowId(id)).toEqual({ ...parts, groupId });
+  });
+
+  it('reads a run ID without a group (runs of sensors started before groups were in IDs)', () => {
+    const parts = { topic: 'orders-eu-p1-2', partition: 12, firstOffset: '1000', lastOffset: '1999' };
+    expect(runWorkflowId(parts, undefined)).toBe('microbatch-orders-eu-p1-2-p12-1000-1999');
+    expect(parseRunWorkflowId(runWorkflowId(parts, undefined))).toEqual(parts);
+  });
+
+  it('refuses IDs that are not run IDs', () => {
+    expect(parseRunWorkflowId('sensor-events-0@g')).toBeUndefined();
+    expect(parseRunWorkflowId('microbatch-events-p3-100@g')).toBeUndefined();
     expect(parseRunWorkflowId('microbatch-events-p3-100')).toBeUndefined();
+    expect(parseRunWorkflowId('microbatch-ev ents-p3-1-2@g')).toBeUndefined();
+  });
+
+  it.each([
+    ['events', 'microbatch-sensor', 0],
+    ['t-1-2', 'g-3@4', 11],
+    ['x', '@-7', 2],
+  ])('reads topic %j, group %j and replica %j back from a sensor ID', (topic, groupId, replica) => {
+    const id = sensorWorkflowId(topic, groupId, replica);
+    expect(id).toBe(`sensor-${topic}-${replica}@${groupId}`);
+    expect(parseSensorWorkflowId(id)).toEqual({ topic, groupId, replica });
   });
 
   it('splits a batch into halves that together hold every record once', () => {

@@ -22,8 +22,12 @@ describe('configuration', () => {
     expect(config.maxSensorTickRuntime).toBe(30_000);
     expect(config.timeBetweenSensorTicks).toBe(5_000);
     expect(config.dlqTopic).toBe('events.dlq');
-    expect(config.sensorTaskQueue).toBe('microbatch-sensor-events');
-    expect(config.runsTaskQueue).toBe('microbatch-runs-events');
+    // Queues are per pipeline: another group on the same topic gets queues of its own.
+    expect(config.sensorTaskQueue).toBe('microbatch-sensor-events@microbatch-sensor');
+    expect(config.runsTaskQueue).toBe('microbatch-runs-events@microbatch-sensor');
+    const other = loadConfig({ KAFKA_GROUP_ID: 'b' });
+    expect(other.sensorTaskQueue).toBe('microbatch-sensor-events@b');
+    expect(other.runsTaskQueue).toBe('microbatch-runs-events@b');
     expect(config.workerRoles).toEqual(['sensor', 'runs']);
   });
 

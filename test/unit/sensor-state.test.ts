@@ -31,7 +31,7 @@ const carriedOver = (state: SensorState): SensorState => JSON.parse(JSON.stringi
 describe('sensor state', () => {
   it('a run that failed to start is read again on the next call, even after continue-as-new', () => {
     let state = initialSensorState();
-    recordStartOutcomes(state, [range(0, 0, 9), range(0, 10, 19), range(1, 0, 4)], ['started', 'failed', 'started']);
+    recordStartOutcomes(state, [range(0, 0, 9), range(0, 10, 19), range(1, 0, 4)], ['started', 'failed', 'started'], 'g');
     // The tick ends here (time up, pause, continue-as-new): the rewind must not be lost.
     state = carriedOver(state);
     expect(rewindsToSend(state)).toEqual([{ partition: 0, offset: '10' }]);
@@ -47,7 +47,7 @@ describe('sensor state', () => {
 
   it('later batches of a partition whose run failed to start are not counted or committed', () => {
     const state = initialSensorState();
-    recordStartOutcomes(state, [range(2, 0, 9), range(2, 10, 19)], ['failed', 'started']);
+    recordStartOutcomes(state, [range(2, 0, 9), range(2, 10, 19)], ['failed', 'started'], 'g');
     expect(rewindsToSend(state)).toEqual([{ partition: 2, offset: '0' }]);
     expect(commitsToSend(state)).toEqual([]);
     expect(state.batches).toBe(0);
@@ -55,7 +55,7 @@ describe('sensor state', () => {
 
   it('a rewind is dropped only once a consume call carrying it succeeded', () => {
     const state = initialSensorState();
-    recordStartOutcomes(state, [range(0, 5, 9)], ['failed']);
+    recordStartOutcomes(state, [range(0, 5, 9)], ['failed'], 'g');
     const sent = rewindsToSend(state);
     // The call failed (consumer lost): nothing applied, the rewind stays.
     expect(carriedOver(state).rewind).toEqual({ 0: '5' });
@@ -65,16 +65,16 @@ describe('sensor state', () => {
 
   it('a newer rewind of the same partition survives the acknowledgement of an older one', () => {
     const state = initialSensorState();
-    recordStartOutcomes(state, [range(0, 5, 9)], ['failed']);
+    recordStartOutcomes(state, [range(0, 5, 9)], ['failed'], 'g');
     const sent = rewindsToSend(state);
-    recordStartOutcomes(state, [range(0, 20, 29)], ['failed']);
+    recordStartOutcomes(state, [range(0, 20, 29)], ['failed'], 'g');
     rewindsApplied(state, sent);
     expect(rewindsToSend(state)).toEqual([{ partition: 0, offset: '20' }]);
   });
 
   it('settled commits are remembered as the highest offset the group had', () => {
     const state = initialSensorState();
-    recordStartOutcomes(state, [range(0, 0, 9)], ['already started']);
+    recordStartOutcomes(state, [range(0, 0, 9)], ['already started'], 'g');
     acknowledgeCommits(state, [{ partition: 0, offset: '10' }]);
     acknowledgeCommits(state, [{ partition: 0, offset: '4' }]);
     expect(state.committed).toEqual({ 0: '10' });
