@@ -156,6 +156,18 @@ export const SETTINGS = {
     'first retry delay of process-batch (doubles each attempt, at most 30s)',
     durationMs,
   ),
+  runOutageMaxBackoff: setting(
+    'RUN_OUTAGE_MAX_BACKOFF',
+    '30s',
+    'longest wait between rounds of retries while the sink or Kafka is down (the wait doubles from RUN_RETRY_INITIAL_INTERVAL up to it); a run retries for as long as the outage lasts',
+    durationMs,
+  ),
+  sensorRetryMaxBackoff: setting(
+    'SENSOR_RETRY_MAX_BACKOFF',
+    '60s',
+    'longest wait between a sensor\'s retries while its calls keep failing (topic missing, Kafka or the consumer\'s worker away); the wait doubles from 1s up to it',
+    durationMs,
+  ),
   sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),
   sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),
   workerRoles: setting(

@@ -21,12 +21,14 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
     maxBatchWaitMs: config.maxBatchWait,
     maxTickRuntimeMs: config.maxSensorTickRuntime,
     timeBetweenTicksMs: config.timeBetweenSensorTicks,
+    retryMaxBackoffMs: config.sensorRetryMaxBackoff,
     maxInFlightRuns: config.maxInFlightRuns,
     runsTaskQueue: config.runsTaskQueue,
     run: {
       maxAttempts: config.runMaxAttempts,
       retryInitialIntervalMs: config.runRetryInitialInterval,
       activityTimeoutMs: config.runActivityTimeout,
+      outageMaxBackoffMs: config.runOutageMaxBackoff,
     },
   };
 }

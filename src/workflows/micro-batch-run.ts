@@ -16,8 +16,22 @@
 //
 // Both loops (an outage may last weeks; a split may take thousands of activities) continue as new
 // when the history grows long (see ./history.ts), carrying what is left to do and the tallies.
+//
+// When it ends (loaded or failed), a run tells the sensor that started it (runFinishedSignal): after
+// the sensor continued as new it no longer gets its children's results, and would otherwise only
+// learn of the free in-flight slot by asking.
 
-import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ContinueAsNew,
+  continueAsNew,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { canSplit, rangeWithin, recordCount, splitBatch, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
 import type { LogBounds, RunActivities } from '../activities/run-activities';
@@ -28,8 +42,10 @@ export interface RunSettings {
   maxAttempts: number;
   /** First retry delay, doubling up to 30 s (RUN_RETRY_INITIAL_INTERVAL). */
   retryInitialIntervalMs: number;
-  /** Start-to-close timeout of one attempt (RUN_ACTIVITY_TIMEOUT); absent in runs started before it. */
-  activityTimeoutMs?: number;
+  /** Start-to-close timeout of one attempt (RUN_ACTIVITY_TIMEOUT). */
+  activityTimeoutMs: number;
+  /** Longest wait between rounds of retries during an outage (RUN_OUTAGE_MAX_BACKOFF). */
+  outageMaxBackoffMs: number;
 }
 
 export interface MicroBatchRunInput {
@@ -49,7 +65,12 @@ export interface RunProgress {
   /** Rounds of retries the current outage has taken so far (the wait grows with them). */
   outageRounds: number;
   continuedAsNew: number;
+  /** The sensor that started the run (its parent before the run continued as new). */
+  sensor?: string;
 }
+
+/** Sent by a run to the sensor that started it when the run ends; carries the run's workflow ID. */
+export const runFinishedSignal = defineSignal<[string]>('runFinished');
 
 export interface MicroBatchRunResult {
   messages: number;
@@ -59,10 +80,29 @@ export interface MicroBatchRunResult {
   deadLettered: number;
 }
 
-/** Longest wait between rounds of retries while the sink (or Kafka) is down. */
-const MAX_OUTAGE_PAUSE_MS = 30_000;
+export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBatchRunResult> {
+  const sensor = input.progress?.sensor ?? workflowInfo().parent?.workflowId;
+  let continued = false;
+  try {
+    return await processRange(input, sensor);
+  } catch (err) {
+    // Continuing as new is not an end: the sensor hears when the last run of the chain ends.
+    continued = err instanceof ContinueAsNew;
+    throw err;
+  } finally {
+    if (sensor && !continued) {
+      // The sensor may have stopped since: then nobody waits for the news.
+      await getExternalWorkflowHandle(sensor)
+        .signal(runFinishedSignal, workflowInfo().workflowId)
+        .catch(() => undefined);
+    }
+  }
+}
 
-export async function MicroBatchRun({ batch, settings, progress }: MicroBatchRunInput): Promise<MicroBatchRunResult> {
+async function processRange(
+  { batch, settings, progress }: MicroBatchRunInput,
+  sensor: string | undefined,
+): Promise<MicroBatchRunResult> {
   const messages = batch ? recordCount(batch) : 0;
   if (!batch || typeof batch.firstOffset !== 'string' || typeof batch.lastOffset !== 'string' || !messages) {
     throw ApplicationFailure.nonRetryable(
@@ -73,7 +113,7 @@ export async function MicroBatchRun({ batch, settings, progress }: MicroBatchRun
   const activities = proxyActivities<RunActivities>({
     // An attempt whose worker died is only retried after this: keep it short (a batch loads in
     // well under a second), but long enough for the slowest sink write or read back from Kafka.
-    startToCloseTimeout: settings.activityTimeoutMs ?? 120_000,
+    startToCloseTimeout: settings.activityTimeoutMs,
     retry: {
       initialInterval: settings.retryInitialIntervalMs,
       backoffCoefficient: 2,
@@ -99,6 +139,7 @@ export async function MicroBatchRun({ batch, settings, progress }: MicroBatchRun
         total,
         outageRounds,
         continuedAsNew: (progress?.continuedAsNew ?? 0) + 1,
+        sensor,
       };
       await continueAsNew<typeof MicroBatchRun>({ batch, settings, progress: carried });
     }
@@ -191,7 +232,7 @@ export async function MicroBatchRun({ batch, settings, progress }: MicroBatchRun
   }
 
   function outagePause(round: number): number {
-    return Math.min(MAX_OUTAGE_PAUSE_MS, settings.retryInitialIntervalMs * 2 ** Math.min(round, 10));
+    return Math.min(settings.outageMaxBackoffMs, settings.retryInitialIntervalMs * 2 ** Math.min(round, 20));
   }
 }
 

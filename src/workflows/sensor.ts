@@ -41,7 +41,7 @@ import { recordCount, runWorkflowId, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
 import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { historyIsLong } from './history';
-import { MicroBatchRun, type RunSettings } from './micro-batch-run';
+import { MicroBatchRun, runFinishedSignal, type RunSettings } from './micro-batch-run';
 import {
   acknowledgeCommits,
   commitsToSend,
@@ -63,6 +63,8 @@ export interface SensorSettings {
   maxBatchWaitMs: number;
   maxTickRuntimeMs: number;
   timeBetweenTicksMs: number;
+  /** Longest wait between retries of calls that keep failing (SENSOR_RETRY_MAX_BACKOFF). */
+  retryMaxBackoffMs: number;
   maxInFlightRuns: number;
   runsTaskQueue: string;
   run: RunSettings;
@@ -119,8 +121,6 @@ const shared = proxyActivities<SensorActivities>({
   retry: { maximumAttempts: 1 },
 });
 
-/** Longest wait between retries of a claim that keeps failing (topic missing, Kafka down). */
-const MAX_RETRY_WAIT_MS = 60_000;
 /**
  * Longest wait between touches of the consumer while the sensor waits (paused, halted, at the
  * in-flight limit). Each touch asks the worker to keep the consumer three such waits long.
@@ -145,6 +145,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   /** Whether the next consume-batch call checks the topic was not recreated (see SensorState.committed). */
   let checkTopic = true;
 
+  setHandler(runFinishedSignal, (workflowId) => {
+    tracked.delete(workflowId);
+    carried.delete(workflowId);
+  });
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
@@ -182,9 +186,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.lastError = { message, at: new Date().toISOString() };
     failuresInARow++;
   };
-  /** Waits before the next attempt after a failure: 1 s, doubling, at most MAX_RETRY_WAIT_MS. */
+  /** Waits before the next attempt after a failure: 1 s, doubling, at most SENSOR_RETRY_MAX_BACKOFF. */
   const backoff = () =>
-    condition(() => stopping, Math.min(MAX_RETRY_WAIT_MS, 1_000 * 2 ** Math.min(failuresInARow - 1, 10)));
+    condition(() => stopping, Math.min(settings.retryMaxBackoffMs, 1_000 * 2 ** Math.min(failuresInARow - 1, 20)));
   /** Idle time after which a worker closes this replica's consumer (it must have moved). */
   const idleTimeoutMs = () => settings.timeBetweenTicksMs + settings.maxTickRuntimeMs + 60_000;
   /** Longest a wait may last before the consumer is touched, so it is not closed as idle. */
@@ -263,7 +267,11 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
   }
 
-  /** Waits for a free in-flight slot; runs started before continue-as-new are checked by query. */
+  /**
+   * Waits for a free in-flight slot. Runs tell the sensor when they end (runFinishedSignal); runs
+   * started before continue-as-new are also checked by query now and then, in case one was
+   * terminated (a terminated run sends nothing).
+   */
   async function waitForFreeSlot(): Promise<void> {
     if (inFlight() < settings.maxInFlightRuns) return;
     phase = 'at in-flight limit';

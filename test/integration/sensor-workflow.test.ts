@@ -57,9 +57,10 @@ function settings(overrides: Partial<SensorSettings> = {}): SensorSettings {
     maxBatchWaitMs: 100,
     maxTickRuntimeMs: 1_000,
     timeBetweenTicksMs: 1_500,
+    retryMaxBackoffMs: 30_000,
     maxInFlightRuns: 50,
     runsTaskQueue: '',
-    run: { maxAttempts: 2, retryInitialIntervalMs: 100 },
+    run: { maxAttempts: 2, retryInitialIntervalMs: 100, activityTimeoutMs: 30_000, outageMaxBackoffMs: 30_000 },
     ...overrides,
   };
 }
