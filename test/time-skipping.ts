@@ -51,6 +51,10 @@ import { installTemporalLogger } from '../src/workers/connect';
 
 type AnySearchAttributeKey = SearchAttributeKey<SearchAttributeType>;
 
+const HOUR_MS = 3_600_000;
+/** gRPC status code (@grpc/grpc-js's status.DEADLINE_EXCEEDED). */
+const DEADLINE_EXCEEDED = 4;
+
 /**
  * The custom search attributes createTimeSkippingEnv registers: those of src/search-attributes.ts
  * (the names and types scripts/infra/temporal.sh gives the dev server) plus KafkaGroup, a Keyword
@@ -112,6 +116,26 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment, keys: read
     namespace: env.namespace ?? 'default',
     searchAttributes,
   });
+}
+
+/**
+ * True if the server still skips time: an hour of env.sleep returns within `withinMs` of real time
+ * (so the server's clock, and whatever timers fall in that hour, move an hour ahead).
+ * A leaked time-skipping lock (see the header) makes the server's clock run at wall-clock
+ * speed from then on, and every later timer wait in the environment real time: a test that may leak
+ * one can check with this, and fail saying so rather than time out.
+ */
+export async function timeStillSkips(e: TestWorkflowEnvironment, withinMs = 5_000): Promise<boolean> {
+  // A deadline, not a timer race: a call still pending at teardown would be retried on a closed channel.
+  return e.connection
+    .withDeadline(Date.now() + withinMs, () => e.sleep(HOUR_MS))
+    .then(
+      () => true,
+      (err: unknown) => {
+        if ((err as { code?: number }).code === DEADLINE_EXCEEDED) return false;
+        throw err;
+      },
+    );
 }
 
 /** Keeps the SDK's INFO lines (worker state changes) out of test output, as test/helpers.ts does. */

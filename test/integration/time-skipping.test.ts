@@ -11,7 +11,7 @@ import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/wor
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../../src/search-attributes';
 import { uniqueName } from '../helpers';
-import { createTimeSkippingEnv } from '../time-skipping';
+import { createTimeSkippingEnv, timeStillSkips } from '../time-skipping';
 import {
   KafkaGroup,
   TimeSkippingProbe,
@@ -25,7 +25,7 @@ import {
 } from '../workflows/time-skipping-probe';
 
 /** gRPC status codes (@grpc/grpc-js's `status`). */
-const grpcStatus = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, UNIMPLEMENTED: 12 } as const;
+const grpcStatus = { INVALID_ARGUMENT: 3, UNIMPLEMENTED: 12 } as const;
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -53,24 +53,6 @@ function report(line: string) {
     .map((l) => l.toFixed(1))
     .join(' ');
   console.log(`[time-skipping] ${line} (load average ${load})`);
-}
-
-/**
- * True if the server still skips time: an hour of env.sleep returns within `withinMs` of real time.
- * A leaked time-skipping lock (see test/time-skipping.ts) makes the server's clock run at wall-clock
- * speed from then on, and every later timer wait in the environment real time.
- */
-async function timeStillSkips(e: TestWorkflowEnvironment, withinMs = 5_000): Promise<boolean> {
-  // A deadline, not a timer race: a call still pending at teardown would be retried on a closed channel.
-  return e.connection
-    .withDeadline(Date.now() + withinMs, () => e.sleep(HOUR))
-    .then(
-      () => true,
-      (err: unknown) => {
-        if ((err as { code?: number }).code === grpcStatus.DEADLINE_EXCEEDED) return false;
-        throw err;
-      },
-    );
 }
 
 const quietBundlerLogger = {
