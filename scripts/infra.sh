@@ -7,7 +7,8 @@
 #   bash scripts/infra.sh down [--purge] stop both; --purge also deletes .data/
 #   bash scripts/infra.sh reset          same as down --purge
 #   bash scripts/infra.sh status         report; exit 0 if both run, 3 if not
-#   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=... lines
+#   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=... lines (also fetches
+#                                        the time-skipping test server: TEMPORAL_TEST_SERVER_BIN=...)
 #   bash scripts/infra.sh stop kafka|temporal   stop one server, keeping its data
 #   bash scripts/infra.sh start kafka|temporal  start one server and wait until it answers
 #
@@ -21,9 +22,11 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/infra/common.sh"
 source "$INFRA_DIR/temporal.sh"
 # shellcheck source=infra/kafka.sh
 source "$INFRA_DIR/kafka.sh"
+# shellcheck source=infra/temporal-test-server.sh
+source "$INFRA_DIR/temporal-test-server.sh"
 
 usage() {
-  sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 cmd_up() {
@@ -116,7 +119,7 @@ cmd_status() {
 }
 
 cmd_paths() {
-  if [[ -z "$(temporal_find_bin)" ]]; then
+  if [[ -z "$(temporal_find_bin)" ]] || ! test_server_locate; then
     take_lock
   fi
   temporal_ensure_bin
@@ -126,6 +129,12 @@ cmd_paths() {
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
   echo "TEMPORAL_UI_URL=$TEMPORAL_UI_URL"
   echo "KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP"
+  # Only the time-skipping tests need it: without Java and Maven the line is left out (with a
+  # warning) rather than failing everything else.
+  if test_server_can_install; then
+    test_server_ensure
+    echo "TEMPORAL_TEST_SERVER_BIN=$TEMPORAL_TEST_SERVER_BIN"
+  fi
 }
 
 main() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against a real Kafka broker and a real Temporal server.
-# Installs what is missing (npm packages, the Temporal CLI, Kafka's jars), starts the servers if
+# Installs what is missing (npm packages, the Temporal CLI, Kafka's jars; the integration tests'
+# global setup adds Temporal's time-skipping test server), starts the servers if
 # they are not running, runs unit, integration and fault tests, and stops the servers again if it
 # was the one that started them (the fault tests start and stop a second pair of their own, see
 # docs/RELIABILITY.md). Extra arguments go to vitest (e.g. `npm test -- test/unit`).

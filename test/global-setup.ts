@@ -1,6 +1,7 @@
 // Starts the real Kafka broker and Temporal server before the integration tests (or reuses them
 // when they already run: `scripts/infra.sh up` is idempotent), and tells the tests where the
-// `temporal` binary is, so TestWorkflowEnvironment never downloads one.
+// `temporal` binary and the time-skipping test server are (`paths` installs the latter on first
+// use), so TestWorkflowEnvironment never downloads one.
 
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -14,10 +15,14 @@ export default function setup(project: TestProject): void {
   const temporalBin = /^TEMPORAL_BIN=(.*)$/m.exec(paths)?.[1];
   if (!temporalBin) throw new Error(`scripts/infra.sh paths did not name TEMPORAL_BIN:\n${paths}`);
   project.provide('temporalBin', temporalBin);
+  // Absent when Java or Maven is missing (`paths` warned): only the time-skipping tests fail then.
+  project.provide('temporalTestServerBin', /^TEMPORAL_TEST_SERVER_BIN=(.*)$/m.exec(paths)?.[1] ?? '');
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalBin: string;
+    /** The time-skipping test server executable (see test/time-skipping.ts); empty if not installed. */
+    temporalTestServerBin: string;
   }
 }
