@@ -165,7 +165,7 @@ export const SETTINGS = {
   sensorRetryMaxBackoff: setting(
     'SENSOR_RETRY_MAX_BACKOFF',
     '60s',
-    'longest wait between a sensor\'s retries while its calls keep failing (topic missing, Kafka or the consumer\'s worker away); the wait doubles from 1s up to it',
+    "longest wait between a sensor's retries while its calls keep failing (topic missing, Kafka or the consumer's worker away); the wait doubles from 1s up to it",
     durationMs,
   ),
   sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),

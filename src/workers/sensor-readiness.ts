@@ -20,7 +20,8 @@ export class SensorsNotRunningError extends Error {
 export async function waitUntilSensorsRunning(
   client: Client,
   workflowIds: string[],
-  timeoutMs = 60_000,
+  // A restarting sensor first leaves the consumer group, which can wait out a rebalance (a minute).
+  timeoutMs = 180_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let notYet = workflowIds;

@@ -154,9 +154,13 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.paused = false;
     if (state.halted) {
       log.info('halted sensor resumed by signal', { reason: state.halted.reason });
-      // Resumed after a recreated topic: what the group has now is the truth.
+      // Resumed after a recreated topic: what the group has now is the truth. Offsets kept from
+      // before belong to the old topic: committed now, they would skip the new one's records.
       state.halted = undefined;
       state.committed = {};
+      state.pendingCommit = {};
+      state.skipThrough = {};
+      state.rewind = {};
     }
   });
   setHandler(stopSignal, () => {
@@ -174,7 +178,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       workflowId: workflowInfo().workflowId,
       topic,
       replica,
-      phase,
+      // A stop shows at once, not only once the current wait or call is over.
+      phase: stopping ? (restartRequested ? 'restarting' : 'stopping') : phase,
       inFlightRuns: inFlight(),
       settings,
     };

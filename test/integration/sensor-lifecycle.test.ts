@@ -8,7 +8,7 @@ import { runWorkflowId, sensorWorkflowId } from '../../src/batch';
 import { ensureTopic } from '../../src/kafka/topics';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
-import { statusQuery } from '../../src/workflows/sensor';
+import { resumeSignal, statusQuery } from '../../src/workflows/sensor';
 import { logger, sharedBundle, sinkRows, testConfig, uniqueName, waitFor } from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
@@ -102,6 +102,16 @@ describe('a sensor over a long life', () => {
     const [forTopic] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topic] });
     expect(Number(forTopic?.partitions[0]?.offset)).toBeLessThan(0);
     expect(sinkRows(config)).toHaveLength(200);
+
+    // Someone looked and resumed it: it takes the new topic from the group's offsets as they are now.
+    await sensor.signal(resumeSignal);
+    await waitFor('the group to commit the new topic up to 50', async () => {
+      const [now] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topic] });
+      return now?.partitions[0]?.offset === '50';
+    });
+    const resumed = await sensor.query(statusQuery);
+    expect(resumed.halted).toBeUndefined();
+    expect(resumed.phase).not.toBe('halted');
   });
 
   it('keeps every sensor asked for running when replicas are lowered and raised again within seconds', async () => {

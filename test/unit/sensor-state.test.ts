@@ -31,7 +31,12 @@ const carriedOver = (state: SensorState): SensorState => JSON.parse(JSON.stringi
 describe('sensor state', () => {
   it('a run that failed to start is read again on the next call, even after continue-as-new', () => {
     let state = initialSensorState();
-    recordStartOutcomes(state, [range(0, 0, 9), range(0, 10, 19), range(1, 0, 4)], ['started', 'failed', 'started'], 'g');
+    recordStartOutcomes(
+      state,
+      [range(0, 0, 9), range(0, 10, 19), range(1, 0, 4)],
+      ['started', 'failed', 'started'],
+      'g',
+    );
     // The tick ends here (time up, pause, continue-as-new): the rewind must not be lost.
     state = carriedOver(state);
     expect(rewindsToSend(state)).toEqual([{ partition: 0, offset: '10' }]);
