@@ -22,6 +22,18 @@ LOG_ROTATE_BYTES=$((50 * 1024 * 1024))
 say() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Stops with a readable message unless a JDK 17+ is on PATH. $1: what needs it; $2: the way out
+# when there is none (appended to the message).
+require_java17() {
+  local who="$1" otherwise="$2" major
+  command -v java >/dev/null 2>&1 ||
+    die "java not found: $who needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)$otherwise"
+  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
+  if [[ -n "$major" && "$major" -lt 17 ]]; then
+    die "java $major found but $who needs Java 17+: install a JDK 17+ or put it first on PATH"
+  fi
+}
+
 ensure_dirs() { mkdir -p "$TOOLS_DIR" "$LOG_DIR" "$RUN_DIR"; }
 
 # Serialise every mutating command (up, down, paths' build): tests' global setup and a

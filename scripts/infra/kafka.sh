@@ -37,15 +37,7 @@ kafka_locate() {
   KAFKA_RUN_VERSION="${KAFKA_RUN_VERSION#kafka_2.1[23]-}"
 }
 
-kafka_require_java() {
-  command -v java >/dev/null 2>&1 ||
-    die "java not found: Kafka needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless), or use 'docker compose up'"
-  local major
-  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
-  if [[ -n "$major" && "$major" -lt 17 ]]; then
-    die "java $major found but Kafka needs Java 17+: install a JDK 17+ or put it first on PATH"
-  fi
-}
+kafka_require_java() { require_java17 Kafka ", or use 'docker compose up'"; }
 
 # Gather kafka_2.13:<ver> + kafka-tools + runtime deps + a logging binding into
 # .tools/kafka-<ver>/libs (once). Built in a temp folder and renamed, so an interrupted

@@ -75,15 +75,7 @@ test_server_ensure() {
   test_server_locate || die "could not install the time-skipping test server in $TEMPORAL_TEST_SERVER_HOME"
 }
 
-test_server_require_java() {
-  command -v java >/dev/null 2>&1 ||
-    die "java not found: the Temporal test server needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless), or set TEMPORAL_TEST_SERVER_BIN"
-  local major
-  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
-  if [[ -n "$major" && "$major" -lt 17 ]]; then
-    die "java $major found but the Temporal test server setup needs Java 17+: install a JDK 17+ or put it first on PATH"
-  fi
-}
+test_server_require_java() { require_java17 "the Temporal test server" ", or set TEMPORAL_TEST_SERVER_BIN"; }
 
 # Gathers temporal-test-server:<version> and its runtime dependencies into
 # .tools/temporal-test-server-<version>/libs. Built in a temp folder and renamed, so an

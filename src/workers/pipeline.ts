@@ -48,7 +48,8 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
 
 const MiB = 1_048_576;
 
-const quietBundlerLogger = {
+/** Keeps the bundler's progress lines out of the output; warnings and errors still show. */
+export const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

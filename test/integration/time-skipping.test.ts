@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { WorkflowNotFoundError, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { quietBundlerLogger } from '../../src/workers/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../../src/search-attributes';
 import { uniqueName } from '../helpers';
@@ -53,14 +54,6 @@ function report(line: string) {
   console.log(`[time-skipping] ${line} (load average ${load})`);
 }
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 function probeInput(overrides: Partial<ProbeInput>): ProbeInput {
   return {
