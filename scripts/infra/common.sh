@@ -22,6 +22,25 @@ LOG_ROTATE_BYTES=$((50 * 1024 * 1024))
 say() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Copies a pom's runtime dependencies into a folder with Maven, logging to a file and printing a
+# progress line every 50 downloaded files so a cold run does not look hung. Returns Maven's status.
+# Usage: maven_copy_dependencies POM OUTDIR LOGFILE [more mvn arguments...]
+maven_copy_dependencies() {
+  local pom="$1" out="$2" log="$3" n=0 line rc
+  shift 3
+  set +e
+  mvn -B -f "$pom" "$@" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out" 2>&1 |
+    tee "$log" | while IFS= read -r line; do
+      if [[ "$line" == *"Downloaded from"* ]]; then
+        n=$((n + 1))
+        ((n % 50 == 0)) && say "  ... $n files downloaded"
+      fi
+    done
+  rc=${PIPESTATUS[0]}
+  set -e
+  return "$rc"
+}
+
 # Stops with a readable message unless a JDK 17+ is on PATH. $1: what needs it; $2: the way out
 # when there is none (appended to the message).
 require_java17() {

@@ -50,20 +50,11 @@ kafka_fetch() {
   local profile=kafka4 fetchlog="$LOG_DIR/kafka-fetch.log"
   [[ "$KAFKA_VERSION" == 3.* ]] && profile=kafka3
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central (first run only; log: $fetchlog)..."
-  local t0=$SECONDS n=0 line rc
+  local t0=$SECONDS rc
   rm -rf "$tmp"
-  # Print a progress line every 50 downloaded files so a cold run does not look hung.
-  set +e
-  mvn -B -f "$INFRA_DIR/kafka-pom.xml" -P"$profile" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/libs" 2>&1 |
-    tee "$fetchlog" | while IFS= read -r line; do
-      if [[ "$line" == *"Downloaded from"* ]]; then
-        n=$((n + 1))
-        ((n % 50 == 0)) && say "  ... $n files downloaded"
-      fi
-    done
-  rc=${PIPESTATUS[0]}
-  set -e
+  rc=0
+  maven_copy_dependencies "$INFRA_DIR/kafka-pom.xml" "$tmp/libs" "$fetchlog" \
+    -P"$profile" -Dkafka.version="$KAFKA_VERSION" || rc=$?
   if [[ $rc -ne 0 ]] || ! compgen -G "$tmp/libs/kafka_2.13-*.jar" >/dev/null; then
     rm -rf "$tmp"
     grep -E '^\[ERROR\]' "$fetchlog" | head -n 5 | sed 's/^/    /' >&2 || true

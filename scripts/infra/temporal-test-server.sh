@@ -84,21 +84,12 @@ test_server_fetch() {
   command -v mvn >/dev/null 2>&1 ||
     die "mvn not found: install Maven 3.6+ (apt-get install maven) so the Temporal test server can be fetched from Maven Central, or set TEMPORAL_TEST_SERVER_BIN"
   local final="$TEMPORAL_TEST_SERVER_HOME" tmp="$TEMPORAL_TEST_SERVER_HOME.tmp.$$"
-  local fetchlog="$LOG_DIR/temporal-test-server-fetch.log" t0=$SECONDS n=0 line rc
+  local fetchlog="$LOG_DIR/temporal-test-server-fetch.log" t0=$SECONDS rc
   say "fetching the Temporal test server $TEMPORAL_TEST_SERVER_VERSION (io.temporal:temporal-test-server) from Maven Central (first run only, about a minute; log: $fetchlog)..."
   rm -rf "$tmp"
-  # A progress line every 50 downloaded files so a cold run does not look hung.
-  set +e
-  mvn -B -f "$INFRA_DIR/temporal-test-server-pom.xml" -Dtemporal.test.server.version="$TEMPORAL_TEST_SERVER_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/libs" 2>&1 |
-    tee "$fetchlog" | while IFS= read -r line; do
-      if [[ "$line" == *"Downloaded from"* ]]; then
-        n=$((n + 1))
-        ((n % 50 == 0)) && say "  ... $n files downloaded"
-      fi
-    done
-  rc=${PIPESTATUS[0]}
-  set -e
+  rc=0
+  maven_copy_dependencies "$INFRA_DIR/temporal-test-server-pom.xml" "$tmp/libs" "$fetchlog" \
+    -Dtemporal.test.server.version="$TEMPORAL_TEST_SERVER_VERSION" || rc=$?
   if [[ $rc -ne 0 ]] || [[ ! -f "$tmp/libs/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION.jar" ]]; then
     rm -rf "$tmp"
     grep -E '^\[ERROR\]' "$fetchlog" | head -n 5 | sed 's/^/    /' >&2 || true
