@@ -52,7 +52,11 @@ export interface SensorState {
   /** Set when the sensor stopped taking records and needs a person; `resume` clears it. */
   halted?: Halt;
   lastBatch?: LastBatch;
-  lastError?: { message: string; at: string };
+  /**
+   * The last failure, when it happened, and when the sensor worked again after it (absent while
+   * it still fails): an old error stays visible without looking current.
+   */
+  lastError?: { message: string; at: string; recoveredAt?: string };
   assignment: number[];
   consumerTaskQueue?: string;
 }

@@ -191,6 +191,11 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.lastError = { message, at: new Date().toISOString() };
     failuresInARow++;
   };
+  /** A call worked: the last error, if any, is history now. */
+  const recovered = () => {
+    failuresInARow = 0;
+    if (state.lastError && !state.lastError.recoveredAt) state.lastError.recoveredAt = new Date().toISOString();
+  };
   /** Waits before the next attempt after a failure: 1 s, doubling, at most SENSOR_RETRY_MAX_BACKOFF. */
   const backoff = () =>
     condition(() => stopping, Math.min(settings.retryMaxBackoffMs, 1_000 * 2 ** Math.min(failuresInARow - 1, 20)));
@@ -221,7 +226,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       try {
         const claim = { topic, groupId, replica, idleTimeoutMs: idleTimeoutMs() };
         state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
-        failuresInARow = 0;
+        recovered();
         checkTopic = true;
       } catch (err) {
         recordError(err);
@@ -398,12 +403,12 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         await backoff();
         continue;
       }
-      failuresInARow = 0;
       firstCall = false;
       if (result.topicReset && result.topicReset.length > 0) {
         halt(result.topicReset);
         break;
       }
+      recovered();
       checkTopic = false;
       rewindsApplied(state, rewind);
       acknowledgeCommits(state, result.settled);

@@ -242,6 +242,10 @@ describe('14 simulated days', () => {
       // The sensor claims its consumer at its next retry, within SENSOR_RETRY_MAX_BACKOFF.
       await env.sleep(20 * 60_000);
       await waitFor('all 30 rows once the topic exists', () => sinkRows(config).length === 30, 120_000);
+      // The old error stays visible, marked as over.
+      const { lastError } = await sensor.query(statusQuery);
+      expect(lastError?.message).toMatch(/does not exist/);
+      expect(lastError?.recoveredAt).toBeDefined();
     },
     TEST_TIMEOUT_MS,
   );
