@@ -91,8 +91,10 @@ export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBat
     throw err;
   } finally {
     if (sensor && !continued) {
-      // The sensor may have stopped since: then nobody waits for the news.
-      await getExternalWorkflowHandle(sensor)
+      // Not awaited: the signal leaves with the run's completion, in the same workflow task, so
+      // telling the sensor costs no extra round trip. The sensor may have stopped since: then
+      // nobody waits for the news, and the failed signal is of no consequence.
+      void getExternalWorkflowHandle(sensor)
         .signal(runFinishedSignal, workflowInfo().workflowId)
         .catch(() => undefined);
     }
