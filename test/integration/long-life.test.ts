@@ -5,7 +5,6 @@
 // cause is gone.
 
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
@@ -20,6 +19,7 @@ import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/sensor';
 import { cleanUp, logger, openSink, sharedBundle, sinkRows, testConfig, waitFor } from '../helpers';
 import { createTimeSkippingEnv } from '../time-skipping';
+import { historyLengths } from '../history-chain';
 import type { Config } from '../../src/config';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -90,24 +90,6 @@ async function produce(kafka: ReturnType<typeof createKafka>, topic: string, fro
     messages: Array.from({ length: count }, (_, i) => ({ value: JSON.stringify({ seq: from + i }) })),
   });
   await producer.disconnect();
-}
-
-/**
- * The history length of every run of a workflow, oldest first: it follows the chain of
- * continue-as-new back from the current run.
- */
-async function historyLengths(client: Client, workflowId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-  while (runId) {
-    const history: { events?: temporal.api.history.v1.IHistoryEvent[] | null } = await client.workflow
-      .getHandle(workflowId, runId)
-      .fetchHistory();
-    const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
-    lengths.unshift(events.length);
-    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return lengths;
 }
 
 async function expectBoundedAndRunning(env: TestWorkflowEnvironment, workflowId: string) {

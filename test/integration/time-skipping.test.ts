@@ -54,7 +54,6 @@ function report(line: string) {
   console.log(`[time-skipping] ${line} (load average ${load})`);
 }
 
-
 function probeInput(overrides: Partial<ProbeInput>): ProbeInput {
   return {
     topic: 'events',
