@@ -72,6 +72,11 @@ export class ConsumerRegistry {
     if (this.consumers.has(replica)) this.idleTimeouts.set(replica, idleTimeoutMs);
   }
 
+  /** The replicas whose consumers this process holds now. */
+  heldReplicas(): number[] {
+    return [...this.consumers.keys()];
+  }
+
   /** The replica's consumer if this process holds it. */
   get(replica: number): SensorConsumer | undefined {
     return this.consumers.get(replica);

@@ -20,6 +20,8 @@ import type { Logger } from '../logger';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
+import { sensorWorkflowId } from '../batch';
+import { consumerReleasedSignal } from '../workflows/sensor';
 import { dataConverterFor } from './compression-codec';
 
 export interface PipelineDeps {
@@ -94,7 +96,22 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       },
       logger,
     );
-    closers.push(() => registry.closeAll());
+    closers.push(async () => {
+      const replicas = registry.heldReplicas();
+      await registry.closeAll();
+      // Their sensors would otherwise find out only when a call to this process's queue, which
+      // nobody polls now, times out unstarted (10 s): tell them, so they claim elsewhere at once.
+      await Promise.all(
+        replicas.map((replica) =>
+          deps.client.workflow
+            .getHandle(sensorWorkflowId(config.topic, config.groupId, replica))
+            .signal(consumerReleasedSignal, consumerTaskQueue)
+            .catch((err) =>
+              logger.warn('could not tell a sensor its consumer closed', { replica, error: String(err) }),
+            ),
+        ),
+      );
+    });
     const activities = createSensorActivities({
       registry,
       admin: deps.admin,

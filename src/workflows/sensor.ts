@@ -24,6 +24,8 @@
 
 import {
   ActivityFailure,
+  CancellationScope,
+  isCancellation,
   log,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -111,6 +113,12 @@ export const stopSignal = defineSignal('stop');
  */
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
+/**
+ * Sent by a worker that shut down after closing this replica's consumer; carries that worker's
+ * consumer task queue. The sensor claims a consumer elsewhere at once, instead of first waiting out
+ * the schedule-to-start timeout of a call on a queue nobody polls any more.
+ */
+export const consumerReleasedSignal = defineSignal<[string]>('consumerReleased');
 
 /** Record bytes of one consume-batch result for sensors started before MAX_CONSUME_RESULT_BYTES existed. */
 const CONSUME_RESULT_BYTES = 448 * 1024;
@@ -144,10 +152,20 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   let failuresInARow = 0;
   /** Whether the next consume-batch call checks the topic was not recreated (see SensorState.committed). */
   let checkTopic = true;
+  /** The call on the consumer's worker now under way, if any (see onConsumer). */
+  let consumerCall: CancellationScope | undefined;
+  /** The consumer's worker said it released the consumer: its calls end cancelled, not failed. */
+  let released = false;
 
   setHandler(runFinishedSignal, (workflowId) => {
     tracked.delete(workflowId);
     carried.delete(workflowId);
+  });
+  setHandler(consumerReleasedSignal, (taskQueue) => {
+    if (state.consumerTaskQueue !== taskQueue) return;
+    state.consumerTaskQueue = undefined;
+    released = true;
+    consumerCall?.cancel();
   });
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
@@ -226,6 +244,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       try {
         const claim = { topic, groupId, replica, idleTimeoutMs: idleTimeoutMs() };
         state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
+        released = false;
         recovered();
         checkTopic = true;
       } catch (err) {
@@ -236,10 +255,29 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     return !!state.consumerTaskQueue && !stopping;
   }
 
-  /** The consumer's worker is gone or lost the consumer: claim it again (possibly elsewhere). */
-  function loseConsumer(err: unknown) {
-    recordError(err);
+  /** Runs a call on the consumer's worker; consumerReleasedSignal cancels it (that worker is gone). */
+  async function onConsumer<T>(call: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope();
+    consumerCall = scope;
+    try {
+      return await scope.run(call);
+    } finally {
+      if (consumerCall === scope) consumerCall = undefined;
+    }
+  }
+
+  /**
+   * The consumer's worker is gone or lost the consumer: claim it again (possibly elsewhere).
+   * Returns true when that worker had said it released the consumer: not a failure, no wait.
+   */
+  function loseConsumer(err: unknown): boolean {
     state.consumerTaskQueue = undefined;
+    if (released && isCancellation(err)) {
+      released = false;
+      return true;
+    }
+    recordError(err);
+    return false;
   }
 
   /**
@@ -253,7 +291,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     try {
       acknowledgeCommits(
         state,
-        await activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
+        await onConsumer(() =>
+          activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
+        ),
       );
     } catch (err) {
       loseConsumer(err);
@@ -379,28 +419,29 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       const rewind = rewindsToSend(state);
       let result: ConsumeResult;
       try {
-        result = await activities.consumeBatch({
-          replica,
-          commit,
-          rewind,
-          idleTimeoutMs: idleTimeoutMs(),
-          known: state.committed,
-          checkTopic,
-          request: {
-            maxMessages: settings.maxBatchSize,
-            maxBytes: settings.maxBatchBytes,
-            maxBatches: settings.maxInFlightRuns - inFlight(),
-            // With BATCH_PAYLOAD=records the batches travel in one activity result, which must stay
-            // under Temporal's 2 MiB limit (with offsets the activity lifts this cap).
-            maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
-            maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
-            skipThrough: state.skipThrough,
-          },
-        });
+        result = await onConsumer(() =>
+          activities.consumeBatch({
+            replica,
+            commit,
+            rewind,
+            idleTimeoutMs: idleTimeoutMs(),
+            known: state.committed,
+            checkTopic,
+            request: {
+              maxMessages: settings.maxBatchSize,
+              maxBytes: settings.maxBatchBytes,
+              maxBatches: settings.maxInFlightRuns - inFlight(),
+              // With BATCH_PAYLOAD=records the batches travel in one activity result, which must stay
+              // under Temporal's 2 MiB limit (with offsets the activity lifts this cap).
+              maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
+              maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
+              skipThrough: state.skipThrough,
+            },
+          }),
+        );
       } catch (err) {
-        loseConsumer(err);
         checkTopic = true;
-        await backoff();
+        if (!loseConsumer(err)) await backoff();
         continue;
       }
       firstCall = false;

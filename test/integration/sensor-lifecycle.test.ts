@@ -9,7 +9,19 @@ import { ensureTopic } from '../../src/kafka/topics';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { resumeSignal, statusQuery } from '../../src/workflows/sensor';
-import { logger, sharedBundle, sinkRows, testConfig, uniqueName, waitFor } from '../helpers';
+import {
+  cleanUp,
+  connectServers,
+  logger,
+  openSink,
+  sharedBundle,
+  sinkRows,
+  startPipeline,
+  stopSensors,
+  testConfig,
+  uniqueName,
+  waitFor,
+} from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
 const defer = cleanupAfterEach();
@@ -112,6 +124,41 @@ describe('a sensor over a long life', () => {
     const resumed = await sensor.query(statusQuery);
     expect(resumed.halted).toBeUndefined();
     expect(resumed.phase).not.toBe('halted');
+  });
+
+  it('claims its consumer on a new worker at once when the old one shut down, without waiting for a timeout', async () => {
+    const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '1', SENSOR_REPLICAS: '1' });
+    const servers = await connectServers(config);
+    defer(async () => {
+      await cleanUp(config, servers.admin);
+      await servers.close();
+    });
+    await ensureTopic(servers.admin, config.topic, 1);
+    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    const sink = openSink(config);
+    defer(() => sink.close());
+    const first = await startPipeline(config, servers, { sink });
+    await ensureSensors(servers.client, config, logger);
+    const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
+    await produce(servers, config.topic, 20);
+    await waitFor('20 rows', () => sinkRows(config).length === 20);
+    expect((await sensor.query(statusQuery)).consumerTaskQueue).toBe(first.pipeline.consumerTaskQueue);
+
+    // `npm run worker` stopped and started again.
+    await first.stop();
+    const second = await startPipeline(config, servers, { sink });
+    defer(async () => {
+      await stopSensors(servers.client, config);
+      await second.stop();
+    });
+    await waitFor('the consumer on the new worker', async () => {
+      const { consumerTaskQueue } = await sensor.query(statusQuery);
+      return consumerTaskQueue === second.pipeline.consumerTaskQueue;
+    });
+    await produce(servers, config.topic, 20);
+    await waitFor('40 rows', () => sinkRows(config).length === 40);
+    // Re-homed because the old worker said so, not after a call to its queue timed out unstarted.
+    expect((await sensor.query(statusQuery)).lastError).toBeUndefined();
   });
 
   it('keeps every sensor asked for running when replicas are lowered and raised again within seconds', async () => {
