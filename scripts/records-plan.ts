@@ -4,9 +4,7 @@
 
 /** What Temporal said about the run's workflow ID. */
 export type RunLookup =
-  | { state: 'found'; status: string }
-  | { state: 'missing'; namespace: string }
-  | { state: 'unknown'; reason: string };
+  { state: 'found'; status: string } | { state: 'missing'; namespace: string } | { state: 'unknown'; reason: string };
 
 export interface RecordsRange {
   workflowId: string;

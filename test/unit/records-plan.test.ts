@@ -25,7 +25,9 @@ describe('planning npm run records', () => {
   it('says clearly when Temporal has no such run, and still reads', () => {
     const plan = planRecordsRead(range, { low: '0', high: '500' }, missing);
     expect(plan.read).toEqual({ first: '100', last: '199' });
-    expect(plan.notes).toEqual([expect.stringMatching(/^note: Temporal has no workflow microbatch-events-p3-100-199@g/)]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/^note: Temporal has no workflow microbatch-events-p3-100-199@g/),
+    ]);
   });
 
   it('says "not produced yet" for offsets beyond the log end, not that the topic was recreated', () => {
@@ -43,7 +45,9 @@ describe('planning npm run records', () => {
 
   it('suspects a recreated topic only when a run did cover offsets the log no longer reaches', () => {
     const plan = planRecordsRead(range, { low: '0', high: '20' }, found);
-    expect(plan.notes).toEqual([expect.stringMatching(/^offsets 100–199 are beyond the end of events\/3 .*deleted and created again/)]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/^offsets 100–199 are beyond the end of events\/3 .*deleted and created again/),
+    ]);
   });
 
   it('says which offsets retention removed, and reads the rest', () => {

@@ -13,9 +13,9 @@ function logged(write: (logger: TemporalLogger) => void): string[] {
 
 describe('the Temporal logger', () => {
   it('drops the warning that an activities-only worker polls no workflow tasks', () => {
-    expect(logged((l) => l.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'q' }))).toEqual(
-      [],
-    );
+    expect(
+      logged((l) => l.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'q' })),
+    ).toEqual([]);
   });
 
   it('keeps other warnings and errors, and still drops what is below its level', () => {
