@@ -3,6 +3,7 @@
 // `npm run records` (scripts/records.ts) and `npm run dlq -- list --json` (scripts/dlq.ts).
 
 import type { BatchMessage, EncodedBytes } from '../src/batch';
+import type { DeadLetterRecord } from '../src/kafka/dead-letter-replay';
 import { encodeBytes } from '../src/kafka/encoding';
 
 /**
@@ -74,4 +75,18 @@ export function recordLine(partition: number, m: BatchMessage): string {
   });
   const { format, json } = printableValue(m.value);
   return `${head.slice(0, -1)},"valueFormat":"${format}","value":${json}}`;
+}
+
+/**
+ * One line of `npm run dlq -- list --json`: where the record came from and why it failed, then its
+ * key, value and own headers (the dlq.* ones are the fields before), text as text. The value is
+ * shown as text, not parsed: a dead letter's value is often JSON that does not parse.
+ */
+export function deadLetterLine(r: DeadLetterRecord): string {
+  return JSON.stringify({
+    ...r,
+    key: printableBytes(r.key),
+    value: printableBytes(r.value),
+    headers: printableHeaders(r.headers),
+  });
 }

@@ -3,7 +3,15 @@
 
 import { describe, expect, it } from 'vitest';
 import type { BatchMessage } from '../../src/batch';
-import { compactJson, printableBytes, printableHeaders, printableValue, recordLine } from '../../scripts/printable';
+import type { DeadLetterRecord } from '../../src/kafka/dead-letter-replay';
+import {
+  compactJson,
+  deadLetterLine,
+  printableBytes,
+  printableHeaders,
+  printableValue,
+  recordLine,
+} from '../../scripts/printable';
 
 function message(value: BatchMessage['value'], extra: Partial<BatchMessage> = {}): BatchMessage {
   return { offset: '1000', key: { text: 'k-1' }, value, headers: {}, timestamp: '1700000000000', ...extra };
@@ -52,8 +60,43 @@ describe('printable record bytes', () => {
     expect(printableBytes({ text: 'k' })).toBe('k');
     expect(printableBytes(Buffer.from('k'))).toBe('k');
     expect(printableBytes(null)).toBeNull();
-    expect(
-      printableHeaders({ trace: Buffer.from('abc'), raw: Buffer.from([0xc3]), enc: { text: 'x' } }),
-    ).toEqual({ trace: 'abc', raw: { base64: 'ww==' }, enc: 'x' });
+    expect(printableHeaders({ trace: Buffer.from('abc'), raw: Buffer.from([0xc3]), enc: { text: 'x' } })).toEqual({
+      trace: 'abc',
+      raw: { base64: 'ww==' },
+      enc: 'x',
+    });
+  });
+});
+
+describe('a dead letter as JSON', () => {
+  const letter: DeadLetterRecord = {
+    dlqPartition: 0,
+    dlqOffset: '4',
+    sourceTopic: 'events',
+    sourcePartition: '3',
+    sourceOffset: '1234',
+    error: 'value is not valid JSON (…)',
+    errorType: 'RecordRejectedError',
+    attempts: '1',
+    runId: 'microbatch-events-p3-1200-1299@g',
+    failedAt: '2026-12-01T00:00:00.000Z',
+    key: Buffer.from('key-7'),
+    value: Buffer.from('not json {'),
+    headers: { trace: Buffer.from('abc'), bin: Buffer.from([0xff]) },
+  };
+
+  it('shows its key and value as text and every header of the record', () => {
+    expect(JSON.parse(deadLetterLine(letter))).toEqual({
+      ...letter,
+      key: 'key-7',
+      value: 'not json {',
+      headers: { trace: 'abc', bin: { base64: '/w==' } },
+    });
+  });
+
+  it('marks a value that is not UTF-8 as base64, and keeps a tombstone null', () => {
+    const line = JSON.parse(deadLetterLine({ ...letter, key: null, value: Buffer.from([0x7b, 0xff]) }));
+    expect(line.key).toBeNull();
+    expect(line.value).toEqual({ base64: 'e/8=' });
   });
 });
