@@ -2,7 +2,8 @@
 // attempts, where each record came from and which run gave up on it.
 // `npm run dlq -- replay [--to TOPIC]`: after a fix, publishes the dead letters not replayed yet
 // back to their source topic (or TOPIC); progress is kept in the group <dlq topic>-replay.
-// `npm run dlq -- list --json` prints one JSON object per record.
+// `npm run dlq -- list --json` prints one JSON object per record: key, value and headers as text
+// when they are UTF-8, else as {"base64": "…"} (scripts/printable.ts).
 
 import { loadConfigOrExit } from '../src/config';
 import { createKafka } from '../src/kafka/client';
@@ -10,14 +11,20 @@ import { listDeadLetters, replayDeadLetters, type DeadLetterRecord } from '../sr
 import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
 import { describe } from '../src/workers/retry';
+import { deadLetterLine, printableBytes } from './printable';
 
 const USAGE = 'usage: npm run dlq [-- list [--json] | replay [--to TOPIC]]';
 
-function preview(value: Buffer | null): string {
-  if (value === null) return '(null)';
-  const text = value.toString('utf8');
-  const shown = text.includes('\ufffd') ? `base64:${value.toString('base64')}` : text;
+function preview(bytes: Buffer | null): string {
+  const printable = printableBytes(bytes);
+  if (printable === null) return '(null)';
+  const shown = typeof printable === 'string' ? printable : `base64:${printable.base64}`;
   return shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
+}
+
+function previewHeaders(headers: Record<string, Buffer>): string {
+  const names = Object.keys(headers);
+  return names.length === 0 ? '' : `  headers ${names.map((n) => `${n}=${preview(headers[n]!)}`).join(' ')}`;
 }
 
 function printTable(records: DeadLetterRecord[], dlqTopic: string): void {
@@ -28,7 +35,7 @@ function printTable(records: DeadLetterRecord[], dlqTopic: string): void {
   for (const r of records) {
     console.log(
       `${r.sourceTopic}/${r.sourcePartition}@${r.sourceOffset}  ${r.errorType}: ${r.error}\n` +
-        `    attempts ${r.attempts}  run ${r.runId}  failed ${r.failedAt}  key ${preview(r.key)}  value ${preview(r.value)}`,
+        `    attempts ${r.attempts}  run ${r.runId}  failed ${r.failedAt}  key ${preview(r.key)}  value ${preview(r.value)}${previewHeaders(r.headers)}`,
     );
   }
   console.log(`\n${records.length} record(s) in ${dlqTopic}. Replay after a fix: npm run dlq -- replay`);
@@ -49,16 +56,7 @@ async function main(): Promise<void> {
   if (command === 'list') {
     const records = await listDeadLetters(kafka, config.dlqTopic);
     if (rest.includes('--json')) {
-      for (const r of records) {
-        console.log(
-          JSON.stringify({
-            ...r,
-            key: r.key?.toString('base64') ?? null,
-            value: r.value?.toString('base64') ?? null,
-            headers: undefined,
-          }),
-        );
-      }
+      for (const r of records) console.log(deadLetterLine(r));
     } else {
       printTable(records, config.dlqTopic);
     }

@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
 import { describe } from '../src/workers/retry';
 import { RateProducer } from '../src/producer/rate-producer';
+import { onShutdownSignals } from '../src/workers/shutdown-signals';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -25,9 +26,12 @@ async function main(): Promise<void> {
     count: config.producerMessageCount,
     messageBytes: config.producerMessageBytes,
   });
-  const stop = () => producer.stop();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Every press, not once: one Ctrl-C arrives two or three times (npm relays it), and a delivery
+  // with no listener left would end the process before the messages in flight are sent.
+  onShutdownSignals((signal, press) => {
+    if (press === 1) producer.stop();
+    else logger.info(`${signal} again: already stopping (SIGKILL stops at once)`);
+  });
 
   logger.info('producing', {
     topic: config.topic,

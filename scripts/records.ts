@@ -1,41 +1,93 @@
 // `npm run records -- <run workflow ID>`: prints the records a MicroBatchRun covers, one JSON line
-// each, read back from Kafka by the offsets in its ID. With BATCH_PAYLOAD=offsets a run's history
-// holds only its range; this is how a person sees what it loaded (or what it will load).
+// each (scripts/printable.ts: JSON values as JSON, text as text, other bytes as base64), read back
+// from Kafka by the offsets in its ID. With BATCH_PAYLOAD=offsets a run's history holds only its
+// range; this is how a person sees what it loaded (or what it will load). It says on stderr when
+// Temporal has no such run and which offsets Kafka does not hold (scripts/records-plan.ts).
 
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { parseArgs } from 'node:util';
 import { parseRunWorkflowId } from '../src/batch';
-import { loadConfigOrExit } from '../src/config';
+import { loadConfigOrExit, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { RangeReader } from '../src/kafka/range-reader';
 import { createLogger } from '../src/logger';
 import { describe } from '../src/workers/retry';
+import { recordLine } from './printable';
+import { planRecordsRead, type RunLookup } from './records-plan';
 
 const USAGE = 'usage: npm run records -- microbatch-<topic>-p<partition>-<first offset>-<last offset>@<group>';
 
+/** Asks Temporal about the run, briefly: the records are in Kafka, so Temporal being away only earns a note. */
+async function lookUpRun(config: Config, workflowId: string): Promise<RunLookup> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return { state: 'found', status: description.status.name };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { state: 'missing', namespace: config.temporalNamespace };
+    return { state: 'unknown', reason: describe(err) };
+  } finally {
+    await connection?.close();
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const workflowId = process.argv[2];
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const workflowId = positionals[0];
   const range = workflowId ? parseRunWorkflowId(workflowId) : undefined;
-  if (!range) {
-    console.error(workflowId ? `"${workflowId}" is not a MicroBatchRun workflow ID\n${USAGE}` : USAGE);
+  if (!workflowId || !range || positionals.length > 1) {
+    console.error(workflowId && !range ? `"${workflowId}" is not a MicroBatchRun workflow ID\n${USAGE}` : USAGE);
     process.exitCode = 2;
     return;
   }
   const logger = createLogger(config.logLevel, 'records');
-  const reader = new RangeReader(createKafka(config, logger), {
-    topic: range.topic,
-    // The run's own group when its ID names one (IDs of runs started before groups were in them do not).
-    groupIdPrefix: range.groupId ?? config.groupId,
-    logger,
-  });
+  const kafka = createKafka(config, logger);
+  const run = await lookUpRun(config, workflowId);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  let log: { low: string; high: string } | undefined;
   try {
-    const records = await reader.read(range.partition, range.firstOffset, range.lastOffset);
-    for (const record of records) console.log(JSON.stringify({ partition: range.partition, ...record }));
-    console.error(
-      `${records.length} record(s) of ${range.topic} partition ${range.partition}, offsets ${range.firstOffset}–${range.lastOffset}`,
-    );
+    if (!(await admin.listTopics()).includes(range.topic)) {
+      console.error(`topic ${range.topic} does not exist`);
+      process.exitCode = 1;
+      return;
+    }
+    log = (await admin.fetchTopicOffsets(range.topic)).find((o) => o.partition === range.partition);
   } finally {
-    await reader.close();
+    await admin.disconnect();
   }
+  if (!log) {
+    console.error(`topic ${range.topic} has no partition ${range.partition}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const plan = planRecordsRead({ workflowId, ...range }, log, run);
+  for (const note of plan.notes) console.error(note);
+  let printed = 0;
+  if (plan.read) {
+    const reader = new RangeReader(kafka, {
+      topic: range.topic,
+      // The run's own group when its ID names one (IDs of runs started before groups were in them do not).
+      groupIdPrefix: range.groupId ?? config.groupId,
+      logger,
+    });
+    try {
+      const records = await reader.read(range.partition, plan.read.first, plan.read.last);
+      for (const record of records) console.log(recordLine(range.partition, record));
+      printed = records.length;
+    } finally {
+      await reader.close();
+    }
+  }
+  const status = run.state === 'found' ? `; run ${run.status.toLowerCase()}` : '';
+  console.error(
+    `${printed} record(s) of ${range.topic} partition ${range.partition}, offsets ${range.firstOffset}–${range.lastOffset}${status}`,
+  );
 }
 
 main().catch((err) => {

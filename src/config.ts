@@ -61,7 +61,7 @@ export const SETTINGS = {
   codecServerPort: setting(
     'CODEC_SERVER_PORT',
     '8234',
-    'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads; 0 turns it off',
+    'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads, once the UI is pointed at it (see TEMPORAL_UI_CODEC_ENDPOINT in docs/INFRA.md); 0 turns it off',
     integer(0, 65_535),
   ),
   sensorTaskQueue: setting(

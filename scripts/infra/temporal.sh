@@ -120,6 +120,19 @@ temporal_pid() {
   fi
 }
 
+# Appends --ui-codec-endpoint to the array named $1 when TEMPORAL_UI_CODEC_ENDPOINT is set. Not by
+# default: the UI then calls the endpoint for every workflow page and shows a red "Codec Server
+# could not connect" banner whenever no worker serves it, while with the default
+# BATCH_PAYLOAD=offsets no payload is large enough to be compressed. Set it (e.g. to
+# http://127.0.0.1:8234, the endpoint `npm run worker` serves on CODEC_SERVER_PORT) with
+# BATCH_PAYLOAD=records, or enter that address in the Web UI's Codec Server setting instead.
+temporal_ui_codec_args() {
+  local -n into="$1"
+  if [[ -n "${TEMPORAL_UI_CODEC_ENDPOINT:-}" ]]; then
+    into+=(--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT")
+  fi
+}
+
 # Starts the server if needed (does not wait; see temporal_wait). Sets TEMPORAL_STARTED=1
 # when it launched a process.
 temporal_start() {
@@ -153,10 +166,8 @@ temporal_start() {
   rotate_log "$TEMPORAL_LOG"
   local args=(server start-dev
     --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
-    --db-filename "$TEMPORAL_DB" --namespace "$TEMPORAL_NAMESPACE" --log-level warn
-    # The worker serves this codec endpoint (src/workers/codec-server.ts): the UI shows batches
-    # decompressed while a worker runs.
-    --ui-codec-endpoint "http://127.0.0.1:${CODEC_SERVER_PORT:-8234}")
+    --db-filename "$TEMPORAL_DB" --namespace "$TEMPORAL_NAMESPACE" --log-level warn)
+  temporal_ui_codec_args args
   local sa
   for sa in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
 

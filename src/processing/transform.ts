@@ -33,6 +33,10 @@ export interface TransformedRecord {
 export function transform(record: SourceRecord): TransformedRecord {
   if (record.rawValue === null) return { payload: null }; // a tombstone: kept, as a deletion marker
   if (record.valueText === undefined) throw new RecordRejectedError('value is not valid UTF-8');
+  // JSON.parse would say "Unexpected end of JSON input", which reads like a truncated record.
+  if (record.valueText.trim() === '') {
+    throw new RecordRejectedError(record.valueText === '' ? 'value is empty' : 'value is only whitespace');
+  }
   let value: unknown;
   try {
     value = JSON.parse(record.valueText);

@@ -1,6 +1,7 @@
-// A codec endpoint for the Temporal Web UI: with PAYLOAD_COMPRESSION=deflate, batches are stored
-// compressed, and the UI (started with --ui-codec-endpoint, see scripts/infra/temporal.sh) asks
-// this server to decode them, so runs stay readable in the browser. `npm run worker` serves it on
+// A codec endpoint for the Temporal Web UI: with PAYLOAD_COMPRESSION=deflate, large payloads (the
+// batches of BATCH_PAYLOAD=records) are stored compressed, and a UI pointed at this endpoint (its
+// Codec Server setting, or TEMPORAL_UI_CODEC_ENDPOINT in scripts/infra/temporal.sh) asks it to
+// decode them, so runs stay readable in the browser. `npm run worker` serves it on
 // CODEC_SERVER_PORT; if another worker on this machine already does, it leaves it to that one.
 // Protocol: POST /decode (or /encode) with {"payloads": [{metadata: {k: base64}, data: base64}]}.
 

@@ -2,7 +2,7 @@
 // server answers, so starting the worker before the servers is not an error.
 
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { createKafka, QUICK_PROBE } from '../kafka/client';
@@ -54,7 +54,22 @@ export async function connectAdmin(
   );
 }
 
+/**
+ * Warnings of the Temporal SDK that describe how this app is built, not a problem a user can act
+ * on: the worker of a process's consumer task queue serves activities only, by design, and the SDK
+ * warns about that on every start.
+ */
+const EXPECTED_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
+/** The Temporal SDK's logger, without the messages in EXPECTED_WARNINGS. */
+export class TemporalLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (EXPECTED_WARNINGS.has(message)) return;
+    super.log(level, message, meta);
+  }
+}
+
 /** The Temporal SDK logs worker state changes at INFO; keep its output to warnings unless debugging. */
 export function installTemporalLogger(level: Config['logLevel']): void {
-  Runtime.install({ logger: new DefaultLogger(level === 'debug' ? 'INFO' : 'WARN') });
+  Runtime.install({ logger: new TemporalLogger(level === 'debug' ? 'INFO' : 'WARN') });
 }

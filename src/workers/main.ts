@@ -14,27 +14,23 @@ import { dataConverterFor } from './compression-codec';
 import { createPipeline } from './pipeline';
 import { describe } from './retry';
 import { ensureSensors } from './sensors';
+import { onShutdownSignals } from './shutdown-signals';
 
 /**
  * Temporal's runtime starts the graceful shutdown on the first SIGINT/SIGTERM and stops listening;
- * one more such signal then ends the process mid-shutdown (no listener left: the default action,
- * or tsx's imitation of it). And one more often comes at once: Ctrl-C, or a kill of the process
- * group, signals npm, tsx and this process, and tsx relays it again. So keep listening: before the
- * workers run there is nothing to finish, so exit; after, ignore repeats and let the shutdown
- * finish (bounded by the workers' shutdownGraceTime). SIGKILL still stops it at once.
+ * with no listener left, a later delivery would end the process mid-shutdown. So keep listening:
+ * before the workers run there is nothing to finish, so exit; after, a second press (a second
+ * Ctrl-C, not the same one relayed by npm, see shutdown-signals.ts) is only acknowledged, and the
+ * shutdown finishes (bounded by the workers' shutdownGraceTime). SIGKILL still stops it at once.
  */
 function handleShutdownSignals(logger: Logger, workersRunning: () => boolean): void {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (!workersRunning()) {
-        console.error(`worker: ${signal} before the workers started; exiting`);
-        process.exit(1);
-      }
-      if (stopping) logger.info(`${signal} again: already stopping (SIGKILL stops at once)`);
-      stopping = true;
-    });
-  }
+  onShutdownSignals((signal, press) => {
+    if (!workersRunning()) {
+      console.error(`worker: ${signal} before the workers started; exiting`);
+      process.exit(1);
+    }
+    if (press > 1) logger.info(`${signal} again: already stopping (SIGKILL stops at once)`);
+  });
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from './servers';
 
-/** What `npm run worker` runs: tsx's command line, started with this Node. */
+/**
+ * The worker `npm run worker` runs, through tsx's command line (npm runs `node --import tsx` instead;
+ * the same worker, one process fewer), started with this Node.
+ */
 const tsxCli = createRequire(join(repoRoot, 'package.json')).resolve('tsx/cli');
 
 export class WorkerProcess {

@@ -89,4 +89,19 @@ describe('dead letters', () => {
     expect(stdout).toContain(`${config.topic}/0@10  RecordRejectedError: value is not valid JSON (0)`);
     expect(stdout).toContain(`3 record(s) in ${config.dlqTopic}`);
   });
+
+  it("npm run dlq -- list --json shows text as text, with the record's own headers", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/dlq.ts', 'list', '--json'],
+      { env: { ...process.env, KAFKA_TOPIC: config.topic, KAFKA_DLQ_TOPIC: config.dlqTopic } },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { key: unknown; value: unknown; headers: unknown; sourceOffset: string });
+    expect(lines.map((l) => [l.sourceOffset, l.key, l.value, l.headers])).toEqual(
+      [0, 1, 2].map((i) => [String(10 + i), `k${i}`, `bad ${i}`, { trace: `t${i}` }]),
+    );
+  });
 });

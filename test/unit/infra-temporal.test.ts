@@ -1,0 +1,63 @@
+// The command line scripts/infra.sh starts the Temporal dev server with, read from a stand-in for
+// the CLI (no server starts): the Web UI gets a codec endpoint only when one is asked for, since
+// with none serving it every workflow page shows a red "Codec Server could not connect" banner.
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const infra = join(__dirname, '../../scripts/infra');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The arguments temporal_start passes to the CLI, with `env` added to the environment. */
+async function startArgs(env: Record<string, string> = {}): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'infra-temporal-'));
+  dirs.push(dir);
+  const fakeCli = join(dir, 'temporal');
+  writeFileSync(
+    fakeCli,
+    `#!/bin/bash\nprintf '%s\\n' "$@" > '${dir}/args.tmp' && mv '${dir}/args.tmp' '${dir}/args'\n`,
+  );
+  chmodSync(fakeCli, 0o755);
+  const result = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -euo pipefail; source '${infra}/common.sh'; source '${infra}/temporal.sh'; ensure_dirs; temporal_start`,
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        INFRA_DATA_DIR: join(dir, 'data'),
+        TEMPORAL_BIN: fakeCli,
+        // Ports nothing listens on, so temporal_start launches rather than reuses a server.
+        TEMPORAL_PORT: '1',
+        TEMPORAL_UI_PORT: '2',
+        ...env,
+      },
+    },
+  );
+  expect(result.status, result.stderr).toBe(0);
+  const deadline = Date.now() + 5_000;
+  while (!existsSync(join(dir, 'args')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return readFileSync(join(dir, 'args'), 'utf8').trim().split('\n');
+}
+
+describe('the Temporal dev server infra.sh starts', () => {
+  it('gets no codec endpoint by default', async () => {
+    const args = await startArgs();
+    expect(args.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(args).not.toContain('--ui-codec-endpoint');
+  });
+
+  it('gets the codec endpoint TEMPORAL_UI_CODEC_ENDPOINT names', async () => {
+    const args = await startArgs({ TEMPORAL_UI_CODEC_ENDPOINT: 'http://127.0.0.1:8234' });
+    expect(args[args.indexOf('--ui-codec-endpoint') + 1]).toBe('http://127.0.0.1:8234');
+  });
+});
