@@ -12,13 +12,12 @@ import { SinkUnavailableError } from '../../src/errors';
 import { createKafka } from '../../src/kafka/client';
 import { ensureTopic } from '../../src/kafka/topics';
 import type { Sink } from '../../src/sink';
-import { connectAdmin } from '../../src/workers/connect';
-import { createPipeline } from '../../src/workers/pipeline';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/sensor';
-import { cleanUp, logger, openSink, sharedBundle, sinkRows, testConfig, waitFor } from '../helpers';
+import { logger, openSink, sinkRows, testConfig, waitFor } from '../helpers';
 import { createTimeSkippingEnv } from '../time-skipping';
+import { startPipelineOnEnv, type PipelineOnEnvOptions } from '../pipeline-on-env';
 import { historyLengths } from '../history-chain';
 import type { Config } from '../../src/config';
 
@@ -39,37 +38,10 @@ afterEach(async () => {
 });
 
 /** A time-skipping Temporal, the real Kafka, and the pipeline's workers for `config` on them. */
-async function setUp(config: Config & { sinkDir: string }, options: { createTopic?: boolean; sink?: Sink } = {}) {
+async function setUp(config: Config & { sinkDir: string }, options: PipelineOnEnvOptions = {}) {
   const env = await createTimeSkippingEnv();
   cleanups.push(() => env.teardown());
-  const kafka = createKafka(config, logger);
-  const admin = await connectAdmin(kafka, config, logger);
-  cleanups.push(async () => {
-    await cleanUp(config, admin);
-    await admin.disconnect();
-  });
-  if (options.createTopic !== false) {
-    await ensureTopic(admin, config.topic, config.topicPartitions);
-    await ensureTopic(admin, config.dlqTopic, 1);
-  }
-  const sqlite = openSink(config);
-  const pipeline = await createPipeline({
-    config,
-    connection: env.nativeConnection,
-    client: env.client,
-    kafka,
-    admin,
-    sink: options.sink ?? sqlite,
-    logger,
-    workflowBundle: await sharedBundle(),
-  });
-  const running = pipeline.run();
-  cleanups.push(async () => {
-    pipeline.shutdown();
-    await running;
-    await sqlite.close();
-  });
-  return { env, kafka, admin, sqlite };
+  return { env, ...(await startPipelineOnEnv(env, config, (fn) => cleanups.push(fn), options)) };
 }
 
 /** Starts replica 0's sensor, as `npm run worker` does (without the visibility list the test server lacks). */

@@ -6,15 +6,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runWorkflowId } from '../../src/batch';
-import { createKafka } from '../../src/kafka/client';
-import { ensureTopic } from '../../src/kafka/topics';
 import * as searchAttributes from '../../src/search-attributes';
-import { connectAdmin } from '../../src/workers/connect';
-import { createPipeline } from '../../src/workers/pipeline';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { historyLengths } from '../history-chain';
-import { cleanUp, logger, openSink, sharedBundle, sinkRows, testConfig } from '../helpers';
+import { sinkRows, testConfig } from '../helpers';
+import { startPipelineOnEnv } from '../pipeline-on-env';
 
 const SUGGEST_CONTINUE_AS_NEW_AT = 100;
 const RECORDS = 64;
@@ -35,14 +32,12 @@ describe('a run that splits its batch', () => {
     });
     cleanups.push(() => env.teardown());
     const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '1', RUN_MAX_ATTEMPTS: '1' });
-    const kafka = createKafka(config, logger);
-    const admin = await connectAdmin(kafka, config, logger);
-    cleanups.push(async () => {
-      await cleanUp(config, admin);
-      await admin.disconnect();
+    const { kafka, admin } = await startPipelineOnEnv(env, config, (fn) => cleanups.push(fn), {
+      // A deploy that broke the transform: every record fails the same way.
+      transform: () => {
+        throw new Error('transform broken by a deploy');
+      },
     });
-    await ensureTopic(admin, config.topic, 1);
-    await ensureTopic(admin, config.dlqTopic, 1);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
@@ -50,28 +45,6 @@ describe('a run that splits its batch', () => {
       messages: Array.from({ length: RECORDS }, (_, seq) => ({ value: JSON.stringify({ seq }) })),
     });
     await producer.disconnect();
-
-    const sink = openSink(config);
-    const pipeline = await createPipeline({
-      config,
-      connection: env.nativeConnection,
-      client: env.client,
-      kafka,
-      admin,
-      sink,
-      logger,
-      // A deploy that broke the transform: every record fails the same way.
-      transform: () => {
-        throw new Error('transform broken by a deploy');
-      },
-      workflowBundle: await sharedBundle(),
-    });
-    const running = pipeline.run();
-    cleanups.push(async () => {
-      pipeline.shutdown();
-      await running;
-      await sink.close();
-    });
 
     const batch = {
       topic: config.topic,
