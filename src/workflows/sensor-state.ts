@@ -42,13 +42,13 @@ export interface SensorState {
    * be started. Kept until a consume-batch call has applied it, however many ticks or
    * continue-as-news that takes; until then nothing past it is committed.
    */
-  rewind?: Record<string, string>;
+  rewind: Record<string, string>;
   /**
    * Per partition, the highest offset the group is known to have committed. Kafka never moves it
    * back by itself: a partition whose log now ends below it, or whose group offset vanished, belongs
    * to a topic that was deleted and created again (see SensorConsumer.findResetPartitions).
    */
-  committed?: Record<string, string>;
+  committed: Record<string, string>;
   /** Set when the sensor stopped taking records and needs a person; `resume` clears it. */
   halted?: Halt;
   lastBatch?: LastBatch;
@@ -88,18 +88,17 @@ export function commitsToSend(state: SensorState): PartitionOffset[] {
 
 /** The rewinds to send with the next consume-batch call. */
 export function rewindsToSend(state: SensorState): PartitionOffset[] {
-  return toOffsets(state.rewind ?? {});
+  return toOffsets(state.rewind);
 }
 
 /** A consume-batch call carrying `sent` succeeded: the consumer has re-positioned those partitions. */
 export function rewindsApplied(state: SensorState, sent: PartitionOffset[]): void {
-  const rewind = state.rewind ?? {};
-  for (const { partition, offset } of sent) if (rewind[partition] === offset) delete rewind[partition];
+  for (const { partition, offset } of sent) if (state.rewind[partition] === offset) delete state.rewind[partition];
 }
 
 /** The consumer settled these commits (see SensorConsumer.commit): stop sending them. */
 export function acknowledgeCommits(state: SensorState, settled: PartitionOffset[]): void {
-  const committed = (state.committed ??= {});
+  const { committed } = state;
   for (const { partition, offset } of settled) {
     if (state.pendingCommit[partition] === offset) delete state.pendingCommit[partition];
     const known = committed[partition];
@@ -123,7 +122,7 @@ export function recordStartOutcomes(
   groupId: string,
 ): void {
   const blocked = new Set<number>();
-  const rewind = (state.rewind ??= {});
+  const { rewind } = state;
   batches.forEach((batch, i) => {
     const outcome = outcomes[i]!;
     const key = String(batch.partition);
