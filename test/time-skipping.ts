@@ -138,6 +138,18 @@ export async function timeStillSkips(e: TestWorkflowEnvironment, withinMs = 5_00
     );
 }
 
+/**
+ * Skips up to `ms` of workflow time without waiting for it; call the returned function before
+ * `env.teardown()`. A sleep still pending at teardown fails UNAVAILABLE when the server is killed,
+ * and the client retries it on the closed channel from a timer: an uncaught "Channel has been shut
+ * down" in whatever test runs next. Cancelling first ends it CANCELLED, which is never retried.
+ */
+export function skipTimeInBackground(e: TestWorkflowEnvironment, ms: number): () => void {
+  const controller = new AbortController();
+  e.connection.withAbortSignal(controller.signal, () => e.sleep(ms)).catch(() => undefined);
+  return () => controller.abort();
+}
+
 /** Keeps the SDK's INFO lines (worker state changes) out of test output, as test/helpers.ts does. */
 function quietSdkLogs() {
   try {

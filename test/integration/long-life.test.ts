@@ -16,7 +16,7 @@ import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/sensor';
 import { logger, openSink, sinkRows, testConfig, waitFor } from '../helpers';
-import { createTimeSkippingEnv } from '../time-skipping';
+import { createTimeSkippingEnv, skipTimeInBackground } from '../time-skipping';
 import { startPipelineOnEnv, type PipelineOnEnvOptions } from '../pipeline-on-env';
 import { historyLengths } from '../history-chain';
 import type { Config } from '../../src/config';
@@ -164,7 +164,8 @@ describe('14 simulated days', () => {
       // The run retries within RUN_OUTAGE_MAX_BACKOFF of workflow time: skip to it, without waiting
       // for the whole hour (time stops skipping once the run has ended, see above). The run then
       // tells the sensor, which takes the rest at once.
-      void env.sleep(60 * 60_000).catch(() => undefined);
+      const stopSkipping = skipTimeInBackground(env, 60 * 60_000);
+      cleanups.push(async () => stopSkipping());
       expect(await run.result()).toMatchObject({ messages: 10, loaded: 10, deadLettered: 0 });
       await waitFor('all 50 rows once the sink is back', () => sinkRows(config).length === 50, 120_000);
       expect(sinkRows(config).map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
