@@ -1,6 +1,6 @@
 // `npm run fixtures:record`: records workflow histories from real runs of the sensor and of
-// MicroBatchRun (a plain run, one that dead-letters a bad record, one that isolates a failing
-// record by splitting its batch), once per BATCH_PAYLOAD, into test/fixtures/histories/. The replay test
+// MicroBatchRun (a plain run, one that dead-letters a bad record, one that retries a failing record
+// and dead-letters it on its last attempt, one held by a sink outage), once per BATCH_PAYLOAD, into test/fixtures/histories/. The replay test
 // (test/unit/replay.test.ts) replays them against the current workflow code, so a change that would
 // break running workflows fails CI.
 // Refresh them only for a deliberate, compatible change (see README: "Changing workflow code").
@@ -12,10 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
 import { sensorWorkflowId } from '../src/batch';
 import { BATCH_PAYLOADS, type BatchPayload } from '../src/config';
+import { SinkUnavailableError } from '../src/errors';
 import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
 import { runsQuery } from '../src/runs';
 import { transform, type SourceRecord } from '../src/processing/transform';
+import type { Sink } from '../src/sink';
 import { ensureSensors } from '../src/workers/sensors';
 import { describe } from '../src/workers/retry';
 import { stopSignal } from '../src/workflows/sensor';
@@ -32,6 +34,9 @@ import {
 
 const OUT = join(__dirname, '../test/fixtures/histories');
 const FAILING_SEQ = 7;
+/** The run holding this offset finds the sink down on its first two tries, and holds its records. */
+const HELD_OFFSET = '45';
+const RECORDS = 60;
 
 /** The default transform, except that one record always fails with an ordinary error. */
 function transformWithOneFailure(record: SourceRecord) {
@@ -39,6 +44,20 @@ function transformWithOneFailure(record: SourceRecord) {
   if ((out.payload as { seq?: number } | null)?.seq === FAILING_SEQ)
     throw new Error(`record ${FAILING_SEQ} always fails`);
   return out;
+}
+
+/** The test's SQLite sink, down for the first two writes of the batch with HELD_OFFSET. */
+function sinkDownTwiceFor(sink: Sink): Sink {
+  let refusals = 0;
+  return {
+    async write(rows) {
+      if (rows.some((r) => r.offset === HELD_OFFSET) && refusals++ < 2) {
+        throw new SinkUnavailableError('the database is restarting');
+      }
+      return sink.write(rows);
+    },
+    close: () => sink.close(),
+  };
 }
 
 function temporalBin(): string {
@@ -66,12 +85,15 @@ async function record(payload: BatchPayload): Promise<void> {
   try {
     await ensureTopic(servers.admin, config.topic, 1);
     await ensureTopic(servers.admin, config.dlqTopic, 1);
-    const running = await startPipeline(config, servers, { sink, transform: transformWithOneFailure });
+    const running = await startPipeline(config, servers, {
+      sink: sinkDownTwiceFor(sink),
+      transform: transformWithOneFailure,
+    });
     try {
       await new RateProducer(servers.kafka, {
         topic: config.topic,
         ratePerSecond: 100_000,
-        count: 40,
+        count: RECORDS,
         messageBytes: 100,
       }).run();
       const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -79,8 +101,8 @@ async function record(payload: BatchPayload): Promise<void> {
       await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
       await producer.disconnect();
       await ensureSensors(servers.client, config, logger);
-      // 42 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
-      await waitFor('40 rows', () => sinkRows(config).length === 40, 120_000);
+      // 62 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
+      await waitFor(`${RECORDS} rows`, () => sinkRows(config).length === RECORDS, 120_000);
 
       const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
       await sensor.signal(stopSignal);
@@ -90,8 +112,9 @@ async function record(payload: BatchPayload): Promise<void> {
         const first = Number(run.searchAttributes?.FirstOffset?.[0]);
         const last = Number(run.searchAttributes?.LastOffset?.[0]);
         const covers = (offset: number) => first <= offset && offset <= last;
-        if (covers(FAILING_SEQ)) runs[`${payload}-micro-batch-run-isolating`] = run.workflowId;
-        else if (covers(40)) runs[`${payload}-micro-batch-run-dead-letter`] = run.workflowId;
+        if (covers(FAILING_SEQ)) runs[`${payload}-micro-batch-run-retried`] = run.workflowId;
+        else if (covers(RECORDS)) runs[`${payload}-micro-batch-run-dead-letter`] = run.workflowId;
+        else if (covers(Number(HELD_OFFSET))) runs[`${payload}-micro-batch-run-held`] = run.workflowId;
         else runs[`${payload}-micro-batch-run-plain`] = run.workflowId;
       }
       const histories: Record<string, string> = { [`${payload}-sensor`]: sensor.workflowId, ...runs };

@@ -26,11 +26,11 @@ export interface BatchRange {
   firstOffset: string;
   lastOffset: string;
   /**
-   * Records in the range. For a part of a range split by offsets (see splitBatch) it is the number
-   * of offsets spanned, an upper bound: compaction and transaction markers leave gaps.
+   * Records in the range. For a part of a range cut down by offsets (see rangeWithin) it is the
+   * number of offsets spanned, an upper bound: compaction and transaction markers leave gaps.
    */
   count: number;
-  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES (estimated for a split range). */
+  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES (estimated for a part cut down by rangeWithin). */
   bytes: number;
 }
 
@@ -132,42 +132,6 @@ export function compareOffsets(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** True when splitBatch can cut the batch: more than one record inline, or more than one offset. */
-export function canSplit(batch: RunBatch): boolean {
-  if (batch.messages) return batch.messages.length > 1;
-  return compareOffsets(batch.firstOffset, batch.lastOffset) < 0;
-}
-
-/**
- * Splits a batch into two halves (for isolating a bad record); one of a single offset is returned
- * as is. Inline records are halved by count; a range without records is halved by offsets.
- */
-export function splitBatch(batch: RunBatch): RunBatch[] {
-  if (!canSplit(batch)) return [batch];
-  const { messages } = batch;
-  if (messages) {
-    if (messages.length < 2) return [batch];
-    const middle = Math.ceil(messages.length / 2);
-    return [subBatch(batch, messages.slice(0, middle)), subBatch(batch, messages.slice(middle))];
-  }
-  const first = BigInt(batch.firstOffset);
-  const last = BigInt(batch.lastOffset);
-  const middle = first + (last - first) / 2n;
-  return [rangeWithin(batch, first, middle), rangeWithin(batch, middle + 1n, last)];
-}
-
-function subBatch(batch: BatchRange, messages: BatchMessage[]): Batch {
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    firstOffset: messages[0]!.offset,
-    lastOffset: messages[messages.length - 1]!.offset,
-    count: messages.length,
-    bytes: messages.reduce((sum, m) => sum + messageBytes(m), 0),
-    messages,
-  };
 }
 
 /** The part first..last of a range, without records; count and bytes are estimated from its span. */

@@ -141,7 +141,7 @@ export const SETTINGS = {
   runMaxAttempts: setting(
     'RUN_MAX_ATTEMPTS',
     '5',
-    'attempts of process-batch before a failing batch is split to isolate bad records',
+    'attempts of process-batch before records the transform keeps failing on (while their batch-mates pass) are dead-lettered',
     integer(1, 100),
   ),
   runActivityTimeout: setting(

@@ -8,6 +8,7 @@ export const FailureType = {
   ConsumerNotHeld: 'ConsumerNotHeldError',
   SourceUnavailable: 'SourceUnavailableError',
   RecordsUnavailable: 'RecordsUnavailableError',
+  Systemic: 'SystemicFailureError',
 } as const;
 
 /**
@@ -51,8 +52,18 @@ export class RecordsUnavailableError extends Error {
 
 /**
  * A run's records could not be read back from Kafka right now (a broker outage). Like a sink
- * outage, retried for as long as it lasts; the batch is never split or dead-lettered because of it.
+ * outage, retried for as long as it lasts; nothing is dead-lettered because of it.
  */
 export class SourceUnavailableError extends Error {
   override readonly name = FailureType.SourceUnavailable;
+}
+
+/**
+ * Every record of a batch failed the same way (src/processing/systemic-failure.ts), or the sink
+ * refused a batch without naming a row: the fault is the transform's or the sink's, not the data's.
+ * The run holds its records and retries, like an outage, until the cause is fixed; nothing is
+ * dead-lettered because of it.
+ */
+export class SystemicFailureError extends Error {
+  override readonly name = FailureType.Systemic;
 }

@@ -1,14 +1,23 @@
 // Activities of a MicroBatchRun, on the runs task queue (whose worker slots are the
 // max-concurrent-runs limit): transform each record, load the batch into the sink in one write,
-// and dead-letter the records that are bad data.
+// and dead-letter the records that are bad data. What counts as bad data, and what as a systemic
+// failure that holds the batch instead, is src/processing/systemic-failure.ts.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BatchMessage, BatchRange, RunBatch } from '../batch';
-import { FailureType, RecordRejectedError, RecordsUnavailableError, SourceUnavailableError } from '../errors';
+import {
+  FailureType,
+  RecordRejectedError,
+  RecordsUnavailableError,
+  SinkUnavailableError,
+  SourceUnavailableError,
+  SystemicFailureError,
+} from '../errors';
 import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
 import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
+import { FailureStreak, systemicCause, type RecordFailure } from '../processing/systemic-failure';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
 import type { Sink, SinkRow } from '../sink';
 
@@ -32,10 +41,12 @@ export interface LogBounds {
   logEnd: string;
 }
 
-export interface DeadLetterInput {
+export interface ProcessBatchInput {
   batch: RunBatch;
-  error: string;
-  errorType: string;
+  /**
+   * Attempts the run gives the batch (RUN_MAX_ATTEMPTS). Records the transform fails on while
+   * batch-mates pass are dead-lettered on the last attempt, not before: the failure may pass.
+   */
   attempts: number;
 }
 
@@ -59,56 +70,104 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
     }
   }
 
+  /** What the records this worker process handled just before failed with (systemic-failure.ts). */
+  const streak = new FailureStreak();
+
   return {
-    /** Loads a batch. Records the transform or the sink rejects go to the dead-letter topic. */
-    async processBatch(batch: RunBatch): Promise<ProcessBatchResult> {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+    /**
+     * Loads a batch. Records that are bad data go to the dead-letter topic and the rest load; a
+     * failure that strikes the whole batch is thrown as a SystemicFailureError (the run holds the
+     * records and retries, nothing is dead-lettered): see src/processing/systemic-failure.ts.
+     */
+    async processBatch({ batch, attempts }: ProcessBatchInput): Promise<ProcessBatchResult> {
+      const { info } = Context.current();
+      const workflowId = info.workflowExecution?.workflowId ?? 'unknown';
+      const lastAttempt = info.attempt >= attempts;
       const messages = await recordsOf(batch);
       const rejected: DeadLetter[] = [];
-      const reject = (message: BatchMessage, err: Error) =>
-        rejected.push(deadLetter(batch, message, err.message, FailureType.RecordRejected, 1, workflowId));
+      const reject = (message: BatchMessage, err: Error, tries = 1) =>
+        rejected.push(deadLetter(batch, message, err.message, err.name, tries, workflowId));
 
+      // The transform: RecordRejectedError is the user's word that a record is bad. Any other error
+      // may be passing, or the transform's own fault: retried, and counted against the rule.
       const rows: SinkRow[] = [];
+      const failing: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
       for (const message of messages) {
         try {
           rows.push(toRow(batch, message, transform(toSourceRecord(batch, message)), workflowId));
         } catch (err) {
-          if (!(err instanceof RecordRejectedError)) throw err;
-          reject(message, err);
+          if (err instanceof RecordRejectedError) reject(message, err);
+          else failing.push({ message, failure: { offset: message.offset, error: asError(err) } });
         }
       }
-
-      let result = { inserted: 0, alreadyPresent: 0 };
-      // A sink may reject one row at a time; take it out and write the rest again.
-      for (;;) {
-        try {
-          result = rows.length > 0 ? await sink.write(rows) : result;
-          break;
-        } catch (err) {
-          if (!(err instanceof RecordRejectedError) || err.offset === undefined) throw err;
-          const i = rows.findIndex((r) => r.offset === err.offset);
-          if (i < 0) throw err;
-          rows.splice(i, 1);
-          reject(
-            messages.find((m) => m.offset === err.offset)!,
-            err,
+      if (failing.length > 0) {
+        const failures = failing.map((f) => f.failure);
+        const systemic = systemicCause(failures, rows.length + failing.length, streak);
+        if (systemic) {
+          throw new SystemicFailureError(
+            `the transform fails on every record of the batch (${failing.length}) the same way: ${describe(systemic)}`,
           );
         }
+        const first = failing[0]!;
+        if (!lastAttempt) {
+          throw new Error(
+            `the transform failed on ${failing.length} of ${messages.length} records (first, offset ` +
+              `${first.message.offset}: ${describe(first.failure.error)}); tried again before they are dead-lettered`,
+          );
+        }
+        // Still failing on the last attempt while batch-mates pass: these records are bad data.
+        for (const { message, failure } of failing) reject(message, failure.error, attempts);
       }
+
+      const refusedBySink: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
+      const offered = rows.length;
+      let result = { inserted: 0, alreadyPresent: 0 };
+      // A sink may refuse one row at a time; take it out and write the rest again.
+      while (rows.length > 0) {
+        try {
+          result = await sink.write(rows);
+          break;
+        } catch (err) {
+          if (err instanceof SinkUnavailableError) throw err;
+          const i = err instanceof RecordRejectedError ? rows.findIndex((r) => r.offset === err.offset) : -1;
+          if (i < 0) {
+            throw new SystemicFailureError(
+              `the sink refused the batch without naming a row: ${describe(asError(err))}`,
+            );
+          }
+          const [row] = rows.splice(i, 1);
+          const message = messages.find((m) => m.offset === row!.offset)!;
+          refusedBySink.push({ message, failure: { offset: row!.offset, error: err as Error } });
+        }
+      }
+      if (refusedBySink.length > 0) {
+        const systemic = systemicCause(
+          refusedBySink.map((f) => f.failure),
+          offered,
+          streak,
+        );
+        if (systemic) {
+          throw new SystemicFailureError(
+            `the sink refuses every row of the batch (${offered}) the same way: ${describe(systemic)}`,
+          );
+        }
+        if (offered === 1 && !lastAttempt) {
+          // A lone row has no batch-mate to compare with: give other records time to fail the same way.
+          throw new Error(`the sink refused the batch's only row: ${describe(refusedBySink[0]!.failure.error)}`);
+        }
+        for (const { message, failure } of refusedBySink) reject(message, failure.error);
+      }
+      if (result.inserted + result.alreadyPresent > 0) streak.succeeded();
+
       // Dead letters go out after the load: if sending fails the activity is retried, and the
-      // repeated load changes nothing.
-      await deadLetters.publish(rejected);
+      // repeated load changes nothing. Kafka not taking them is an outage, not bad data.
+      try {
+        await deadLetters.publish(rejected);
+      } catch (err) {
+        throw new SourceUnavailableError(`cannot publish dead letters to Kafka: ${(err as Error).message}`);
+      }
       records.loaded(batch);
       return { loaded: result.inserted, alreadyLoaded: result.alreadyPresent, deadLettered: rejected.length };
-    },
-
-    /** Dead-letters every record of a batch (the run isolated it after its retries ran out). */
-    async deadLetterBatch(input: DeadLetterInput): Promise<number> {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'unknown';
-      const { batch, error, errorType, attempts } = input;
-      const messages = await recordsOf(batch);
-      await deadLetters.publish(messages.map((m) => deadLetter(batch, m, error, errorType, attempts, workflowId)));
-      return messages.length;
     },
   };
 }
@@ -155,4 +214,12 @@ function deadLetter(
   runId: string,
 ): DeadLetter {
   return { sourceTopic: batch.topic, partition: batch.partition, message, error, errorType, attempts, runId };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function describe(err: Error): string {
+  return `${err.name}: ${err.message}`;
 }

@@ -1,8 +1,10 @@
 // THE FILE TO EDIT to change what happens to each record. `transform` turns one Kafka record into
 // what the sink stores. Throw RecordRejectedError for a record that can never be processed (bad
 // data): it goes to the dead-letter topic with your reason, and the rest of its batch still loads.
-// Any other error is treated as transient: the batch is retried, and only if it keeps failing are
-// its records isolated and the failing ones dead-lettered.
+// Any other error is treated as transient: the batch is retried, and a record still failing on the
+// last attempt while its batch-mates pass is dead-lettered. An error on every record of a batch is
+// the transform's own fault, not the data's: the run holds the records until the transform is
+// fixed (see ./systemic-failure.ts).
 //
 // The default expects JSON values, as `npm run producer` writes them, and keeps them as they are.
 

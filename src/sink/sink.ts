@@ -26,8 +26,11 @@ export interface WriteResult {
 
 export interface Sink {
   /**
-   * Stores all rows or none. Throws SinkUnavailableError for an outage (retried without limit) and
-   * RecordRejectedError naming one row's offset when that row can never be stored.
+   * Stores all rows or none. Throws SinkUnavailableError for an outage (retried without limit), and
+   * RecordRejectedError naming one row's offset when that row breaks a rule of the store (the rest
+   * are written again without it; if every row is refused the same way, nothing is dead-lettered
+   * and the batch is held: see src/processing/systemic-failure.ts). Any other error refuses the
+   * batch as a whole: it is held and retried until the cause is fixed, never dead-lettered.
    */
   write(rows: SinkRow[]): Promise<WriteResult>;
   close(): Promise<void>;

@@ -2,11 +2,21 @@
 // (topic, partition, offset) key makes a repeated batch a no-op. Several worker processes may share
 // the file: WAL mode lets readers (npm run lag, the tests) run beside the writers, and a busy
 // timeout queues writers instead of failing them.
+//
+// What a failed write means (see Sink.write):
+// - the file cannot be written now (locked, read-only, unreadable, disk full): an outage. The
+//   connection is dropped and opened again at the next write, so a file that was read-only when the
+//   worker opened it (SQLite then falls back to a read-only connection) is written once it is
+//   writable again, without a restart;
+// - one row breaks a rule of the table (a CHECK, NOT NULL or foreign key constraint, a trigger that
+//   aborts, a value too big): that row is named, and the rest of the batch is written again without
+//   it (processBatch decides whether that is bad data or a systemic failure);
+// - anything else (a missing table, a corrupt file): the batch is refused without naming a row.
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SinkUnavailableError } from '../errors';
+import { RecordRejectedError, SinkUnavailableError } from '../errors';
 import type { Sink, SinkRow, WriteResult } from './sink';
 
 const SCHEMA = `
@@ -25,42 +35,100 @@ CREATE TABLE IF NOT EXISTS events (
 `;
 
 /** SQLite result codes that mean "not now" rather than "never". */
-const TRANSIENT_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|PROTOCOL)/;
+const TRANSIENT_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|PROTOCOL|READONLY)/;
+/** SQLite result codes that are about the row being written. */
+const ROW_CODES = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/;
+
+interface Connection {
+  db: Database.Database;
+  writeAll: (rows: SinkRow[], loadedAt: number) => number;
+}
+
+/** A row's insert failed: carries which row. */
+class RowWriteError extends Error {
+  constructor(
+    override readonly cause: Error & { code?: string },
+    readonly offset: string,
+  ) {
+    super(cause.message);
+  }
+}
 
 export class SqliteSink implements Sink {
-  private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly writeAll: (rows: SinkRow[], loadedAt: number) => number;
+  private connection: Connection | undefined;
 
+  /** Opens the file now, so a path that can never work stops the worker at startup. */
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 15_000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO events (topic, partition, "offset", key, payload, produced_at, kafka_timestamp, loaded_at, run_id)
-       VALUES (@topic, @partition, @offset, @key, @payload, @producedAt, @kafkaTimestamp, @loadedAt, @runId)`,
-    );
-    this.writeAll = this.db.transaction((rows: SinkRow[], loadedAt: number) => {
-      let inserted = 0;
-      for (const row of rows) inserted += this.insert.run({ ...row, offset: BigInt(row.offset), loadedAt }).changes;
-      return inserted;
-    });
+    try {
+      this.connection = open(path);
+    } catch (err) {
+      // Not writable right now: an outage like any other, met again (and retried) at the first write.
+      if (!TRANSIENT_CODES.test(codeOf(err))) throw err;
+    }
   }
 
   async write(rows: SinkRow[]): Promise<WriteResult> {
     try {
-      const inserted = this.writeAll(rows, Date.now());
+      this.connection ??= open(this.path);
+      const inserted = this.connection.writeAll(rows, Date.now());
       return { inserted, alreadyPresent: rows.length - inserted };
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (TRANSIENT_CODES.test(code)) throw new SinkUnavailableError(`SQLite ${code}: ${(err as Error).message}`);
-      throw err;
+      const cause = err instanceof RowWriteError ? err.cause : (err as Error);
+      const code = codeOf(cause);
+      if (TRANSIENT_CODES.test(code)) {
+        this.drop();
+        throw new SinkUnavailableError(`SQLite ${code} on ${this.path}: ${cause.message}`);
+      }
+      if (err instanceof RowWriteError && ROW_CODES.test(code)) {
+        throw new RecordRejectedError(`SQLite ${code}: ${cause.message}`, err.offset);
+      }
+      throw cause;
     }
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    this.drop();
   }
+
+  private drop() {
+    try {
+      this.connection?.db.close();
+    } catch {
+      // Closing a connection that went bad may fail too; it is gone either way.
+    }
+    this.connection = undefined;
+  }
+}
+
+function open(path: string): Connection {
+  const db = new Database(path, { timeout: 15_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO events (topic, partition, "offset", key, payload, produced_at, kafka_timestamp, loaded_at, run_id)
+       VALUES (@topic, @partition, @offset, @key, @payload, @producedAt, @kafkaTimestamp, @loadedAt, @runId)`,
+    );
+    const writeAll = db.transaction((rows: SinkRow[], loadedAt: number) => {
+      let inserted = 0;
+      for (const row of rows) {
+        try {
+          inserted += insert.run({ ...row, offset: BigInt(row.offset), loadedAt }).changes;
+        } catch (err) {
+          throw new RowWriteError(err as Error, row.offset);
+        }
+      }
+      return inserted;
+    });
+    return { db, writeAll };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function codeOf(err: unknown): string {
+  return (err as { code?: unknown })?.code?.toString() ?? '';
 }

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
+import { FailureType } from '../errors';
 import { createKafka, QUICK_PROBE } from '../kafka/client';
 import type { Logger } from '../logger';
 import { dataConverterFor } from './compression-codec';
@@ -61,10 +62,24 @@ export async function connectAdmin(
  */
 const EXPECTED_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
 
-/** The Temporal SDK's logger, without the messages in EXPECTED_WARNINGS. */
+/**
+ * Activity failures the run answers by holding its records (an outage, a systemic failure): the run
+ * logs one `run held` line per cause, so the SDK's line per failed attempt (with a stack trace)
+ * would only bury it. Kept at debug level.
+ */
+const HELD_FAILURES = new Set<string>([
+  FailureType.SinkUnavailable,
+  FailureType.SourceUnavailable,
+  FailureType.Systemic,
+]);
+
+/** The Temporal SDK's logger, without the messages in EXPECTED_WARNINGS and with HELD_FAILURES quiet. */
 export class TemporalLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (EXPECTED_WARNINGS.has(message)) return;
+    if (message === 'Activity failed' && HELD_FAILURES.has((meta?.error as Error | undefined)?.name ?? '')) {
+      level = 'DEBUG';
+    }
     super.log(level, message, meta);
   }
 }

@@ -4,18 +4,19 @@
 // The batch arrives with its records (BATCH_PAYLOAD=records) or as an offset range whose records
 // process-batch fetches itself (BATCH_PAYLOAD=offsets); the handling below is the same for both.
 //
-// Failure handling, decided here:
-// - bad records (RecordRejectedError) are dead-lettered by process-batch itself; the rest load;
-// - a sink outage (SinkUnavailableError), a Kafka outage while reading the records back
-//   (SourceUnavailableError) or a timeout is retried for as long as it lasts, never dead-lettered;
+// Failure handling, decided here (what is bad data is decided by process-batch: see
+// src/processing/systemic-failure.ts):
+// - bad records are dead-lettered by process-batch itself; the rest load;
 // - records Kafka does not have (RecordsUnavailableError: retention removed them before the run
 //   read them, or the topic was recreated) cannot be loaded or dead-lettered: the run loads the
 //   rest of its range, then fails naming the missing offsets, so the loss is visible;
-// - any other error is retried RUN_MAX_ATTEMPTS times; then the batch is split in halves, each
-//   retried the same way, until the failing records stand alone and go to the dead-letter topic.
+// - anything else (a sink or Kafka outage, a timeout, a systemic failure such as a broken transform
+//   or a sink that refuses every row, an error nobody explained) is not bad data: the run holds its
+//   records and retries, waiting longer each round up to RUN_OUTAGE_MAX_BACKOFF, for as long as it
+//   takes. It says so once (a log line, the sensor's lastError via runHeldSignal) and shows the
+//   cause in the Web UI's current details while it waits.
 //
-// Both loops (an outage may last weeks; a split may take thousands of activities) continue as new
-// when the history grows long (see ./history.ts), carrying what is left to do and the tallies.
+// The loop (an outage may last weeks) continues as new when the history grows long (see ./history.ts), carrying what is left to do and the tallies.
 //
 // When it ends (loaded or failed), a run tells the sensor that started it (runFinishedSignal): after
 // the sensor continued as new it no longer gets its children's results, and would otherwise only
@@ -28,17 +29,19 @@ import {
   continueAsNew,
   defineSignal,
   getExternalWorkflowHandle,
+  log,
   proxyActivities,
+  setCurrentDetails,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { canSplit, rangeWithin, recordCount, splitBatch, type RunBatch } from '../batch';
+import { rangeWithin, recordCount, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
 import type { LogBounds, RunActivities } from '../activities/run-activities';
 import { historyIsLong } from './history';
 
 export interface RunSettings {
-  /** Attempts of process-batch before the batch is split (RUN_MAX_ATTEMPTS). */
+  /** Attempts of process-batch before records it keeps failing on are dead-lettered (RUN_MAX_ATTEMPTS). */
   maxAttempts: number;
   /** First retry delay, doubling up to 30 s (RUN_RETRY_INITIAL_INTERVAL). */
   retryInitialIntervalMs: number;
@@ -64,6 +67,8 @@ export interface RunProgress {
   total: MicroBatchRunResult;
   /** Rounds of retries the current outage has taken so far (the wait grows with them). */
   outageRounds: number;
+  /** Why the run is held, if it is (said once, not again after continue-as-new). */
+  heldBy?: string;
   continuedAsNew: number;
   /** The sensor that started the run (its parent before the run continued as new). */
   sensor?: string;
@@ -71,6 +76,8 @@ export interface RunProgress {
 
 /** Sent by a run to the sensor that started it when the run ends; carries the run's workflow ID. */
 export const runFinishedSignal = defineSignal<[string]>('runFinished');
+/** Sent by a run to its sensor when it starts holding its records, and why: the run's ID, the cause. */
+export const runHeldSignal = defineSignal<[string, string]>('runHeld');
 
 export interface MicroBatchRunResult {
   messages: number;
@@ -121,11 +128,13 @@ async function processRange(
       backoffCoefficient: 2,
       maximumInterval: '30 seconds',
       maximumAttempts: settings.maxAttempts,
+      // Retrying at once would only fail the same way: the run holds and retries at its own pace.
+      nonRetryableErrorTypes: [FailureType.Systemic],
     },
   });
   const total: MicroBatchRunResult = progress?.total ?? { messages, loaded: 0, alreadyLoaded: 0, deadLettered: 0 };
 
-  // Batches still to process, front first; a failing one is replaced by its halves.
+  // Parts of the batch still to process, front first (a part Kafka holds only some of is cut down).
   const pending: RunBatch[] = progress?.pending ?? [batch];
   /** Offset ranges Kafka does not have; the run fails naming them once the rest is loaded. */
   const gone: Array<{ first: bigint; last: bigint }> = (progress?.gone ?? []).map((g) => ({
@@ -133,6 +142,7 @@ async function processRange(
     last: BigInt(g.last),
   }));
   let outageRounds = progress?.outageRounds ?? 0;
+  let heldBy = progress?.heldBy;
   while (pending.length > 0) {
     if (historyIsLong()) {
       const carried: RunProgress = {
@@ -140,6 +150,7 @@ async function processRange(
         gone: gone.map((g) => ({ first: g.first.toString(), last: g.last.toString() })),
         total,
         outageRounds,
+        heldBy,
         continuedAsNew: (progress?.continuedAsNew ?? 0) + 1,
         sensor,
       };
@@ -147,8 +158,9 @@ async function processRange(
     }
     const current = pending.shift()!;
     try {
-      const result = await activities.processBatch(current);
+      const result = await activities.processBatch({ batch: current, attempts: settings.maxAttempts });
       outageRounds = 0;
+      if (heldBy !== undefined) released();
       total.loaded += result.loaded;
       total.alreadyLoaded += result.alreadyLoaded;
       total.deadLettered += result.deadLettered;
@@ -159,21 +171,15 @@ async function processRange(
       if (bounds) {
         const available = keepInLog(current, bounds);
         if (available) pending.unshift(available);
-      } else if (
-        !failure ||
-        failure.type === FailureType.SinkUnavailable ||
-        failure.type === FailureType.SourceUnavailable
-      ) {
-        // An outage or a timeout, not bad data: wait (longer each round), then try the same
-        // records again, for as long as it takes.
-        outageRounds++;
-        await sleep(outagePause(outageRounds));
-        pending.unshift(current);
-      } else if (canSplit(current)) {
-        pending.unshift(...splitBatch(current));
-      } else {
-        total.deadLettered += await deadLetterUntilSent(current, failure);
+        continue;
       }
+      // Not bad data: wait (longer each round), then try the same records again, for as long as
+      // it takes.
+      outageRounds++;
+      const pause = outagePause(outageRounds);
+      await hold(failure?.message ?? err.cause?.message ?? err.message, pause);
+      await sleep(pause);
+      pending.unshift(current);
     }
   }
   if (gone.length > 0) {
@@ -187,32 +193,30 @@ async function processRange(
   }
   return total;
 
-  /** A record isolated as failing must end in the dead-letter topic, even across a Kafka outage. */
-  async function deadLetterUntilSent(records: RunBatch, failure: ApplicationFailure): Promise<number> {
-    for (let round = 1; ; round++) {
-      // A Kafka outage while dead-lettering may last too: leave the record at the front of the
-      // queue and carry on in a new run (the failure that isolated it is found again there).
-      if (round > 1 && historyIsLong()) {
-        pending.unshift(records);
-        return 0;
-      }
-      try {
-        return await activities.deadLetterBatch({
-          batch: records,
-          error: failure.message,
-          errorType: failure.type ?? 'Error',
-          attempts: settings.maxAttempts,
-        });
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        if (logBoundsOf(err.cause instanceof ApplicationFailure ? err.cause : undefined)) {
-          // Gone from Kafka since it failed: nothing left to dead-letter.
-          gone.push({ first: BigInt(records.firstOffset), last: BigInt(records.lastOffset) });
-          return 0;
-        }
-        await sleep(outagePause(round));
-      }
+  /** Says, once per cause, that the run holds its records; shows it in the Web UI while it lasts. */
+  async function hold(cause: string, pauseMs: number) {
+    setCurrentDetails(
+      `Held: ${cause}\n\nThe records stay in this run (nothing is dead-lettered because of it); ` +
+        `next try in ${Math.round(pauseMs / 1000)} s (round ${outageRounds}).`,
+    );
+    if (cause === heldBy) return;
+    heldBy = cause;
+    log.warn('run held: its records wait until the cause is gone', { cause, batch: batchName() });
+    if (sensor) {
+      await getExternalWorkflowHandle(sensor)
+        .signal(runHeldSignal, workflowInfo().workflowId, cause)
+        .catch(() => undefined);
     }
+  }
+
+  function released() {
+    log.info('run no longer held', { cause: heldBy, batch: batchName() });
+    heldBy = undefined;
+    setCurrentDetails('');
+  }
+
+  function batchName() {
+    return `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset}`;
   }
 
   /**

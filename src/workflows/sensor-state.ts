@@ -54,9 +54,10 @@ export interface SensorState {
   lastBatch?: LastBatch;
   /**
    * The last failure, when it happened, and when the sensor worked again after it (absent while
-   * it still fails): an old error stays visible without looking current.
+   * it still fails): an old error stays visible without looking current. `run` names the run it
+   * came from, when a run said it holds its records (runHeldSignal); it recovers when that run ends.
    */
-  lastError?: { message: string; at: string; recoveredAt?: string };
+  lastError?: { message: string; at: string; recoveredAt?: string; run?: string };
   assignment: number[];
   consumerTaskQueue?: string;
 }

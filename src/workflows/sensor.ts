@@ -43,7 +43,7 @@ import { recordCount, runWorkflowId, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
 import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { historyIsLong } from './history';
-import { MicroBatchRun, runFinishedSignal, type RunSettings } from './micro-batch-run';
+import { MicroBatchRun, runFinishedSignal, runHeldSignal, type RunSettings } from './micro-batch-run';
 import {
   acknowledgeCommits,
   commitsToSend,
@@ -160,6 +160,16 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   setHandler(runFinishedSignal, (workflowId) => {
     tracked.delete(workflowId);
     carried.delete(workflowId);
+    if (state.lastError?.run === workflowId && !state.lastError.recoveredAt) {
+      state.lastError.recoveredAt = new Date().toISOString();
+    }
+  });
+  setHandler(runHeldSignal, (workflowId, cause) => {
+    state.lastError = {
+      message: `run ${workflowId} holds its records: ${cause}`,
+      at: new Date().toISOString(),
+      run: workflowId,
+    };
   });
   setHandler(consumerReleasedSignal, (taskQueue) => {
     if (state.consumerTaskQueue !== taskQueue) return;
@@ -212,7 +222,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   /** A call worked: the last error, if any, is history now. */
   const recovered = () => {
     failuresInARow = 0;
-    if (state.lastError && !state.lastError.recoveredAt) state.lastError.recoveredAt = new Date().toISOString();
+    // A run's trouble is over when that run ends, not when the sensor's own calls work.
+    if (state.lastError && !state.lastError.recoveredAt && !state.lastError.run) {
+      state.lastError.recoveredAt = new Date().toISOString();
+    }
   };
   /** Waits before the next attempt after a failure: 1 s, doubling, at most SENSOR_RETRY_MAX_BACKOFF. */
   const backoff = () =>

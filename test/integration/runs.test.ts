@@ -232,7 +232,7 @@ describe('micro-batch runs', () => {
     expect(header(badUtf8, DLQ_HEADERS.run)).toMatch(/^microbatch-/);
   });
 
-  it('isolates a record that keeps failing after its retries, dead-letters it, and loads its batch-mates', async () => {
+  it('dead-letters a record that keeps failing after its retries, and loads its batch-mates', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', RUN_MAX_ATTEMPTS: '2' });
     const poisonSeq = 37;
     const failing = (record: SourceRecord) => {

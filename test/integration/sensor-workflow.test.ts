@@ -99,11 +99,10 @@ async function withSensor(
     },
   };
   const runActivities: RunActivities = {
-    processBatch: async (b) => {
-      await script.processBatch?.(b);
-      return { loaded: b.count, alreadyLoaded: 0, deadLettered: 0 };
+    processBatch: async ({ batch }) => {
+      await script.processBatch?.(batch);
+      return { loaded: batch.count, alreadyLoaded: 0, deadLettered: 0 };
     },
-    deadLetterBatch: async (input) => input.batch.count,
   };
   const common = { connection: h.env.nativeConnection, workflowBundle: h.bundle };
   const workers = await Promise.all([

@@ -21,7 +21,13 @@ beforeAll(async () => {
 
 describe('recorded workflow histories', () => {
   it('include the sensor and every MicroBatchRun path, for both batch payloads', () => {
-    const paths = ['micro-batch-run-dead-letter', 'micro-batch-run-isolating', 'micro-batch-run-plain', 'sensor'];
+    const paths = [
+      'micro-batch-run-dead-letter',
+      'micro-batch-run-held',
+      'micro-batch-run-plain',
+      'micro-batch-run-retried',
+      'sensor',
+    ];
     // Once with runs carrying offsets, once with runs carrying their records (BATCH_PAYLOAD).
     expect(fixtures.sort()).toEqual(['offsets', 'records'].flatMap((mode) => paths.map((p) => `${mode}-${p}.json`)));
   });

@@ -1,8 +1,10 @@
 // The Temporal SDK's log, as `npm run worker` installs it: real warnings pass, the one the SDK
-// prints on every start about the activities-only consumer worker does not.
+// prints on every start about the activities-only consumer worker does not, nor the attempts that
+// failed because of an outage or a systemic failure (the run logs those once).
 
 import type { LogEntry } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { SinkUnavailableError, SourceUnavailableError, SystemicFailureError } from '../../src/errors';
 import { TemporalLogger } from '../../src/workers/connect';
 
 function logged(write: (logger: TemporalLogger) => void): string[] {
@@ -26,5 +28,13 @@ describe('the Temporal logger', () => {
         l.error('Worker failed');
       }),
     ).toEqual(['WARN Activity failed', 'ERROR Worker failed']);
+  });
+
+  it('keeps an attempt that failed because of an outage or a systemic failure out of the warnings (the run says it once)', () => {
+    const failed = (error: Error) => (l: TemporalLogger) => l.warn('Activity failed', { error });
+    expect(logged(failed(new SinkUnavailableError('database is restarting')))).toEqual([]);
+    expect(logged(failed(new SourceUnavailableError('broker away')))).toEqual([]);
+    expect(logged(failed(new SystemicFailureError('the transform fails on every record')))).toEqual([]);
+    expect(logged(failed(new Error('the transform failed on 1 of 10 records')))).toEqual(['WARN Activity failed']);
   });
 });

@@ -1,7 +1,8 @@
-// MicroBatchRun's splitting loop keeps its history bounded: a batch whose every record fails is split
-// down to single records (hundreds of activities), continuing as new on the way, and ends with every
-// record dead-lettered once and the tallies carried across. On a dev server of its own that suggests
-// continue-as-new at 100 events (the real threshold is 4,096), the real Kafka broker and a real sink.
+// A run held by a systemic failure keeps its history bounded: a batch whose every record fails the
+// same way (a transform broken by a deploy) is held, retried round after round, continuing as new on
+// the way, nothing dead-lettered; once the transform is fixed every record loads and the tallies
+// carried across say so. On a dev server of its own that suggests continue-as-new at 100 events (the
+// real threshold is 4,096), the real Kafka broker and a real sink.
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -10,7 +11,7 @@ import * as searchAttributes from '../../src/search-attributes';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { historyLengths } from '../history-chain';
-import { sinkRows, testConfig } from '../helpers';
+import { sinkRows, testConfig, waitFor } from '../helpers';
 import { startPipelineOnEnv } from '../pipeline-on-env';
 
 const SUGGEST_CONTINUE_AS_NEW_AT = 100;
@@ -21,8 +22,8 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-describe('a run that splits its batch', () => {
-  it('continues as new while isolating failing records, and dead-letters each exactly once', async () => {
+describe('a run held by a broken transform', () => {
+  it('continues as new while held, dead-letters nothing, and loads every record once the transform is fixed', async () => {
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: inject('temporalBin') },
@@ -31,11 +32,18 @@ describe('a run that splits its batch', () => {
       },
     });
     cleanups.push(() => env.teardown());
-    const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '1', RUN_MAX_ATTEMPTS: '1' });
+    // Quick rounds, so that the held run's history passes the threshold several times in seconds.
+    const config = testConfig({
+      KAFKA_TOPIC_PARTITIONS: '1',
+      RUN_RETRY_INITIAL_INTERVAL: '50ms',
+      RUN_OUTAGE_MAX_BACKOFF: '200ms',
+    });
+    let broken = true;
     const { kafka, admin } = await startPipelineOnEnv(env, config, (fn) => cleanups.push(fn), {
-      // A deploy that broke the transform: every record fails the same way.
-      transform: () => {
-        throw new Error('transform broken by a deploy');
+      // A deploy that broke the transform: every record fails the same way, until the fix.
+      transform: (record) => {
+        if (broken) throw new Error('transform broken by a deploy');
+        return { payload: JSON.parse(record.valueText!) };
       },
     });
     const producer = kafka.producer();
@@ -55,20 +63,26 @@ describe('a run that splits its batch', () => {
       bytes: RECORDS * 20,
     };
     const workflowId = runWorkflowId(batch, config.groupId);
-    const result = await env.client.workflow.execute(MicroBatchRun, {
+    const run = await env.client.workflow.start(MicroBatchRun, {
       workflowId,
       taskQueue: config.runsTaskQueue,
       args: [{ batch, settings: sensorSettingsFrom(config).run }],
     });
+    await waitFor(
+      'the held run to continue as new twice',
+      async () => (await historyLengths(env.client, workflowId)).length > 2,
+      120_000,
+    );
+    expect(sinkRows(config)).toHaveLength(0);
 
+    broken = false;
     // The tallies survived every continue-as-new: each record counted once.
-    expect(result).toEqual({ messages: RECORDS, loaded: 0, alreadyLoaded: 0, deadLettered: RECORDS });
+    expect(await run.result()).toEqual({ messages: RECORDS, loaded: RECORDS, alreadyLoaded: 0, deadLettered: 0 });
     const lengths = await historyLengths(env.client, workflowId);
-    expect(lengths.length, 'runs in the chain').toBeGreaterThan(2);
     // Each run stops soon after the suggestion (a turn of the loop adds a handful of events).
     expect(Math.max(...lengths)).toBeLessThan(SUGGEST_CONTINUE_AS_NEW_AT + 30);
     const dlqEnd = await admin.fetchTopicOffsets(config.dlqTopic);
-    expect(dlqEnd.reduce((sum, p) => sum + Number(p.high), 0)).toBe(RECORDS);
-    expect(sinkRows(config)).toHaveLength(0);
+    expect(dlqEnd.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
+    expect(sinkRows(config)).toHaveLength(RECORDS);
   }, 180_000);
 });
