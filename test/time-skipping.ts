@@ -52,6 +52,11 @@ import { installTemporalLogger } from '../src/workers/connect';
 type AnySearchAttributeKey = SearchAttributeKey<SearchAttributeType>;
 
 const HOUR_MS = 3_600_000;
+/**
+ * Client keepalive pings for the test server: just over grpc-java's default permitKeepAliveTime
+ * (5 minutes), which the test server keeps; pings closer than that are "excess".
+ */
+const PING_INTERVAL_MS = 6 * 60_000;
 /** gRPC status code (@grpc/grpc-js's status.DEADLINE_EXCEEDED). */
 const DEADLINE_EXCEEDED = 4;
 
@@ -87,8 +92,10 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
     );
   }
   quietSdkLogs();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
+  const env = await createWithCalmKeepalive({
+    server: { type: 'time-skipping', executable: { type: 'existing-path', path } },
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: { 'grpc.keepalive_time_ms': PING_INTERVAL_MS } },
   });
   try {
     await registerSearchAttributes(env, [...timeSkippingSearchAttributes, ...(options.searchAttributes ?? [])]);
@@ -97,6 +104,26 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
     throw err;
   }
   return env;
+}
+
+/**
+ * TestWorkflowEnvironment.createTimeSkipping, with the client's keepalive pings spaced as the test
+ * server allows. The client pings every 30 s; the server (grpc-java's default) permits one ping per
+ * 5 minutes and answers more with GOAWAY "too_many_pings", which kills a call in flight. When that
+ * call is an `env.sleep()` that lasts over a minute of real time (time does not skip while
+ * activities run), the client retries it, the server unlocks time skipping twice ("Unbalanced lock
+ * and unlock calls") and time never skips again: the test times out. createTimeSkipping passes no
+ * connection options, so this calls the method it calls, which does (private in the SDK's types).
+ */
+async function createWithCalmKeepalive(options: {
+  server: { type: 'time-skipping'; executable: { type: 'existing-path'; path: string } };
+  supportsTimeSkipping: true;
+  connectionOptions: { channelArgs: Record<string, number> };
+}): Promise<TestWorkflowEnvironment> {
+  const create = (TestWorkflowEnvironment as unknown as { create(o: typeof options): Promise<TestWorkflowEnvironment> })
+    .create;
+  if (typeof create !== 'function') throw new Error('@temporalio/testing no longer has TestWorkflowEnvironment.create');
+  return create.call(TestWorkflowEnvironment, options);
 }
 
 /**
