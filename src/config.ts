@@ -159,7 +159,7 @@ export const SETTINGS = {
   runOutageMaxBackoff: setting(
     'RUN_OUTAGE_MAX_BACKOFF',
     '30s',
-    'longest wait between rounds of retries while the sink or Kafka is down (the wait doubles from RUN_RETRY_INITIAL_INTERVAL up to it); a run retries for as long as the outage lasts',
+    'longest wait between rounds of retries while a run is held (the sink or Kafka down, a systemic failure; the wait doubles from RUN_RETRY_INITIAL_INTERVAL up to it); a held run retries for as long as the cause lasts',
     durationMs,
   ),
   sensorRetryMaxBackoff: setting(
