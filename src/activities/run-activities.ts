@@ -1,6 +1,7 @@
 // Activities of a MicroBatchRun, on the runs task queue (whose worker slots are the
 // max-concurrent-runs limit): transform each record, load the batch into the sink in one write,
-// and dead-letter the records that are bad data.
+// and dead-letter the records that are bad data. The pipeline's own steps around the transform
+// (decoding a record, serialising its row) are in ./record-steps.ts.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,9 +9,9 @@ import type { BatchMessage, BatchRange, RunBatch } from '../batch';
 import { FailureType, RecordRejectedError, RecordsUnavailableError, SourceUnavailableError } from '../errors';
 import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
-import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
 import type { Sink, SinkRow } from '../sink';
+import { rowOf, sourceRecordOf } from './record-steps';
 
 export interface RunActivityDeps {
   sink: Sink;
@@ -71,7 +72,9 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
       const rows: SinkRow[] = [];
       for (const message of messages) {
         try {
-          rows.push(toRow(batch, message, transform(toSourceRecord(batch, message)), workflowId));
+          // Decoding and serialising reject a record they cannot handle (a retry would fail the
+          // same way); the transform's other errors are retried.
+          rows.push(rowOf(batch, message, transform(sourceRecordOf(batch, message)), workflowId));
         } catch (err) {
           if (!(err instanceof RecordRejectedError)) throw err;
           reject(message, err);
@@ -114,37 +117,6 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
 }
 
 export type RunActivities = ReturnType<typeof createRunActivities>;
-
-function toSourceRecord(batch: BatchRange, message: BatchMessage): SourceRecord {
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    key: keyText(message),
-    valueText: textOf(message.value),
-    rawValue: decodeBytes(message.value),
-    headers: decodeHeaders(message.headers),
-    timestamp: Number(message.timestamp),
-  };
-}
-
-function keyText(message: BatchMessage): string | null {
-  if (message.key === null) return null;
-  return 'text' in message.key ? message.key.text : message.key.base64;
-}
-
-function toRow(batch: BatchRange, message: BatchMessage, out: TransformedRecord, runId: string): SinkRow {
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    key: keyText(message),
-    payload: out.payload === null || out.payload === undefined ? null : JSON.stringify(out.payload),
-    producedAt: out.producedAt ?? null,
-    kafkaTimestamp: Number(message.timestamp),
-    runId,
-  };
-}
 
 function deadLetter(
   batch: BatchRange,

@@ -2,7 +2,9 @@
 // what the sink stores. Throw RecordRejectedError for a record that can never be processed (bad
 // data): it goes to the dead-letter topic with your reason, and the rest of its batch still loads.
 // Any other error is treated as transient: the batch is retried, and only if it keeps failing are
-// its records isolated and the failing ones dead-lettered.
+// its records isolated and the failing ones dead-lettered. The pipeline's own steps around this
+// function (decoding the record, serialising what it returns) reject a record they cannot handle at
+// once, with no retry (src/activities/record-steps.ts).
 //
 // The default expects JSON values, as `npm run producer` writes them, and keeps them as they are.
 
