@@ -4,6 +4,8 @@
 // back to their source topic (or TOPIC); progress is kept in the group <dlq topic>-replay.
 // `npm run dlq -- list --json` prints one JSON object per record: key, value and headers as text
 // when they are UTF-8, else as {"base64": "…"} (scripts/printable.ts).
+// Both show and send each source record once, however often the topic holds it (a retried activity
+// publishes its dead letters again): `copies` and `otherRuns` say how often and from which runs.
 
 import { loadConfigOrExit } from '../src/config';
 import { createKafka } from '../src/kafka/client';
@@ -35,10 +37,14 @@ function printTable(records: DeadLetterRecord[], dlqTopic: string): void {
   for (const r of records) {
     console.log(
       `${r.sourceTopic}/${r.sourcePartition}@${r.sourceOffset}  ${r.errorType}: ${r.error}\n` +
-        `    attempts ${r.attempts}  run ${r.runId}  failed ${r.failedAt}  key ${preview(r.key)}  value ${preview(r.value)}${previewHeaders(r.headers)}`,
+        `    attempts ${r.attempts}  run ${r.runId}  failed ${r.failedAt}  key ${preview(r.key)}  value ${preview(r.value)}${previewHeaders(r.headers)}` +
+        (r.otherRuns.length > 0 ? `\n    also dead-lettered by ${r.otherRuns.join(', ')}` : ''),
     );
   }
-  console.log(`\n${records.length} record(s) in ${dlqTopic}. Replay after a fix: npm run dlq -- replay`);
+  const copies = records.reduce((sum, r) => sum + r.copies - 1, 0);
+  // The topic itself holds the copies: say why a count of its offsets differs from this one.
+  const note = copies > 0 ? ` (and ${copies} cop${copies === 1 ? 'y' : 'ies'} of them, shown once)` : '';
+  console.log(`\n${records.length} record(s) in ${dlqTopic}${note}. Replay after a fix: npm run dlq -- replay`);
 }
 
 async function main(): Promise<void> {
@@ -64,8 +70,9 @@ async function main(): Promise<void> {
     const toIndex = rest.indexOf('--to');
     const to = toIndex >= 0 ? rest[toIndex + 1] : undefined;
     if (toIndex >= 0 && !to) throw new Error(`--to needs a topic name\n${USAGE}`);
-    const sent = await replayDeadLetters(kafka, { dlqTopic: config.dlqTopic, to });
-    console.log(`replayed ${sent} record(s) from ${config.dlqTopic} to ${to ?? 'their source topics'}`);
+    const { sent, copies } = await replayDeadLetters(kafka, { dlqTopic: config.dlqTopic, to });
+    const skipped = copies > 0 ? ` (${copies} cop${copies === 1 ? 'y' : 'ies'} of records sent once skipped)` : '';
+    console.log(`replayed ${sent} record(s) from ${config.dlqTopic} to ${to ?? 'their source topics'}${skipped}`);
   } else {
     console.error(USAGE);
     process.exitCode = 2;

@@ -2,6 +2,8 @@
 // with or without its records), and the names derived from them. Pure and deterministic, so both
 // workflows and activities import it.
 
+import { jsonStringBytes } from './json-bytes';
+
 /**
  * Bytes carried through JSON payloads without loss: text that is valid UTF-8 stays readable in the
  * Web UI, anything else travels as base64 and is marked so.
@@ -30,7 +32,7 @@ export interface BatchRange {
    * number of offsets spanned, an upper bound: compaction and transaction markers leave gaps.
    */
   count: number;
-  /** Bytes of keys, values and headers, as counted against MAX_BATCH_BYTES (estimated for a part cut down by rangeWithin). */
+  /** What the records weigh in a payload (see messageBytes), as counted against MAX_BATCH_BYTES (estimated for a part cut down by rangeWithin). */
   bytes: number;
 }
 
@@ -148,17 +150,36 @@ export function rangeWithin(batch: BatchRange, first: bigint, last: bigint): Bat
   };
 }
 
-/** What a record's JSON adds around its key, value and headers (offset, timestamp, field names). */
-export const RECORD_ENVELOPE_BYTES = 80;
+/**
+ * The JSON of a record without its strings: field names, braces, colons and commas, plus the comma
+ * that follows it in its batch's list of records.
+ */
+const RECORD_JSON_FRAME_BYTES = '{"offset":,"key":,"value":,"headers":{},"timestamp":},'.length;
 
-/** Approximate size of a record in a payload, as counted against the byte caps. */
+/**
+ * What a record weighs in a payload, as counted against the byte caps (MAX_BATCH_BYTES,
+ * MAX_CONSUME_RESULT_BYTES, the worker's buffer and cache): its JSON in UTF-8, exactly as Temporal's
+ * converter writes it (a batch's list of records weighs the sum of its records, plus 1). Values and
+ * keys are counted as they travel: text by its UTF-8 bytes with JSON's escapes, bytes that are not
+ * UTF-8 by their base64 text.
+ */
 export function messageBytes(m: BatchMessage): number {
-  let n = RECORD_ENVELOPE_BYTES + encodedLength(m.key) + encodedLength(m.value);
-  for (const [name, value] of Object.entries(m.headers)) n += name.length + encodedLength(value);
+  let n =
+    RECORD_JSON_FRAME_BYTES +
+    jsonStringBytes(m.offset) +
+    encodedBytes(m.key) +
+    encodedBytes(m.value) +
+    jsonStringBytes(m.timestamp);
+  let first = true;
+  for (const [name, value] of Object.entries(m.headers)) {
+    n += (first ? 0 : 1) + jsonStringBytes(name) + 1 + encodedBytes(value); // [,]"name":value
+    first = false;
+  }
   return n;
 }
 
-function encodedLength(e: EncodedBytes | null): number {
-  if (e === null) return 0;
-  return 'text' in e ? e.text.length : e.base64.length;
+/** `null`, `{"text":"…"}` or `{"base64":"…"}`, in UTF-8. */
+function encodedBytes(e: EncodedBytes | null): number {
+  if (e === null) return 'null'.length;
+  return 'text' in e ? '{"text":}'.length + jsonStringBytes(e.text) : '{"base64":}'.length + jsonStringBytes(e.base64);
 }

@@ -98,13 +98,13 @@ export const SETTINGS = {
   maxBatchBytes: setting(
     'MAX_BATCH_BYTES',
     '',
-    `byte cap of one batch: keys, values, headers and ~80 bytes of envelope per record; a larger single record forms a batch of its own. Empty means ${MAX_BATCH_BYTES_DEFAULT.offsets} with BATCH_PAYLOAD=offsets, ${MAX_BATCH_BYTES_DEFAULT.records} with records (at most ${MAX_BATCH_BYTES_INLINE} there: a batch travels in one Temporal payload)`,
+    `byte cap of one batch, counted as its records weigh in a Temporal payload: their JSON in UTF-8 (a character of Chinese text is 3 bytes, an emoji 4, a control character 6; bytes that are not UTF-8 count as base64); a larger single record forms a batch of its own. Empty means ${MAX_BATCH_BYTES_DEFAULT.offsets} with BATCH_PAYLOAD=offsets, ${MAX_BATCH_BYTES_DEFAULT.records} with records (at most ${MAX_BATCH_BYTES_INLINE} there: a batch travels in one Temporal payload)`,
     (raw) => (raw.trim() === '' ? undefined : integer(1024, MAX_BATCH_BYTES_IN_MEMORY)(raw)),
   ),
   maxConsumeResultBytes: setting(
     'MAX_CONSUME_RESULT_BYTES',
     '1572864',
-    'with BATCH_PAYLOAD=records: record bytes one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
+    'with BATCH_PAYLOAD=records: bytes of records (counted as for MAX_BATCH_BYTES) one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
     integer(1024, 1_572_864),
   ),
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),

@@ -12,6 +12,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
+import type { DeadLetterPublisher } from '../src/kafka/dead-letter';
 import { createLogger } from '../src/logger';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
 import { SqliteSink } from '../src/sink/sqlite-sink';
@@ -102,7 +103,7 @@ export interface RunningPipeline {
 export async function startPipeline(
   config: Config,
   servers: Servers,
-  options: { sink: Sink; transform?: (r: SourceRecord) => TransformedRecord },
+  options: { sink: Sink; transform?: (r: SourceRecord) => TransformedRecord; deadLetters?: DeadLetterPublisher },
 ): Promise<RunningPipeline> {
   const pipeline = await createPipeline({
     config,
@@ -113,6 +114,7 @@ export async function startPipeline(
     sink: options.sink,
     logger,
     transform: options.transform,
+    deadLetters: options.deadLetters,
     workflowBundle: await sharedBundle(),
   });
   const done = pipeline.run();

@@ -3,6 +3,7 @@
 
 import { afterEach } from 'vitest';
 import type { Config } from '../src/config';
+import type { DeadLetterPublisher } from '../src/kafka/dead-letter';
 import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
@@ -24,6 +25,8 @@ export interface PipelineOptions {
   /** Replaces the SQLite sink (e.g. a slow or failing wrapper around it). */
   sink?: Sink;
   transform?: (record: SourceRecord) => TransformedRecord;
+  /** Replaces the dead-letter publisher (e.g. one that fails after publishing). */
+  deadLetters?: DeadLetterPublisher;
   /** Create the topic and the dead-letter topic first (default true). */
   createTopics?: boolean;
 }
@@ -43,7 +46,11 @@ export async function setUpPipeline(
     await ensureTopic(servers.admin, config.dlqTopic, 1);
   }
   const sqlite = openSink(config);
-  const running = await startPipeline(config, servers, { sink: options.sink ?? sqlite, transform: options.transform });
+  const running = await startPipeline(config, servers, {
+    sink: options.sink ?? sqlite,
+    transform: options.transform,
+    deadLetters: options.deadLetters,
+  });
   defer(async () => {
     await stopSensors(servers.client, config);
     await running.stop();

@@ -1,7 +1,8 @@
 // Activities of a MicroBatchRun, on the runs task queue (whose worker slots are the
 // max-concurrent-runs limit): transform each record, load the batch into the sink in one write,
 // and dead-letter the records that are bad data. What counts as bad data, and what as a systemic
-// failure that holds the batch instead, is src/processing/systemic-failure.ts.
+// failure that holds the batch instead, is src/processing/systemic-failure.ts. The pipeline's own
+// steps around the transform (decoding a record, serialising its row) are in ./record-steps.ts.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -16,10 +17,10 @@ import {
 } from '../errors';
 import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
-import { decodeBytes, decodeHeaders, textOf } from '../kafka/encoding';
 import { FailureStreak, systemicCause, type RecordFailure } from '../processing/systemic-failure';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
 import type { Sink, SinkRow } from '../sink';
+import { rowOf, sourceRecordOf } from './record-steps';
 
 export interface RunActivityDeps {
   sink: Sink;
@@ -92,17 +93,27 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
       // may be passing, or the transform's own fault: retried, and counted against the rule.
       const rows: SinkRow[] = [];
       const failing: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
+      /** Records whose transformed value has no JSON text (see record-steps.ts). */
+      const unserialisable: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
       for (const message of messages) {
+        let out: TransformedRecord;
         try {
-          rows.push(toRow(batch, message, transform(toSourceRecord(batch, message)), workflowId));
+          // Decoding rejects a record it cannot handle (a retry would fail the same way).
+          out = transform(sourceRecordOf(batch, message));
         } catch (err) {
           if (err instanceof RecordRejectedError) reject(message, err);
           else failing.push({ message, failure: { offset: message.offset, error: asError(err) } });
+          continue;
+        }
+        try {
+          rows.push(rowOf(batch, message, out, workflowId));
+        } catch (err) {
+          unserialisable.push({ message, failure: { offset: message.offset, error: err as Error } });
         }
       }
       if (failing.length > 0) {
         const failures = failing.map((f) => f.failure);
-        const systemic = systemicCause(failures, rows.length + failing.length, streak);
+        const systemic = systemicCause(failures, rows.length + unserialisable.length + failing.length, streak);
         if (systemic) {
           throw new SystemicFailureError(
             `the transform fails on every record of the batch (${failing.length}) the same way: ${describe(systemic)}`,
@@ -117,6 +128,21 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
         }
         // Still failing on the last attempt while batch-mates pass: these records are bad data.
         for (const { message, failure } of failing) reject(message, failure.error, attempts);
+      }
+      if (unserialisable.length > 0) {
+        // A value nested too deep is the record's fault, rejected at once (a retry fails alike);
+        // a value that cannot be serialised for any record is the transform's (it returns a BigInt).
+        const systemic = systemicCause(
+          unserialisable.map((f) => f.failure),
+          rows.length + unserialisable.length,
+          streak,
+        );
+        if (systemic) {
+          throw new SystemicFailureError(
+            `what the transform returns cannot be serialised for any record of the batch (${unserialisable.length}): ${systemic.message}`,
+          );
+        }
+        for (const { message, failure } of unserialisable) reject(message, failure.error);
       }
 
       const refusedBySink: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
@@ -173,37 +199,6 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
 }
 
 export type RunActivities = ReturnType<typeof createRunActivities>;
-
-function toSourceRecord(batch: BatchRange, message: BatchMessage): SourceRecord {
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    key: keyText(message),
-    valueText: textOf(message.value),
-    rawValue: decodeBytes(message.value),
-    headers: decodeHeaders(message.headers),
-    timestamp: Number(message.timestamp),
-  };
-}
-
-function keyText(message: BatchMessage): string | null {
-  if (message.key === null) return null;
-  return 'text' in message.key ? message.key.text : message.key.base64;
-}
-
-function toRow(batch: BatchRange, message: BatchMessage, out: TransformedRecord, runId: string): SinkRow {
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    key: keyText(message),
-    payload: out.payload === null || out.payload === undefined ? null : JSON.stringify(out.payload),
-    producedAt: out.producedAt ?? null,
-    kafkaTimestamp: Number(message.timestamp),
-    runId,
-  };
-}
 
 function deadLetter(
   batch: BatchRange,

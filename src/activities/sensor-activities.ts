@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
-import { rangeOf, type PartitionOffset, type RunBatch } from '../batch';
+import { rangeOf, type Batch, type PartitionOffset, type RunBatch } from '../batch';
 import { MAX_BATCH_BYTES_INLINE, type BatchPayload } from '../config';
 import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
@@ -119,7 +119,8 @@ export function createSensorActivities(deps: SensorActivityDeps) {
             maxBytes: Math.min(maxBytes, MAX_BATCH_BYTES_INLINE),
             maxTotalBytes: Math.min(maxTotalBytes, MAX_BATCH_BYTES_INLINE),
           };
-          return { ...(await consumer.take(request)), settled };
+          const taken = await consumer.take(request);
+          return { ...taken, batches: taken.batches.map(inlineOrRange), settled };
         }
         // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
         const taken = await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER });
@@ -163,3 +164,14 @@ export function createSensorActivities(deps: SensorActivityDeps) {
 }
 
 export type SensorActivities = ReturnType<typeof createSensorActivities>;
+
+/**
+ * A batch that carries its records (BATCH_PAYLOAD=records) when they fit one Temporal payload, else
+ * its offset range. Only a single record can be that large (the caps keep every batch of several
+ * within MAX_BATCH_BYTES_INLINE): one whose JSON outweighs its Kafka bytes, e.g. 400 KB of control
+ * characters written as \u00XX. Inline it would fail the consume result every time; as a range,
+ * process-batch reads it back from Kafka as it does with BATCH_PAYLOAD=offsets.
+ */
+export function inlineOrRange(batch: Batch): RunBatch {
+  return batch.bytes > MAX_BATCH_BYTES_INLINE ? rangeOf(batch) : batch;
+}

@@ -1,23 +1,26 @@
 // Reading the dead-letter topic back, and replaying its records after a fix (`npm run dlq`).
+// The topic may hold a source record more than once (a retried activity published it again); both
+// show and send each source record once (./dead-letter-identity.ts says when two are the same).
 // Listing reads everything from the start and commits nothing. Replaying publishes each record's
 // original key, value and headers (without the dlq.* ones) to the source topic or another, and
 // commits its progress in a consumer group of its own, so a replay that is run again (or resumed
-// after a crash) sends only what it has not sent yet.
+// after a crash) sends only what it has not sent yet, including a copy that arrived after the
+// original was replayed.
 
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { DLQ_HEADERS } from './dead-letter';
+import {
+  deadLetterKey,
+  distinctDeadLetters,
+  type DeadLetterCopies,
+  type DeadLetterOrigin,
+} from './dead-letter-identity';
 
-export interface DeadLetterRecord {
-  dlqPartition: number;
-  dlqOffset: string;
-  sourceTopic: string;
-  sourcePartition: string;
-  sourceOffset: string;
+export interface DeadLetterRecord extends DeadLetterOrigin, DeadLetterCopies {
   error: string;
   errorType: string;
   attempts: string;
-  runId: string;
   failedAt: string;
   key: Buffer | null;
   value: Buffer | null;
@@ -41,6 +44,8 @@ function toRecord(partition: number, m: KafkaMessage): DeadLetterRecord {
     sourceTopic: text(DLQ_HEADERS.topic),
     sourcePartition: text(DLQ_HEADERS.partition),
     sourceOffset: text(DLQ_HEADERS.offset),
+    // Letters from before the header carry the source's timestamp as their own.
+    sourceTimestamp: text(DLQ_HEADERS.timestamp) || m.timestamp,
     error: text(DLQ_HEADERS.error),
     errorType: text(DLQ_HEADERS.errorType),
     attempts: text(DLQ_HEADERS.attempts),
@@ -49,6 +54,8 @@ function toRecord(partition: number, m: KafkaMessage): DeadLetterRecord {
     key: m.key,
     value: m.value,
     headers,
+    copies: 1,
+    otherRuns: [],
   };
 }
 
@@ -121,8 +128,8 @@ async function readToEnd(
   return count;
 }
 
-/** Every record now in the dead-letter topic, oldest first per partition. Commits nothing. */
-export async function listDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadLetterRecord[]> {
+/** Every record now in the dead-letter topic, copies included, oldest first per partition. Commits nothing. */
+async function readAllDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadLetterRecord[]> {
   const records: DeadLetterRecord[] = [];
   const readerGroup = `${dlqTopic}-list-${randomBytes(4).toString('hex')}`;
   await readToEnd(kafka, dlqTopic, readerGroup, false, async (batch) => void records.push(...batch));
@@ -133,6 +140,14 @@ export async function listDeadLetters(kafka: Kafka, dlqTopic: string): Promise<D
   return records;
 }
 
+/**
+ * The dead letters now in the topic, one per source record (the first copy, with how many copies
+ * there are and which other runs sent one), oldest first per partition. Commits nothing.
+ */
+export async function listDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadLetterRecord[]> {
+  return distinctDeadLetters(await readAllDeadLetters(kafka, dlqTopic));
+}
+
 export interface ReplayOptions {
   dlqTopic: string;
   /** Where to publish; by default each record goes back to the topic it came from. */
@@ -141,34 +156,67 @@ export interface ReplayOptions {
   groupId?: string;
 }
 
-/** Publishes dead letters not replayed yet; returns how many it sent. */
-export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): Promise<number> {
+export interface ReplayResult {
+  /** Records published. */
+  sent: number;
+  /** Dead letters skipped as copies of a record sent now or by an earlier replay. */
+  copies: number;
+}
+
+/** Publishes the dead letters not replayed yet, each source record once. */
+export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): Promise<ReplayResult> {
+  const groupId = options.groupId ?? `${options.dlqTopic}-replay`;
+  // What earlier replays sent: every letter below the group's committed offsets. A copy may sit in
+  // another partition of the topic, or arrive after its original was replayed (a retry that ran
+  // late), so the whole topic is read first, not only what this replay will send.
+  const done = await committedOffsets(kafka, options.dlqTopic, groupId);
+  const replayed = new Set<string>();
+  for (const r of await readAllDeadLetters(kafka, options.dlqTopic)) {
+    if (BigInt(r.dlqOffset) < (done.get(r.dlqPartition) ?? 0n)) replayed.add(deadLetterKey(r));
+  }
+
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  const result: ReplayResult = { sent: 0, copies: 0 };
   try {
-    return await readToEnd(
-      kafka,
-      options.dlqTopic,
-      options.groupId ?? `${options.dlqTopic}-replay`,
-      true,
-      async (records) => {
-        const byTopic = new Map<string, DeadLetterRecord[]>();
-        for (const r of records) {
-          const target = options.to ?? r.sourceTopic;
-          if (!target)
-            throw new Error(`dead letter at ${r.dlqPartition}/${r.dlqOffset} names no source topic; use --to`);
-          byTopic.set(target, [...(byTopic.get(target) ?? []), r]);
+    await readToEnd(kafka, options.dlqTopic, groupId, true, async (records) => {
+      const byTopic = new Map<string, DeadLetterRecord[]>();
+      for (const r of records) {
+        const key = deadLetterKey(r);
+        if (replayed.has(key)) {
+          result.copies++;
+          continue;
         }
-        for (const [topic, list] of byTopic) {
-          await producer.send({
-            topic,
-            acks: -1,
-            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-          });
-        }
-      },
-    );
+        replayed.add(key);
+        const target = options.to ?? r.sourceTopic;
+        if (!target) throw new Error(`dead letter at ${r.dlqPartition}/${r.dlqOffset} names no source topic; use --to`);
+        byTopic.set(target, [...(byTopic.get(target) ?? []), r]);
+      }
+      for (const [topic, list] of byTopic) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        });
+        result.sent += list.length;
+      }
+    });
+    return result;
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** The group's committed offset per partition of `topic` (partitions with none are absent). */
+async function committedOffsets(kafka: Kafka, topic: string, groupId: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [forTopic] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, bigint>();
+    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, BigInt(p.offset));
+    return out;
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -1,6 +1,8 @@
 // Sends records that cannot be processed to the dead-letter topic: the original key, value and
 // headers, plus headers that say why, how often it was tried, where it came from and which run
 // gave up on it (as Kafka Connect's DLQ does). `npm run dlq` reads them back and can replay them.
+// A retried activity may publish a letter again: the readers show and send each source record once
+// (./dead-letter-identity.ts).
 
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { BatchMessage } from '../batch';
@@ -14,6 +16,8 @@ export const DLQ_HEADERS = {
   topic: 'dlq.source.topic',
   partition: 'dlq.source.partition',
   offset: 'dlq.source.offset',
+  /** Tells a record apart from an earlier one at the same offset of a recreated topic (see dead-letter-identity.ts). */
+  timestamp: 'dlq.source.timestamp',
   run: 'dlq.run.id',
   failedAt: 'dlq.failed.at',
 } as const;
@@ -69,6 +73,7 @@ export class DeadLetterPublisher {
           [DLQ_HEADERS.topic]: l.sourceTopic,
           [DLQ_HEADERS.partition]: String(l.partition),
           [DLQ_HEADERS.offset]: l.message.offset,
+          [DLQ_HEADERS.timestamp]: l.message.timestamp,
           [DLQ_HEADERS.run]: l.runId,
           [DLQ_HEADERS.failedAt]: failedAt,
         },

@@ -4,7 +4,9 @@
 // Any other error is treated as transient: the batch is retried, and a record still failing on the
 // last attempt while its batch-mates pass is dead-lettered. An error on every record of a batch is
 // the transform's own fault, not the data's: the run holds the records until the transform is
-// fixed (see ./systemic-failure.ts).
+// fixed (see ./systemic-failure.ts). The pipeline's own
+// steps around this function (decoding the record, serialising what it returns) reject a record
+// they cannot handle at once, with no retry (src/activities/record-steps.ts).
 //
 // The default expects JSON values, as `npm run producer` writes them, and keeps them as they are.
 

@@ -33,6 +33,8 @@ export interface PipelineDeps {
   sink: Sink;
   logger: Logger;
   transform?: (record: SourceRecord) => TransformedRecord;
+  /** Where process-batch sends dead letters; a publisher to KAFKA_DLQ_TOPIC when absent (tests replace it). */
+  deadLetters?: DeadLetterPublisher;
   /** Reuse a bundle across pipelines (tests start several); built once when absent. */
   workflowBundle?: WorkflowBundle;
 }
@@ -135,7 +137,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   }
 
   if (roles.has('runs')) {
-    const deadLetters = new DeadLetterPublisher(deps.kafka, config.dlqTopic);
+    const deadLetters = deps.deadLetters ?? new DeadLetterPublisher(deps.kafka, config.dlqTopic);
     closers.push(() => deadLetters.close());
     const records = new BatchRecords(
       deps.kafka,

@@ -1,12 +1,15 @@
 // Bad input has a clear outcome and loses nothing: bad settings stop the program with exit code 2
 // naming the variable; unreachable servers get a readable message and a retry; a missing topic is
-// reported by the sensor and picked up once it exists; an oversized record is loaded on its own.
+// reported by the sensor and picked up once it exists; an oversized record is loaded on its own;
+// records whose bytes outweigh their length (non-ASCII text, escaped control characters) still fit
+// Temporal's payloads.
 
 import { spawn } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { ensureTopic } from '../../src/kafka/topics';
+import type { SourceRecord } from '../../src/processing/transform';
 import { runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { statusQuery } from '../../src/workflows/sensor';
@@ -118,4 +121,77 @@ describe('awkward streams', () => {
     });
     expect(runs.map((r) => r.id)).toEqual([`microbatch-${config.topic}-p0-10-10@${config.groupId}`]);
   });
+
+  it('with BATCH_PAYLOAD=records, non-ASCII values whose characters fit the byte caps but whose bytes do not all load', async () => {
+    // Uncompressed, so the test does not hang on how well the values compress; values that compress
+    // poorly go past the limit the same way with PAYLOAD_COMPRESSION=deflate.
+    const config = testConfig({
+      BATCH_PAYLOAD: 'records',
+      PAYLOAD_COMPRESSION: 'none',
+      SENSOR_REPLICAS: '1',
+      KAFKA_TOPIC_PARTITIONS: '1',
+    });
+    const { servers } = await setUpPipeline(config, defer);
+    // 48 values of 40,000 characters, mostly 3-byte Chinese with 4-byte emoji: 1.9 million in
+    // .length, 5.8 MB in UTF-8. Counted by length, one consume result (up to 1.5 million) weighs
+    // 4.5 MB, past Temporal's 2 MiB payload limit, and the sensor takes the same records forever.
+    const values = Array.from({ length: 48 }, (_, seq) => JSON.stringify({ seq, text: nonAsciiText(seq, 40_000) }));
+    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (let i = 0; i < values.length; i += 4) {
+      // A few per request: Kafka refuses a record batch over 1 MiB.
+      await producer.send({ topic: config.topic, messages: values.slice(i, i + 4).map((value) => ({ value })) });
+    }
+    await producer.disconnect();
+    await ensureSensors(servers.client, config, logger);
+    await waitFor(
+      '48 rows',
+      () => {
+        const loaded = sinkRows(config).length;
+        if (loaded < 48) throw new Error(`${loaded} of 48 rows loaded`); // named in the timeout message
+        return true;
+      },
+      120_000,
+    );
+    expect(sinkRows(config).map((r) => r.payload)).toEqual(values);
+  });
+
+  it('with BATCH_PAYLOAD=records, a record whose JSON outweighs one payload travels as its offsets, and loads', async () => {
+    // Uncompressed, as above: deflate would squeeze this record's repeated escapes under the limit.
+    const config = testConfig({
+      BATCH_PAYLOAD: 'records',
+      PAYLOAD_COMPRESSION: 'none',
+      SENSOR_REPLICAS: '1',
+      KAFKA_TOPIC_PARTITIONS: '1',
+    });
+    // Any text is kept as a JSON string (the default transform would reject it: it is not JSON).
+    const asText = (r: SourceRecord) => ({ payload: r.valueText ?? null });
+    const { servers } = await setUpPipeline(config, defer, { transform: asText });
+    // 400 KB in Kafka, 2.4 MB as JSON: every control character is written as \u00XX.
+    const heavy = '\u0001'.repeat(400_000);
+    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: config.topic,
+      messages: [{ value: 'before' }, { value: heavy }, { value: 'after' }],
+    });
+    await producer.disconnect();
+    await ensureSensors(servers.client, config, logger);
+    await waitFor('3 rows', () => sinkRows(config).length === 3, 90_000);
+    expect(sinkRows(config).map((r) => JSON.parse(r.payload!))).toEqual(['before', heavy, 'after']);
+  });
 });
+
+/** About `length` characters of Chinese text with an emoji every 10th, varied by `seed` (so they do not compress to nothing). */
+function nonAsciiText(seed: number, length: number): string {
+  let state = seed + 1;
+  let text = '';
+  while (text.length < length) {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    text +=
+      text.length % 10 === 9
+        ? String.fromCodePoint(0x1f600 + (state % 64))
+        : String.fromCharCode(0x4e00 + (state % 20_000));
+  }
+  return text;
+}

@@ -14,6 +14,7 @@ import { topicLag } from '../../src/kafka/lag';
 import { makeMessage } from '../../src/producer/rate-producer';
 import { transform, type SourceRecord } from '../../src/processing/transform';
 import type { Sink, SinkRow } from '../../src/sink';
+import { runsQuery } from '../../src/runs';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/sensor';
@@ -40,6 +41,33 @@ async function readTopic(servers: Servers, topic: string, expected: number): Pro
 
 function header(m: KafkaMessage, name: string): string | undefined {
   return m.headers?.[name]?.toString();
+}
+
+/**
+ * Every activity a pipeline's runs scheduled, as its type and the attempt it ended on (Temporal
+ * writes an activity's started event once, when the activity ends, with its last attempt), once
+ * no run of the pipeline is running any more.
+ */
+async function activityAttempts(servers: Servers, config: { topic: string; groupId: string }) {
+  await waitFor('the runs to finish', async () => {
+    const all = (await servers.client.workflow.count(runsQuery(config))).count;
+    return all > 0 && (await servers.client.workflow.count(runsQuery(config, 'Running'))).count === 0;
+  });
+  const attempts: Array<{ run: string; activity: string; attempt: number }> = [];
+  for await (const run of servers.client.workflow.list({ query: runsQuery(config) })) {
+    const history = await servers.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    const types = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) types.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+      const started = event.activityTaskStartedEventAttributes;
+      if (started) {
+        const activity = types.get(String(started.scheduledEventId)) ?? '?';
+        attempts.push({ run: run.workflowId, activity, attempt: started.attempt ?? 0 });
+      }
+    }
+  }
+  return attempts;
 }
 
 /** Delays each write and records how many writes overlap. */
@@ -230,6 +258,40 @@ describe('micro-batch runs', () => {
     expect(header(badUtf8, DLQ_HEADERS.offset)).toBe('2');
     expect(header(badUtf8, DLQ_HEADERS.errorType)).toBe('RecordRejectedError');
     expect(header(badUtf8, DLQ_HEADERS.run)).toMatch(/^microbatch-/);
+  });
+
+  it('rejects a value nested too deeply to serialise on the first attempt: dead-lettered with the reason, its batch-mates loaded, nothing retried', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', RUN_MAX_ATTEMPTS: '3' });
+    const { servers } = await setUpPipeline(config, defer);
+    // Valid JSON that JSON.parse reads but JSON.stringify cannot write back (its stack overflows).
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: config.topic,
+      messages: [
+        ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${i}`, value: JSON.stringify({ seq: i }) })),
+        { key: 'deep', value: deep },
+        ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${11 + i}`, value: JSON.stringify({ seq: 11 + i }) })),
+      ],
+    });
+    await producer.disconnect();
+    await ensureSensors(servers.client, config, logger);
+
+    await waitFor('20 rows', () => sinkRows(config).length === 20, 60_000);
+    expect(sinkRows(config).map((r) => r.offset)).toEqual([...Array(21).keys()].filter((o) => o !== 10));
+    const [dead] = await readTopic(servers, config.dlqTopic, 1);
+    expect(dead!.key!.toString()).toBe('deep');
+    expect(dead!.value!.toString()).toBe(deep);
+    expect(header(dead!, DLQ_HEADERS.error)).toBe(
+      'value nests too deeply to serialise: RangeError: Maximum call stack size exceeded',
+    );
+    expect(header(dead!, DLQ_HEADERS.errorType)).toBe('RecordRejectedError');
+    expect(header(dead!, DLQ_HEADERS.attempts)).toBe('1');
+    // Rejected, not retried: every run loaded its batch with one process-batch attempt, none split.
+    const attempts = await activityAttempts(servers, config);
+    expect(attempts.length).toBeGreaterThan(0);
+    for (const a of attempts) expect(a).toMatchObject({ activity: 'processBatch', attempt: 1 });
   });
 
   it('dead-letters a record that keeps failing after its retries, and loads its batch-mates', async () => {

@@ -90,6 +90,25 @@ describe('a fault is never bad data', () => {
     );
   });
 
+  it('a transform whose every output cannot be serialised holds the runs instead of dead-lettering them', async () => {
+    const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1' });
+    let broken = true;
+    // A deploy made amounts BigInts: JSON has no text for them, for any record.
+    const transformOfTheDay = (record: SourceRecord) => {
+      const out = transform(record);
+      return broken ? { payload: { amount: 10n, seq: (out.payload as { seq: number }).seq } } : out;
+    };
+    const { servers } = await setUpPipeline(config, defer, { transform: transformOfTheDay });
+    await produce(servers, config.topic, 50);
+    await ensureSensors(servers.client, config, logger);
+
+    await heldError(servers.client, config, /cannot be serialised for any record .*BigInt/);
+    expect(await deadLetterCount(servers, config)).toBe(0);
+    broken = false;
+    await waitFor('all 50 rows once the transform is fixed', () => sinkRows(config).length === 50, 120_000);
+    expect(await deadLetterCount(servers, config)).toBe(0);
+  });
+
   it('a database that refuses every row holds even runs of a single record, and loads everything once it accepts them', async () => {
     // One record per run: no batch-mate to compare with, so the rule compares the runs this worker
     // served (src/processing/systemic-failure.ts).

@@ -75,6 +75,7 @@ describe('a dead letter as JSON', () => {
     sourceTopic: 'events',
     sourcePartition: '3',
     sourceOffset: '1234',
+    sourceTimestamp: '1700000000000',
     error: 'value is not valid JSON (…)',
     errorType: 'RecordRejectedError',
     attempts: '1',
@@ -83,6 +84,8 @@ describe('a dead letter as JSON', () => {
     key: Buffer.from('key-7'),
     value: Buffer.from('not json {'),
     headers: { trace: Buffer.from('abc'), bin: Buffer.from([0xff]) },
+    copies: 2,
+    otherRuns: ['microbatch-events-p3-1234-1299@g'],
   };
 
   it('shows its key and value as text and every header of the record', () => {

@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import {
   createSensorActivities,
+  inlineOrRange,
   type ConsumeResult,
   type SensorActivityDeps,
 } from '../../src/activities/sensor-activities';
@@ -114,5 +115,13 @@ describe('consume-batch', () => {
     expect(cache.get(batch)).toBeUndefined();
     expect(asked[0]!.maxBytes).toBe(MAX_BATCH_BYTES_INLINE);
     expect(asked[0]!.maxTotalBytes).toBe(MAX_BATCH_BYTES_INLINE);
+  });
+
+  it('with BATCH_PAYLOAD=records a record too heavy for one payload travels as its offset range', () => {
+    const batch = syntheticBatch('orders', 1, 100, 1);
+    expect(inlineOrRange({ ...batch, bytes: MAX_BATCH_BYTES_INLINE })).toHaveProperty('messages');
+    const heavy = { ...batch, bytes: MAX_BATCH_BYTES_INLINE + 1 };
+    expect(inlineOrRange(heavy)).toEqual(rangeOf(heavy));
+    expect(inlineOrRange(heavy)).not.toHaveProperty('messages');
   });
 });
