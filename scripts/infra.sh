@@ -74,6 +74,8 @@ cmd_down() {
   if ((purge)); then
     # The lock file lives in .data/run; removing it while we hold it is harmless.
     rm -rf "$DATA_DIR"
+    # A cluster kept outside it (see postgres_choose_data_dir) goes too.
+    [[ "$POSTGRES_DATA" == "$DATA_DIR"/* ]] || rm -rf "$POSTGRES_DATA"
     say "deleted $DATA_DIR (tools in $TOOLS_DIR kept)"
   fi
 }

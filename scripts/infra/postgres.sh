@@ -64,6 +64,21 @@ as_postgres() {
   fi
 }
 
+# As root the server runs as `postgres`, which must be able to reach the cluster's folder. A
+# checkout under a folder closed to other users (a 0700 temporary folder, /root) cannot hold it:
+# the cluster then lives in the postgres user's home, in a folder named after our data folder, so
+# each INFRA_DATA_DIR still has a cluster of its own (and `down --purge` removes it too).
+postgres_choose_data_dir() {
+  [[ $EUID -eq 0 ]] || return 0
+  ensure_dirs
+  if ! setpriv --reuid=postgres --regid=postgres --init-groups -- test -x "$DATA_DIR" 2>/dev/null; then
+    local home
+    home="$(getent passwd postgres | cut -d: -f6)"
+    POSTGRES_DATA="${home:-/var/lib/postgresql}/microbatch-$(printf '%s' "$DATA_DIR" | sha256sum | cut -c1-16)"
+    mkdir -p "$(dirname "$POSTGRES_DATA")"
+  fi
+}
+
 # Creates the cluster once (superuser, database, loopback-only access rules), in a temporary
 # folder renamed at the end so a half-made cluster is never started.
 postgres_init() {
@@ -113,6 +128,7 @@ postgres_start() {
   local pid
   postgres_install
   ensure_dirs
+  postgres_choose_data_dir
   pid="$(postgres_pid)"
   if [[ -n "$pid" ]]; then
     echo "$pid" >"$POSTGRES_PIDFILE"
@@ -154,6 +170,7 @@ postgres_start() {
 # leave its children and shared memory behind.
 postgres_stop() {
   local pid i
+  if id postgres >/dev/null 2>&1; then postgres_choose_data_dir; fi
   pid="$(postgres_pid)"
   if [[ -z "$pid" ]]; then
     say "PostgreSQL not running"
@@ -182,6 +199,7 @@ postgres_status() {
     echo "postgres: not installed  (apt-get install postgresql; infra.sh up installs it as root)"
     return 1
   fi
+  postgres_choose_data_dir
   pid="$(postgres_pid)"
   if [[ -n "$pid" ]] && postgres_healthy; then
     echo "postgres: running  pid=$pid  url=$POSTGRES_URL  log=$POSTGRES_LOG"
