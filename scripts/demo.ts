@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { sensorWorkflowId } from '../src/batch';
-import { loadConfigOrExit } from '../src/config';
+import { loadConfigOrExit, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { topicLag } from '../src/kafka/lag';
 import { createLogger } from '../src/logger';
 import { countUnfinishedRuns } from '../src/runs';
 import { connectAdmin, connectClient } from '../src/workers/connect';
-import { SinkReader } from './sink-reader';
+import { sinkCounter } from './sink-reader';
 import { describe } from '../src/workers/retry';
 
 const LOG_DIR = '.data/logs';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     `Sensors: ${sensorWorkflowId(config.topic, config.groupId, 0)} … ${sensorWorkflowId(config.topic, config.groupId, config.sensorReplicas - 1)}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>@${config.groupId}`,
   );
   console.log(
-    `Producing ${config.desiredThroughputPerSecond} messages/s to "${config.topic}"; logs in ${LOG_DIR}/demo-*.log. Ctrl-C stops.\n`,
+    `Producing ${config.desiredThroughputPerSecond} messages/s to "${config.topic}"; loading into ${sinkName(config)}; logs in ${LOG_DIR}/demo-*.log. Ctrl-C stops.\n`,
   );
 
   const finished = new Promise<void>((resolve) => {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', resolve);
     if (seconds > 0) setTimeout(resolve, seconds * 1000);
   });
-  const sink = new SinkReader(config.sqlitePath);
+  const sink = sinkCounter(config);
   let previous = { loaded: 0, at: Date.now() };
   const timer = setInterval(() => {
     void (async () => {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         topicLag(admin, config.groupId, config.topic),
         countUnfinishedRuns(client, config).catch(() => undefined),
       ]);
-      const loaded = sink.count(config.topic);
+      const loaded = await sink.count(config.topic);
       const now = Date.now();
       const rate = ((loaded - previous.loaded) * 1000) / Math.max(1, now - previous.at);
       previous = { loaded, at: now };
@@ -92,10 +92,17 @@ async function main(): Promise<void> {
   console.log('\nstopping the producer and the worker (the worker finishes its in-flight runs)...');
   await stopChild(producer);
   await stopChild(worker);
-  sink.close();
+  await sink.close();
   await admin.disconnect();
   await client.connection.close();
   console.log('stopped. The servers keep running: `npm run infra:down` stops them.');
+}
+
+/** Where the rows go, in words a user can check (the password left out). */
+function sinkName(config: Config): string {
+  return config.sink === 'sqlite'
+    ? `SQLite ${config.sqlitePath}`
+    : `table ${config.postgresTable} of ${config.postgres!.description}`;
 }
 
 main().catch((err) => {

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Local infrastructure for development and tests: a real Apache Kafka broker and a real
-# Temporal dev server, run as plain local processes (no Docker needed), loopback only.
+# Local infrastructure for development and tests: a real Apache Kafka broker, a real Temporal
+# dev server and a real PostgreSQL, run as plain local processes (no Docker needed), loopback only.
 #
 #   bash scripts/infra.sh up             start whatever is not running (idempotent)
-#   bash scripts/infra.sh down [--purge] stop both; --purge also deletes .data/
+#   bash scripts/infra.sh down [--purge] stop them all; --purge also deletes .data/
 #   bash scripts/infra.sh reset          same as down --purge
-#   bash scripts/infra.sh status         report; exit 0 if both run, 3 if not
-#   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=... lines (also fetches
-#                                        the time-skipping test server: TEMPORAL_TEST_SERVER_BIN=...)
-#   bash scripts/infra.sh stop kafka|temporal   stop one server, keeping its data
-#   bash scripts/infra.sh start kafka|temporal  start one server and wait until it answers
+#   bash scripts/infra.sh status         report; exit 0 if all run, 3 if not
+#   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=..., DATABASE_URL=...
+#                                        lines (also fetches the time-skipping test server)
+#   bash scripts/infra.sh stop kafka|temporal|postgres   stop one server, keeping its data
+#   bash scripts/infra.sh start kafka|temporal|postgres  start one server and wait until it answers
 #
 # Tools are cached in .tools/, state and logs live in .data/ (or $INFRA_DATA_DIR, for a second
 # pair of servers on other ports). See docs/INFRA.md.
@@ -24,6 +24,8 @@ source "$INFRA_DIR/temporal.sh"
 source "$INFRA_DIR/kafka.sh"
 # shellcheck source=infra/temporal-test-server.sh
 source "$INFRA_DIR/temporal-test-server.sh"
+# shellcheck source=infra/postgres.sh
+source "$INFRA_DIR/postgres.sh"
 
 usage() {
   sed -n '6,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -36,6 +38,7 @@ cmd_up() {
   # build or fetch either; a machine with Docker alone needs neither Go nor Java for this.
   if port_open "$TEMPORAL_HOST" "$TEMPORAL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
     say "Kafka ($KAFKA_BOOTSTRAP) and Temporal ($TEMPORAL_ADDRESS) already answer; using them"
+    postgres_up
     say "Temporal Web UI: $TEMPORAL_UI_URL"
     return 0
   fi
@@ -48,6 +51,7 @@ cmd_up() {
   kafka_start
   temporal_wait
   kafka_wait
+  postgres_up
   say "up in $((SECONDS - t0))s: Kafka $KAFKA_BOOTSTRAP, Temporal $TEMPORAL_ADDRESS"
   say "Temporal Web UI: $TEMPORAL_UI_URL"
 }
@@ -62,13 +66,16 @@ cmd_down() {
   take_lock
   kafka_stop
   temporal_stop
+  postgres_stop
   # Verify nothing of ours is left (matched by our own data paths, not by program name).
   local left
-  left="$(pids_with_marker kafka.Kafka "$KAFKA_PROPS"; pids_with_marker start-dev "$TEMPORAL_DB")"
+  left="$(pids_with_marker kafka.Kafka "$KAFKA_PROPS"; pids_with_marker start-dev "$TEMPORAL_DB"; pids_with_marker -D "$POSTGRES_DATA")"
   [[ -z "$left" ]] || die "processes still running after stop: $(echo "$left" | tr '\n' ' ')"
   if ((purge)); then
     # The lock file lives in .data/run; removing it while we hold it is harmless.
     rm -rf "$DATA_DIR"
+    # A cluster kept outside it (see postgres_choose_data_dir) goes too.
+    [[ "$POSTGRES_DATA" == "$DATA_DIR"/* ]] || rm -rf "$POSTGRES_DATA"
     say "deleted $DATA_DIR (tools in $TOOLS_DIR kept)"
   fi
 }
@@ -82,6 +89,7 @@ cmd_stop() {
   case "$server" in
     kafka) kafka_stop ;;
     temporal) temporal_stop ;;
+    postgres) postgres_stop ;;
   esac
 }
 
@@ -101,13 +109,14 @@ cmd_start() {
       temporal_start
       temporal_wait
       ;;
+    postgres) postgres_start ;;
   esac
 }
 
 server_arg() {
   case "$2" in
-    kafka | temporal) echo "$2" ;;
-    *) die "usage: infra.sh $1 kafka|temporal (got '${2:-}')" ;;
+    kafka | temporal | postgres) echo "$2" ;;
+    *) die "usage: infra.sh $1 kafka|temporal|postgres (got '${2:-}')" ;;
   esac
 }
 
@@ -115,6 +124,8 @@ cmd_status() {
   local rc=0
   temporal_status || rc=3
   kafka_status || rc=3
+  # Where PostgreSQL cannot be installed, `up` runs without it: it does not count against status then.
+  if postgres_can_install; then postgres_status || rc=3; else postgres_status || true; fi
   return "$rc"
 }
 
@@ -129,12 +140,31 @@ cmd_paths() {
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
   echo "TEMPORAL_UI_URL=$TEMPORAL_UI_URL"
   echo "KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP"
+  # The local server's superuser, trusted from loopback: there is no password to leak.
+  echo "DATABASE_URL=$POSTGRES_URL"
   # Only the time-skipping tests need it: without Java and Maven the line is left out (with a
   # warning) rather than failing everything else.
   if test_server_can_install; then
     test_server_ensure
     echo "TEMPORAL_TEST_SERVER_BIN=$TEMPORAL_TEST_SERVER_BIN"
   fi
+}
+
+# PostgreSQL is started by every `up` (about a second once installed; the first run installs and
+# initialises it): the tests need it, and then `SINK=postgres npm run demo` needs no extra step.
+# Where it cannot be installed (not root, no apt-get) `up` goes on without it, with a warning:
+# only SINK=postgres and the tests that need it fail then.
+postgres_up() {
+  if ! postgres_locate && port_open "$POSTGRES_HOST" "$POSTGRES_PORT"; then
+    say "PostgreSQL port $POSTGRES_PORT already answers (e.g. docker compose); using it"
+    return 0
+  fi
+  if ! postgres_can_install; then
+    say "WARNING: PostgreSQL is not installed and cannot be installed here (needs root and apt-get);" \
+      "skipping it: SINK=postgres and the PostgreSQL tests need it (apt-get install postgresql)"
+    return 0
+  fi
+  postgres_start
 }
 
 main() {

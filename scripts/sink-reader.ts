@@ -1,9 +1,42 @@
-// Reads the SQLite sink file from the outside, read-only, while a worker may be writing (WAL mode
-// lets it): how many rows are in, when the last one landed, and end-to-end latency (loaded_at -
-// produced_at, both stamped by this machine's clock). Used by `npm run demo` and the benchmark.
+// Reads the sink from the outside while workers write to it. SinkReader reads the SQLite file
+// read-only (WAL mode lets it): how many rows are in, when the last one landed, and end-to-end
+// latency (loaded_at - produced_at, both stamped by this machine's clock), for the benchmark.
+// sinkCounter counts rows in whichever sink SINK names, for `npm run demo`.
 
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import pg from 'pg';
+import type { Config } from '../src/config';
+import { quoteTable } from '../src/sink/postgres-sink';
+
+/** Counts the rows of one topic in the configured sink; 0 before the table exists. */
+export interface SinkCounter {
+  count(topic: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function sinkCounter(config: Config): SinkCounter {
+  if (config.sink === 'sqlite') {
+    const reader = new SinkReader(config.sqlitePath);
+    return { count: async (topic) => reader.count(topic), close: async () => reader.close() };
+  }
+  const pool = new pg.Pool({ ...config.postgres!.options, max: 1 });
+  pool.on('error', () => undefined); // a server restart ends the idle connection; the next count reconnects
+  return {
+    async count(topic) {
+      try {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${quoteTable(config.postgresTable)} WHERE topic = $1`,
+          [topic],
+        );
+        return rows[0]!.n;
+      } catch {
+        return 0;
+      }
+    },
+    close: () => pool.end(),
+  };
+}
 
 export class SinkReader {
   private db: Database.Database | undefined;

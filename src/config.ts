@@ -6,6 +6,8 @@
 
 import { existsSync } from 'node:fs';
 import { boolean, durationMs, durationMsOrZero, integer, list, oneOf, text } from './config-schema';
+import { PostgresSettingError, redactUrl, resolvePostgres, type PostgresTarget } from './sink/postgres-connection';
+import { WRITE_MODES } from './sink/sink';
 
 export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
 export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
@@ -20,9 +22,29 @@ const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
  */
 const MAX_BATCH_BYTES_DEFAULT = { offsets: 4_194_304, records: 393_216 } as const;
 
-/** Declares one setting; `default` is the raw text, parsed like a value given in the environment. */
-function setting<T>(name: string, defaultRaw: string, description: string, parse: (raw: string) => T) {
-  return { name, default: defaultRaw, description, parse };
+/**
+ * Declares one setting; `default` is the raw text, parsed like a value given in the environment.
+ * `shown` turns a bad value into the text an error may quote (for values that hold a secret).
+ */
+function setting<T>(
+  name: string,
+  defaultRaw: string,
+  description: string,
+  parse: (raw: string) => T,
+  shown: (raw: string) => string = (raw) => raw,
+) {
+  return { name, default: defaultRaw, description, parse, shown };
+}
+
+/** A table name the postgres sink can quote: `table` or `schema.table`, lower-case letters, digits, _. */
+function tableName(raw: string): string {
+  const value = raw.trim();
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(value)) {
+    throw new Error(
+      'a table name, optionally schema-qualified (lower-case letters, digits and _), e.g. events or sink.events',
+    );
+  }
+  return value;
 }
 
 /** The settings, in the order README.md lists them. */
@@ -168,8 +190,32 @@ export const SETTINGS = {
     "longest wait between a sensor's retries while its calls keep failing (topic missing, Kafka or the consumer's worker away); the wait doubles from 1s up to it",
     durationMs,
   ),
-  sink: setting('SINK', 'sqlite', 'where processed batches go', oneOf(['sqlite'] as const)),
+  sink: setting(
+    'SINK',
+    'sqlite',
+    'where processed batches go: sqlite (a file) or postgres (a PostgreSQL server)',
+    oneOf(['sqlite', 'postgres'] as const),
+  ),
+  sinkWriteMode: setting(
+    'SINK_WRITE_MODE',
+    'insert',
+    'a record loaded again: insert keeps the row already stored (the first load wins), replace overwrites it with the new load',
+    oneOf(WRITE_MODES),
+  ),
   sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),
+  databaseUrl: setting(
+    'DATABASE_URL',
+    '',
+    'PostgreSQL server of the postgres sink, postgresql://user:password@host:port/database?sslmode=...; empty means the PG* variables (PGHOST, PGUSER, ...), and without those the local server of scripts/infra.sh (postgresql://microbatch@127.0.0.1:5433/microbatch)',
+    (raw) => raw.trim(),
+    redactUrl,
+  ),
+  postgresTable: setting(
+    'POSTGRES_TABLE',
+    'events',
+    'table of the postgres sink, optionally schema-qualified; created if missing',
+    tableName,
+  ),
   workerRoles: setting(
     'WORKER_ROLES',
     'sensor,runs',
@@ -193,7 +239,11 @@ export const SETTINGS = {
 type Settings = typeof SETTINGS;
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
 /** The settings after derived defaults are filled in: none is left undefined. */
-export type Config = Omit<Parsed, 'maxBatchBytes'> & { maxBatchBytes: number };
+export type Config = Omit<Parsed, 'maxBatchBytes'> & {
+  maxBatchBytes: number;
+  /** With SINK=postgres: where it connects (DATABASE_URL and the PG* variables, resolved). */
+  postgres?: PostgresTarget;
+};
 
 /** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
 export class ConfigError extends Error {
@@ -218,7 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
     try {
       out[key] = s.parse(raw);
     } catch (err) {
-      throw new ConfigError(s.name, raw, (err as Error).message);
+      throw new ConfigError(s.name, s.shown(raw), (err as Error).message);
     }
   }
   // Derived defaults. Queues are per pipeline (topic and consumer group): a worker must only ever
@@ -230,6 +280,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
   out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
   const config = out as Config;
   checkCombinations(config, env);
+  if (config.sink === 'postgres') {
+    try {
+      config.postgres = resolvePostgres(config.databaseUrl, env);
+    } catch (err) {
+      if (!(err instanceof PostgresSettingError)) throw err;
+      throw new ConfigError(err.variable, err.value, err.expected);
+    }
+  }
   return config;
 }
 

@@ -21,6 +21,11 @@ export class RecordRejectedError extends Error {
     reason: string,
     /** The rejected record's offset, when a sink rejects one record of a batch. */
     readonly offset?: string,
+    /**
+     * The rule the record broke, without its values (a reason may quote them): records rejected
+     * with one kind fail "the same way" for the systemic-failure rule. Defaults to the reason.
+     */
+    readonly kind?: string,
   ) {
     super(reason);
   }

@@ -1,7 +1,8 @@
-// Starts the real Kafka broker and Temporal server before the integration tests (or reuses them
-// when they already run: `scripts/infra.sh up` is idempotent), and tells the tests where the
-// `temporal` binary and the time-skipping test server are (`paths` installs the latter on first
-// use), so TestWorkflowEnvironment never downloads one.
+// Starts the real Kafka broker, Temporal server and PostgreSQL before the integration tests (or
+// reuses them when they already run: `scripts/infra.sh up` is idempotent), and tells the tests
+// where the `temporal` binary and the time-skipping test server are (`paths` installs the latter on
+// first use), so TestWorkflowEnvironment never downloads one, and the PostgreSQL server's URL
+// (tests make a database of their own on it: test/postgres.ts).
 
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ export default function setup(project: TestProject): void {
   project.provide('temporalBin', temporalBin);
   // Absent when Java or Maven is missing (`paths` warned): only the time-skipping tests fail then.
   project.provide('temporalTestServerBin', /^TEMPORAL_TEST_SERVER_BIN=(.*)$/m.exec(paths)?.[1] ?? '');
+  project.provide('databaseUrl', /^DATABASE_URL=(.*)$/m.exec(paths)?.[1] ?? '');
 }
 
 declare module 'vitest' {
@@ -24,5 +26,7 @@ declare module 'vitest' {
     temporalBin: string;
     /** The time-skipping test server executable (see test/time-skipping.ts); empty if not installed. */
     temporalTestServerBin: string;
+    /** The shared PostgreSQL server's superuser URL (no password: trusted on loopback). */
+    databaseUrl: string;
   }
 }

@@ -148,22 +148,27 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
       const refusedBySink: Array<{ message: BatchMessage; failure: RecordFailure }> = [];
       const offered = rows.length;
       let result = { inserted: 0, alreadyPresent: 0 };
-      // A sink may refuse one row at a time; take it out and write the rest again.
+      // A sink names the rows it refuses (one, or several at once); take them out and write the rest again.
       while (rows.length > 0) {
         try {
           result = await sink.write(rows);
           break;
         } catch (err) {
           if (err instanceof SinkUnavailableError) throw err;
-          const i = err instanceof RecordRejectedError ? rows.findIndex((r) => r.offset === err.offset) : -1;
-          if (i < 0) {
+          const named = new Map(rowsNamedBy(err).map((e) => [e.offset!, e]));
+          if (named.size === 0 || [...named.keys()].some((offset) => !rows.some((r) => r.offset === offset))) {
             throw new SystemicFailureError(
               `the sink refused the batch without naming a row: ${describe(asError(err))}`,
             );
           }
-          const [row] = rows.splice(i, 1);
-          const message = messages.find((m) => m.offset === row!.offset)!;
-          refusedBySink.push({ message, failure: { offset: row!.offset, error: err as Error } });
+          for (const [offset, rejection] of named) {
+            rows.splice(
+              rows.findIndex((r) => r.offset === offset),
+              1,
+            );
+            const message = messages.find((m) => m.offset === offset)!;
+            refusedBySink.push({ message, failure: { offset, error: rejection } });
+          }
         }
       }
       if (refusedBySink.length > 0) {
@@ -209,6 +214,13 @@ function deadLetter(
   runId: string,
 ): DeadLetter {
   return { sourceTopic: batch.topic, partition: batch.partition, message, error, errorType, attempts, runId };
+}
+
+/** The rows a sink's error names: a RecordRejectedError with an offset, or an AggregateError of them. */
+function rowsNamedBy(err: unknown): RecordRejectedError[] {
+  const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+  const named = errors.filter((e): e is RecordRejectedError => e instanceof RecordRejectedError && !!e.offset);
+  return named.length === errors.length ? named : [];
 }
 
 function asError(err: unknown): Error {

@@ -21,9 +21,13 @@ export interface RecordFailure {
   error: Error;
 }
 
-/** Errors are "the same" when their name and message are. */
+/**
+ * Errors are "the same" when their name and message are, or their name and `kind` when they have
+ * one (a sink's RecordRejectedError: its message quotes the row's value, its kind does not).
+ */
 export function failureSignature(error: Error): string {
-  return `${error.name}: ${error.message}`;
+  const kind = (error as { kind?: unknown }).kind;
+  return `${error.name}: ${typeof kind === 'string' ? kind : error.message}`;
 }
 
 /**

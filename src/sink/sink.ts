@@ -1,7 +1,9 @@
 // What a sink is: a place that stores processed rows, idempotently. Rows are keyed by (topic,
-// partition, offset), so a batch written twice changes nothing the second time.
+// partition, offset), so a batch written twice stores each row once: in `insert` mode the first
+// load of a row stays, in `replace` mode the latest load replaces it (SINK_WRITE_MODE).
 //
-// Neighbours: sqlite-sink.ts (the default), index.ts (chooses one from the SINK setting).
+// Neighbours: sqlite-sink.ts (the default), postgres-sink.ts, index.ts (chooses one from the SINK
+// setting).
 
 export interface SinkRow {
   topic: string;
@@ -17,20 +19,29 @@ export interface SinkRow {
   runId: string;
 }
 
+export const WRITE_MODES = ['insert', 'replace'] as const;
+/** insert: a row already stored is kept as it is; replace: it is overwritten by the new load. */
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+/** Counts of one write; the two add up to the rows written. */
 export interface WriteResult {
-  /** Rows stored by this write. */
+  /** Rows that were not in the sink before this write, and now are. */
   inserted: number;
-  /** Rows that were already there (a batch that runs again). */
+  /**
+   * Rows whose key was already in the sink (a batch that runs again, a replay): in insert mode
+   * left as they were, in replace mode overwritten by this write.
+   */
   alreadyPresent: number;
 }
 
 export interface Sink {
   /**
    * Stores all rows or none. Throws SinkUnavailableError for an outage (retried without limit), and
-   * RecordRejectedError naming one row's offset when that row breaks a rule of the store (the rest
-   * are written again without it; if every row is refused the same way, nothing is dead-lettered
-   * and the batch is held: see src/processing/systemic-failure.ts). Any other error refuses the
-   * batch as a whole: it is held and retried until the cause is fixed, never dead-lettered.
+   * RecordRejectedError naming one row's offset when that row breaks a rule of the store, or an
+   * AggregateError of such errors when it found several at once (the rest are written again
+   * without them; if every row is refused the same way, nothing is dead-lettered and the batch is
+   * held: see src/processing/systemic-failure.ts). Any other error refuses the batch as a whole: it
+   * is held and retried until the cause is fixed, never dead-lettered.
    */
   write(rows: SinkRow[]): Promise<WriteResult>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
-// The default sink: an embedded SQLite database, one transaction per batch. INSERT OR IGNORE on the
-// (topic, partition, offset) key makes a repeated batch a no-op. Several worker processes may share
+// The default sink: an embedded SQLite database, one transaction per batch. In insert mode INSERT OR
+// IGNORE on the (topic, partition, offset) key makes a repeated batch a no-op; in replace mode
+// INSERT ... ON CONFLICT DO UPDATE overwrites the rows it loads again. Several worker processes may share
 // the file: WAL mode lets readers (npm run lag, the tests) run beside the writers, and a busy
 // timeout queues writers instead of failing them.
 //
@@ -17,7 +18,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecordRejectedError, SinkUnavailableError } from '../errors';
-import type { Sink, SinkRow, WriteResult } from './sink';
+import type { Sink, SinkRow, WriteMode, WriteResult } from './sink';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -58,10 +59,13 @@ export class SqliteSink implements Sink {
   private connection: Connection | undefined;
 
   /** Opens the file now, so a path that can never work stops the worker at startup. */
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    readonly writeMode: WriteMode = 'insert',
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
-      this.connection = open(path);
+      this.connection = open(path, writeMode);
     } catch (err) {
       // Not writable right now: an outage like any other, met again (and retried) at the first write.
       if (!TRANSIENT_CODES.test(codeOf(err))) throw err;
@@ -70,7 +74,7 @@ export class SqliteSink implements Sink {
 
   async write(rows: SinkRow[]): Promise<WriteResult> {
     try {
-      this.connection ??= open(this.path);
+      this.connection ??= open(this.path, this.writeMode);
       const inserted = this.connection.writeAll(rows, Date.now());
       return { inserted, alreadyPresent: rows.length - inserted };
     } catch (err) {
@@ -101,28 +105,41 @@ export class SqliteSink implements Sink {
   }
 }
 
-function open(path: string): Connection {
+const INSERT = `INSERT OR IGNORE INTO events (topic, partition, "offset", key, payload, produced_at, kafka_timestamp, loaded_at, run_id)
+  VALUES (@topic, @partition, @offset, @key, @payload, @producedAt, @kafkaTimestamp, @loadedAt, @runId)`;
+const UPSERT = `INSERT INTO events (topic, partition, "offset", key, payload, produced_at, kafka_timestamp, loaded_at, run_id)
+  VALUES (@topic, @partition, @offset, @key, @payload, @producedAt, @kafkaTimestamp, @loadedAt, @runId)
+  ON CONFLICT (topic, partition, "offset") DO UPDATE SET key = excluded.key, payload = excluded.payload,
+    produced_at = excluded.produced_at, kafka_timestamp = excluded.kafka_timestamp,
+    loaded_at = excluded.loaded_at, run_id = excluded.run_id`;
+
+function open(path: string, writeMode: WriteMode): Connection {
   const db = new Database(path, { timeout: 15_000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO events (topic, partition, "offset", key, payload, produced_at, kafka_timestamp, loaded_at, run_id)
-       VALUES (@topic, @partition, @offset, @key, @payload, @producedAt, @kafkaTimestamp, @loadedAt, @runId)`,
-    );
+    const insert = db.prepare(writeMode === 'replace' ? UPSERT : INSERT);
+    // An upsert changes one row whether it inserted or overwrote: a lookup first tells which, so
+    // WriteResult still separates new rows from rows loaded again (same transaction, same answer).
+    const present = db.prepare('SELECT 1 FROM events WHERE topic = ? AND partition = ? AND "offset" = ?').pluck();
     const writeAll = db.transaction((rows: SinkRow[], loadedAt: number) => {
       let inserted = 0;
       for (const row of rows) {
         try {
-          inserted += insert.run({ ...row, offset: BigInt(row.offset), loadedAt }).changes;
+          const offset = BigInt(row.offset);
+          const isNew = writeMode === 'insert' || present.get(row.topic, row.partition, offset) === undefined;
+          const { changes } = insert.run({ ...row, offset, loadedAt });
+          if (isNew) inserted += changes;
         } catch (err) {
           throw new RowWriteError(err as Error, row.offset);
         }
       }
       return inserted;
     });
-    return { db, writeAll };
+    // Replace mode reads before it writes: take the write lock at BEGIN, so no other process's
+    // commit can come between the lookup and the write (WAL would refuse the write: SQLITE_BUSY).
+    return { db, writeAll: writeMode === 'replace' ? writeAll.immediate : writeAll };
   } catch (err) {
     db.close();
     throw err;

@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config';
 import { createKafka } from '../kafka/client';
 import { ensureTopic } from '../kafka/topics';
 import { createLogger, type Logger } from '../logger';
-import { createSink } from '../sink';
+import { openSink } from '../sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
 import { serveCodec } from './codec-server';
 import { dataConverterFor } from './compression-codec';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const admin = await connectAdmin(kafka, config, logger);
   const connection = await connectWorkerConnection(config, logger);
   const client = await connectClient(config, logger);
-  const sink = createSink(config);
+  const sink = await openSink(config, logger);
   try {
     if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
     const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger });

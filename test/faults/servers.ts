@@ -15,7 +15,7 @@ const infraScript = resolve(repoRoot, 'scripts/infra.sh');
 /** Where the pair keeps data, logs and PID files; the tests' worker logs and sinks go here too. */
 export const faultDataDir = resolve(repoRoot, '.data/faults');
 
-const ports = { kafka: 19092, kafkaController: 19093, temporal: 17233, temporalUi: 18233 };
+const ports = { kafka: 19092, kafkaController: 19093, temporal: 17233, temporalUi: 18233, postgres: 15433 };
 
 export const faultServers = {
   kafkaBrokers: `127.0.0.1:${ports.kafka}`,
@@ -30,6 +30,7 @@ export const infraEnv: NodeJS.ProcessEnv = {
   KAFKA_CONTROLLER_PORT: String(ports.kafkaController),
   TEMPORAL_PORT: String(ports.temporal),
   TEMPORAL_UI_PORT: String(ports.temporalUi),
+  POSTGRES_PORT: String(ports.postgres),
 };
 
 /** Runs infra.sh synchronously with its output on the terminal (global setup and teardown). */
