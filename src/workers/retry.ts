@@ -7,12 +7,13 @@ export async function retryUntilConnected<T>(
   what: string,
   connect: () => Promise<T>,
   logger: Logger,
-  options: { signal?: AbortSignal; maxAttempts?: number } = {},
+  options: { signal?: AbortSignal; maxAttempts?: number; onFailure?: () => void } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await connect();
     } catch (err) {
+      options.onFailure?.();
       if (options.signal?.aborted || attempt === options.maxAttempts) throw err;
       const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
       logger.warn(`${what} is not reachable; retrying in ${delay / 1000}s`, { reason: describe(err) });
