@@ -34,6 +34,18 @@ function startChild(name: string, script: string): ChildProcess {
 
 let stopping = false;
 
+/** Where Prometheus can scrape the worker (README, "Metrics and dashboards"). */
+function metricsLine(config: Config): string {
+  const url = (port: number) => `http://${config.metricsHost}:${port}/metrics`;
+  const served = [
+    config.metricsPort > 0 ? `pipeline ${url(config.metricsPort)}` : undefined,
+    config.temporalMetricsPort > 0 ? `Temporal SDK ${url(config.temporalMetricsPort)}` : undefined,
+  ].filter(Boolean);
+  return served.length > 0
+    ? `Metrics for Prometheus: ${served.join(', ')} (deploy/prometheus/prometheus.yml scrapes them)`
+    : 'Metrics: off (METRICS_PORT=0 and TEMPORAL_METRICS_PORT=0)';
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -54,6 +66,7 @@ async function main(): Promise<void> {
   const producer = startChild('producer', 'scripts/producer.ts');
   const ui = `http://localhost:8233/namespaces/${config.temporalNamespace}/workflows`;
   console.log(`\nTemporal Web UI: ${ui}`);
+  console.log(metricsLine(config));
   console.log(
     `Sensors: ${sensorWorkflowId(config.topic, config.groupId, 0)} … ${sensorWorkflowId(config.topic, config.groupId, config.sensorReplicas - 1)}; runs: microbatch-${config.topic}-p<partition>-<first>-<last>@${config.groupId}`,
   );

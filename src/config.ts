@@ -86,6 +86,24 @@ export const SETTINGS = {
     'port of the codec endpoint `npm run worker` serves so the Web UI can show compressed payloads, once the UI is pointed at it (see TEMPORAL_UI_CODEC_ENDPOINT in docs/INFRA.md); 0 turns it off',
     integer(0, 65_535),
   ),
+  metricsPort: setting(
+    'METRICS_PORT',
+    '9464',
+    'port where `npm run worker` serves the pipeline\'s metrics for Prometheus (`/metrics`: lag, records loaded, runs, durations; see "Metrics and dashboards"); 0 turns it off. Each worker process on a machine needs its own',
+    integer(0, 65_535),
+  ),
+  temporalMetricsPort: setting(
+    'TEMPORAL_METRICS_PORT',
+    '9465',
+    "port where `npm run worker` serves the Temporal SDK's own metrics for Prometheus (`/metrics`: polls, task latencies, slots); 0 turns it off. Each worker process on a machine needs its own",
+    integer(0, 65_535),
+  ),
+  metricsHost: setting(
+    'METRICS_HOST',
+    '127.0.0.1',
+    'address both metrics endpoints listen on; 0.0.0.0 lets a Prometheus on another host (or in a container) scrape them',
+    text,
+  ),
   sensorTaskQueue: setting(
     'SENSOR_TASK_QUEUE',
     '',
@@ -315,6 +333,13 @@ function checkCombinations(c: Config, env: NodeJS.ProcessEnv): void {
       'MAX_BATCH_BYTES',
       raw('maxBatchBytes'),
       `at most ${MAX_BATCH_BYTES_INLINE} with BATCH_PAYLOAD=records (a batch travels in one Temporal payload)`,
+    );
+  }
+  if (c.metricsPort > 0 && c.metricsPort === c.temporalMetricsPort) {
+    throw new ConfigError(
+      'TEMPORAL_METRICS_PORT',
+      raw('temporalMetricsPort'),
+      `a port other than METRICS_PORT (${c.metricsPort}), or 0`,
     );
   }
   const roles = new Set(c.workerRoles);

@@ -88,8 +88,12 @@ export async function connectServers(config: Config): Promise<Servers> {
 }
 
 let temporalLoggerInstalled = false;
-function installTemporalLoggerOnce() {
-  if (!temporalLoggerInstalled) installTemporalLogger('warn');
+/**
+ * The Temporal runtime can be installed once per process (a test file): a test that wants the
+ * SDK's metrics endpoint calls this before anything connects.
+ */
+export function installTemporalLoggerOnce(metrics?: { host: string; port: number; setting: string }) {
+  if (!temporalLoggerInstalled) installTemporalLogger('warn', metrics);
   temporalLoggerInstalled = true;
 }
 

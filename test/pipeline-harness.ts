@@ -56,7 +56,7 @@ export async function setUpPipeline(
     await running.stop();
     await sqlite.close();
   });
-  return { servers, sqlite };
+  return { servers, sqlite, pipeline: running.pipeline };
 }
 
 /** Produces `count` JSON messages (seq 0..count-1) as fast as the broker takes them, or at `rate`. */

@@ -25,7 +25,8 @@ export async function startWorker(
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const child = spawn(process.execPath, [...nodeArgs, 'src/workers/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, MANAGE_SENSORS: 'false' },
+    // Benchmarks start several workers on this machine: metrics ports would collide.
+    env: { ...process.env, METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...env, MANAGE_SENSORS: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(options.logFile);

@@ -25,6 +25,9 @@ TEMPORAL_SEARCH_ATTRIBUTES=(
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+# The server's own Prometheus metrics (/metrics). Derived from the UI port, so the fault tests'
+# second pair (UI 18233) gets 18235 without being told. 0 leaves the port to the CLI (a random one).
+TEMPORAL_SERVER_METRICS_PORT="${TEMPORAL_SERVER_METRICS_PORT:-$((TEMPORAL_UI_PORT + 2))}"
 TEMPORAL_HOST=127.0.0.1
 TEMPORAL_NAMESPACE=default
 TEMPORAL_DATA="$DATA_DIR/temporal"
@@ -161,6 +164,9 @@ temporal_start() {
   if port_open "$TEMPORAL_HOST" "$TEMPORAL_UI_PORT"; then
     die "Temporal UI port $TEMPORAL_UI_PORT is already in use; stop that process or set TEMPORAL_UI_PORT"
   fi
+  if [[ "$TEMPORAL_SERVER_METRICS_PORT" != 0 ]] && port_open "$TEMPORAL_HOST" "$TEMPORAL_SERVER_METRICS_PORT"; then
+    die "Temporal metrics port $TEMPORAL_SERVER_METRICS_PORT is already in use; stop that process or set TEMPORAL_SERVER_METRICS_PORT (0: any free port)"
+  fi
 
   mkdir -p "$TEMPORAL_DATA"
   rotate_log "$TEMPORAL_LOG"
@@ -168,6 +174,7 @@ temporal_start() {
     --ip "$TEMPORAL_HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
     --db-filename "$TEMPORAL_DB" --namespace "$TEMPORAL_NAMESPACE" --log-level warn)
   temporal_ui_codec_args args
+  if [[ "$TEMPORAL_SERVER_METRICS_PORT" != 0 ]]; then args+=(--metrics-port "$TEMPORAL_SERVER_METRICS_PORT"); fi
   local sa
   for sa in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
 
@@ -200,6 +207,11 @@ temporal_stop() {
   rm -f "$TEMPORAL_PIDFILE"
 }
 
+# Where the server we start serves its metrics (empty with TEMPORAL_SERVER_METRICS_PORT=0).
+temporal_metrics_url() {
+  if [[ "$TEMPORAL_SERVER_METRICS_PORT" != 0 ]]; then echo "http://$TEMPORAL_HOST:$TEMPORAL_SERVER_METRICS_PORT/metrics"; fi
+}
+
 # One status line on stdout; returns 0 if ours (or a reused one) is serving.
 temporal_status() {
   local pid bin
@@ -207,7 +219,7 @@ temporal_status() {
   bin="$(temporal_find_bin)"
   if [[ -n "$bin" ]]; then TEMPORAL_BIN="$bin"; fi
   if [[ -n "$pid" ]] && [[ -n "$bin" ]] && temporal_healthy; then
-    echo "temporal: running  pid=$pid  grpc=$TEMPORAL_ADDRESS  ui=$TEMPORAL_UI_URL  log=$TEMPORAL_LOG"
+    echo "temporal: running  pid=$pid  grpc=$TEMPORAL_ADDRESS  ui=$TEMPORAL_UI_URL  metrics=$(temporal_metrics_url)  log=$TEMPORAL_LOG"
     return 0
   elif [[ -n "$pid" ]]; then
     echo "temporal: starting/unhealthy  pid=$pid  grpc=$TEMPORAL_ADDRESS  log=$TEMPORAL_LOG"

@@ -19,7 +19,8 @@ import type { BatchRecords } from '../kafka/batch-records';
 import type { DeadLetter, DeadLetterPublisher } from '../kafka/dead-letter';
 import { FailureStreak, systemicCause, type RecordFailure } from '../processing/systemic-failure';
 import type { SourceRecord, TransformedRecord } from '../processing/transform';
-import type { Sink, SinkRow } from '../sink';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics';
+import type { Sink, SinkRow, WriteResult } from '../sink';
 import { rowOf, sourceRecordOf } from './record-steps';
 
 export interface RunActivityDeps {
@@ -28,6 +29,7 @@ export interface RunActivityDeps {
   transform: (record: SourceRecord) => TransformedRecord;
   /** Where a run's records come from when it carries only their offsets. */
   records: BatchRecords;
+  metrics: PipelineMetrics;
 }
 
 export interface ProcessBatchResult {
@@ -51,7 +53,7 @@ export interface ProcessBatchInput {
   attempts: number;
 }
 
-export function createRunActivities({ sink, deadLetters, transform, records }: RunActivityDeps) {
+export function createRunActivities({ sink, deadLetters, transform, records, metrics }: RunActivityDeps) {
   /**
    * The batch's records, wherever they are. A failed read is never bad data (no record was even
    * seen): records Kafka no longer has are reported with what the log holds, so the run can load
@@ -74,7 +76,34 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
   /** What the records this worker process handled just before failed with (systemic-failure.ts). */
   const streak = new FailureStreak();
 
-  return {
+  /**
+   * One write of the batch's rows, timed, and counted as the sink reports it: `inserted` is what
+   * this write stored, so a retried attempt whose rows are already there adds nothing to loaded.
+   */
+  async function write(batch: BatchRange, rows: SinkRow[]): Promise<WriteResult> {
+    const startedAt = Date.now();
+    let result: WriteResult;
+    try {
+      result = await sink.write(rows);
+    } catch (err) {
+      metrics.sinkWriteDuration.observe({ outcome: 'failed' }, (Date.now() - startedAt) / 1000);
+      throw err;
+    }
+    const loadedAt = Date.now();
+    metrics.sinkWriteDuration.observe({ outcome: 'ok' }, (loadedAt - startedAt) / 1000);
+    const partition = { partition: String(batch.partition) };
+    metrics.recordsLoaded.inc(partition, result.inserted);
+    metrics.recordsAlreadyLoaded.inc(partition, result.alreadyPresent);
+    // The sink says how many rows it inserted, not which: rows loaded before are the front of the
+    // range when a batch is read again from the committed offset, so the newest `inserted` rows
+    // are timed, and the latency histogram counts exactly the records loaded.
+    for (const row of rows.slice(rows.length - result.inserted)) {
+      metrics.endToEndLatency.observe(Math.max(0, loadedAt - row.kafkaTimestamp) / 1000);
+    }
+    return result;
+  }
+
+  const untimed = {
     /**
      * Loads a batch. Records that are bad data go to the dead-letter topic and the rest load; a
      * failure that strikes the whole batch is thrown as a SystemicFailureError (the run holds the
@@ -151,7 +180,7 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
       // A sink names the rows it refuses (one, or several at once); take them out and write the rest again.
       while (rows.length > 0) {
         try {
-          result = await sink.write(rows);
+          result = await write(batch, rows);
           break;
         } catch (err) {
           if (err instanceof SinkUnavailableError) throw err;
@@ -197,10 +226,50 @@ export function createRunActivities({ sink, deadLetters, transform, records }: R
       } catch (err) {
         throw new SourceUnavailableError(`cannot publish dead letters to Kafka: ${(err as Error).message}`);
       }
+      if (rejected.length > 0) metrics.recordsDeadLettered.inc({ partition: String(batch.partition) }, rejected.length);
       records.loaded(batch);
       return { loaded: result.inserted, alreadyLoaded: result.alreadyPresent, deadLettered: rejected.length };
     },
   };
+
+  return {
+    /**
+     * processBatch above, each attempt timed and its failures counted by cause: those after which
+     * the run holds its records are the batches held back.
+     */
+    async processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
+      const startedAt = Date.now();
+      const seconds = () => (Date.now() - startedAt) / 1000;
+      try {
+        const result = await untimed.processBatch(input);
+        metrics.processBatchDuration.observe({ outcome: 'ok' }, seconds());
+        return result;
+      } catch (err) {
+        metrics.processBatchDuration.observe({ outcome: 'failed' }, seconds());
+        const cause = causeOf(err);
+        metrics.processBatchFailures.inc({ cause });
+        if (holdsTheRun(cause, Context.current().info.attempt, input.attempts)) metrics.batchesHeld.inc({ cause });
+        throw err;
+      }
+    },
+  };
+}
+
+/** A failure's cause as metrics name it: an ApplicationFailure's type, else the error's name. */
+function causeOf(err: unknown): string {
+  if (err instanceof ApplicationFailure && err.type) return err.type;
+  return err instanceof Error ? err.name : 'unknown';
+}
+
+/**
+ * Whether the run holds its records after this failure (src/workflows/micro-batch-run.ts): a
+ * systemic failure is not retried by Temporal, so at once; records Kafka lacks never; anything
+ * else once Temporal's retries are used up.
+ */
+function holdsTheRun(cause: string, attempt: number, attempts: number): boolean {
+  if (cause === FailureType.Systemic) return true;
+  if (cause === FailureType.RecordsUnavailable) return false;
+  return attempt >= attempts;
 }
 
 export type RunActivities = ReturnType<typeof createRunActivities>;

@@ -11,6 +11,7 @@ import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
 import type { TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 
 export interface SensorActivityDeps {
   registry: ConsumerRegistry;
@@ -23,6 +24,8 @@ export interface SensorActivityDeps {
   /** `offsets`: batches leave as offset ranges and their records stay in `cache` (BATCH_PAYLOAD). */
   batchPayload: BatchPayload;
   cache: BatchCache;
+  /** Records consumed and batch sizes are counted here, where batches are cut. */
+  metrics: Pick<PipelineMetrics, 'recordsConsumed' | 'batchSizeRecords' | 'batchSizeBytes'>;
 }
 
 export interface ClaimInput {
@@ -76,6 +79,16 @@ export function createSensorActivities(deps: SensorActivityDeps) {
     return consumer;
   };
 
+  /** Counts what a consume call hands out (records read again after a rebalance count again). */
+  const counted = <T extends TakeResult>(taken: T): T => {
+    for (const batch of taken.batches) {
+      deps.metrics.recordsConsumed.inc({ partition: String(batch.partition) }, batch.count);
+      deps.metrics.batchSizeRecords.observe(batch.count);
+      deps.metrics.batchSizeBytes.observe(batch.bytes);
+    }
+    return taken;
+  };
+
   return {
     /** Makes this worker hold the replica's consumer; returns the task queue to reach it on. */
     async claimConsumer({ topic, groupId, replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
@@ -119,11 +132,11 @@ export function createSensorActivities(deps: SensorActivityDeps) {
             maxBytes: Math.min(maxBytes, MAX_BATCH_BYTES_INLINE),
             maxTotalBytes: Math.min(maxTotalBytes, MAX_BATCH_BYTES_INLINE),
           };
-          const taken = await consumer.take(request);
+          const taken = counted(await consumer.take(request));
           return { ...taken, batches: taken.batches.map(inlineOrRange), settled };
         }
         // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
-        const taken = await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER });
+        const taken = counted(await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER }));
         for (const batch of taken.batches) deps.cache.put(batch);
         return { ...taken, batches: taken.batches.map(rangeOf), settled };
       });

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { BatchCache } from './batch-cache';
 import { RangeReader } from './range-reader';
 
-type RecordSource = 'input' | 'memory' | 'kafka';
+export type RecordSource = 'input' | 'memory' | 'kafka';
 
 export class BatchRecords {
   private readonly readers = new Map<string, RangeReader>();
@@ -23,6 +23,8 @@ export class BatchRecords {
     private readonly logger: Logger,
     /** Longest a read back may take: less than the activity's timeout, so a retry finds the reader free. */
     private readonly readTimeoutMs: number,
+    /** Told where each batch's records came from (the pipeline's metrics count cache hits and read-backs). */
+    private readonly onServed: (source: RecordSource) => void = () => undefined,
   ) {}
 
   async of(batch: RunBatch): Promise<BatchMessage[]> {
@@ -54,6 +56,7 @@ export class BatchRecords {
 
   private count(source: RecordSource, messages: BatchMessage[]): BatchMessage[] {
     this.served[source]++;
+    this.onServed(source);
     return messages;
   }
 

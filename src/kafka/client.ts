@@ -10,10 +10,15 @@ const RIDE_OUT_RESTARTS: RetryOptions = { initialRetryTime: 300, maxRetryTime: 1
 /** A couple of quick tries: for probes that should report an absent broker within seconds. */
 export const QUICK_PROBE: RetryOptions = { initialRetryTime: 300, maxRetryTime: 1_000, retries: 2 };
 
+/**
+ * `onConnectionError` hears of every failed connection to a broker (the pipeline's metrics count
+ * them): kafkajs reports those only in its log, as "Connection error: …" or "Connection timeout".
+ */
 export function createKafka(
   config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
   logger: Logger,
   retry: RetryOptions = RIDE_OUT_RESTARTS,
+  onConnectionError?: () => void,
 ): Kafka {
   return new Kafka({
     clientId: config.kafkaClientId,
@@ -21,8 +26,15 @@ export function createKafka(
     connectionTimeout: 3_000,
     retry,
     logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafkaEntry(logger, entry),
+    logCreator: () => (entry: LogEntry) => {
+      if (onConnectionError && isConnectionFailure(entry)) onConnectionError();
+      logKafkaEntry(logger, entry);
+    },
   });
+}
+
+function isConnectionFailure({ level, namespace, log }: LogEntry): boolean {
+  return level === KafkaLogLevel.ERROR && namespace === 'Connection' && /^Connection (error|timeout)/.test(log.message);
 }
 
 function logKafkaEntry(logger: Logger, { level, namespace, log }: LogEntry): void {

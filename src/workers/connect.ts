@@ -8,25 +8,40 @@ import type { Config } from '../config';
 import { FailureType } from '../errors';
 import { createKafka, QUICK_PROBE } from '../kafka/client';
 import type { Logger } from '../logger';
+import { MetricsPortInUseError } from '../metrics/metrics-server';
+import type { ConnectionSystem } from '../metrics/pipeline-metrics';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
 
 type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'payloadCompression'>;
 
-export async function connectClient(config: TemporalConfig, logger: Logger): Promise<Client> {
+/** Hears of each failed attempt to connect (the worker's metrics count them). */
+export type ConnectionFailures = (system: ConnectionSystem) => void;
+
+export async function connectClient(
+  config: TemporalConfig,
+  logger: Logger,
+  failed?: ConnectionFailures,
+): Promise<Client> {
   const connection = await retryUntilConnected(
     `Temporal at ${config.temporalAddress}`,
     () => Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }),
     logger,
+    { onFailure: () => failed?.('temporal') },
   );
   return new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config) });
 }
 
-export function connectWorkerConnection(config: TemporalConfig, logger: Logger): Promise<NativeConnection> {
+export function connectWorkerConnection(
+  config: TemporalConfig,
+  logger: Logger,
+  failed?: ConnectionFailures,
+): Promise<NativeConnection> {
   return retryUntilConnected(
     `Temporal at ${config.temporalAddress}`,
     () => NativeConnection.connect({ address: config.temporalAddress }),
     logger,
+    { onFailure: () => failed?.('temporal') },
   );
 }
 
@@ -34,6 +49,7 @@ export async function connectAdmin(
   kafka: Kafka,
   config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
   logger: Logger,
+  failed?: ConnectionFailures,
 ): Promise<Admin> {
   return retryUntilConnected(
     `Kafka at ${config.kafkaBrokers.join(',')}`,
@@ -52,6 +68,7 @@ export async function connectAdmin(
       return admin;
     },
     logger,
+    { onFailure: () => failed?.('kafka') },
   );
 }
 
@@ -84,7 +101,36 @@ export class TemporalLogger extends DefaultLogger {
   }
 }
 
-/** The Temporal SDK logs worker state changes at INFO; keep its output to warnings unless debugging. */
-export function installTemporalLogger(level: Config['logLevel']): void {
-  Runtime.install({ logger: new TemporalLogger(level === 'debug' ? 'INFO' : 'WARN') });
+/**
+ * Installs the Temporal SDK's runtime, once per process, before any connection or worker is made:
+ * its logger (worker state changes are logged at INFO: keep its output to warnings unless
+ * debugging) and, when `metrics` is given, the Prometheus endpoint of the SDK's own metrics
+ * (TEMPORAL_METRICS_PORT), named by Prometheus conventions (`_total`, `_seconds`).
+ */
+export function installTemporalLogger(
+  level: Config['logLevel'],
+  metrics?: { host: string; port: number; setting: string },
+): void {
+  const logger = new TemporalLogger(level === 'debug' ? 'INFO' : 'WARN');
+  if (!metrics) {
+    Runtime.install({ logger });
+    return;
+  }
+  const bindAddress = `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}`;
+  try {
+    Runtime.install({
+      logger,
+      telemetryOptions: {
+        metrics: {
+          prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+        },
+      },
+    });
+  } catch (err) {
+    // The core says "Failed to start prometheus metrics exporter: Address already in use".
+    if (/address already in use/i.test(String((err as Error)?.message))) {
+      throw new MetricsPortInUseError(metrics.setting, metrics.host, metrics.port);
+    }
+    throw err;
+  }
 }

@@ -1,12 +1,16 @@
 // `npm run worker`: one process that runs the whole system (or the roles WORKER_ROLES names):
 // connects to Temporal and Kafka (waiting for them if they are not up yet), starts the workers,
 // makes sure SENSOR_REPLICAS sensors run, and on SIGINT/SIGTERM stops taking work, finishes what
-// is in flight, leaves the consumer group and exits.
+// is in flight, leaves the consumer group and exits. It serves the pipeline's metrics on
+// METRICS_PORT and the Temporal SDK's on TEMPORAL_METRICS_PORT, both bound before anything else so
+// a port already taken stops it at once (exit code 2, naming the setting).
 
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, type Config } from '../config';
 import { createKafka } from '../kafka/client';
 import { ensureTopic } from '../kafka/topics';
 import { createLogger, type Logger } from '../logger';
+import { MetricsPortInUseError, serveMetrics, type MetricsServer } from '../metrics/metrics-server';
+import { PipelineMetrics } from '../metrics/pipeline-metrics';
 import { openSink } from '../sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
 import { serveCodec } from './codec-server';
@@ -33,20 +37,44 @@ function handleShutdownSignals(logger: Logger, workersRunning: () => boolean): v
   });
 }
 
+/** Both metrics endpoints, or none where their port is 0; throws MetricsPortInUseError. */
+async function serveAllMetrics(
+  config: Config,
+  metrics: PipelineMetrics,
+  logger: Logger,
+): Promise<MetricsServer | undefined> {
+  const host = config.metricsHost;
+  if (config.temporalMetricsPort > 0) {
+    installTemporalLogger(config.logLevel, {
+      host,
+      port: config.temporalMetricsPort,
+      setting: 'TEMPORAL_METRICS_PORT',
+    });
+    logger.info('Temporal SDK metrics', { url: `http://${host}:${config.temporalMetricsPort}/metrics` });
+  } else {
+    installTemporalLogger(config.logLevel);
+  }
+  if (config.metricsPort === 0) return undefined;
+  const server = await serveMetrics(metrics.registry, { host, port: config.metricsPort, setting: 'METRICS_PORT' });
+  logger.info('pipeline metrics', { url: server.url });
+  return server;
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
-  installTemporalLogger(config.logLevel);
+  const metrics = new PipelineMetrics({ topic: config.topic, groupId: config.groupId, processMetrics: true });
+  const metricsServer = await serveAllMetrics(config, metrics, logger);
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
-  const kafka = createKafka(config, logger);
-  const admin = await connectAdmin(kafka, config, logger);
-  const connection = await connectWorkerConnection(config, logger);
-  const client = await connectClient(config, logger);
+  const kafka = createKafka(config, logger, undefined, () => metrics.connectionFailed('kafka'));
+  const admin = await connectAdmin(kafka, config, logger, metrics.connectionFailed);
+  const connection = await connectWorkerConnection(config, logger, metrics.connectionFailed);
+  const client = await connectClient(config, logger, metrics.connectionFailed);
   const sink = await openSink(config, logger);
   try {
     if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
-    const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger });
+    const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics });
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer =
       codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
@@ -69,6 +97,7 @@ async function main(): Promise<void> {
     codecServer?.close();
     logger.info('worker stopped cleanly');
   } finally {
+    await metricsServer?.close();
     await sink.close();
     await admin.disconnect();
     await client.connection.close();
@@ -77,6 +106,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof MetricsPortInUseError) {
+    // A setting to change, like a bad value: exit code 2, as for configuration errors.
+    console.error(`worker cannot start: ${err.message}`);
+    process.exit(2);
+  }
   console.error(`worker failed: ${describe(err)}`);
   process.exit(1);
 });

@@ -3,6 +3,8 @@
 //   process's worker-specific queue where its Kafka consumers answer consume-batch calls;
 // - runs: MicroBatchRun workflows and process-batch activities on the runs task queue, whose
 //   activity slots (MAX_CONCURRENT_RUNS) are the max-concurrent-runs limit.
+// Every worker records the pipeline's metrics (src/metrics/pipeline-metrics.ts) into one registry,
+// which `npm run worker` serves on METRICS_PORT.
 // Used by `npm run worker` (src/workers/main.ts), the demo, the benchmark and the tests.
 
 import { resolve } from 'node:path';
@@ -16,7 +18,11 @@ import { BatchCache } from '../kafka/batch-cache';
 import { BatchRecords } from '../kafka/batch-records';
 import { ConsumerRegistry } from '../kafka/consumer-registry';
 import { DeadLetterPublisher } from '../kafka/dead-letter';
+import { topicLag } from '../kafka/lag';
 import type { Logger } from '../logger';
+import { readLagAtScrape, readSensorsAtScrape } from '../metrics/pipeline-gauges';
+import { PipelineMetrics } from '../metrics/pipeline-metrics';
+import { runMetricsSinks } from '../metrics/run-sinks';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
@@ -37,6 +43,8 @@ export interface PipelineDeps {
   deadLetters?: DeadLetterPublisher;
   /** Reuse a bundle across pipelines (tests start several); built once when absent. */
   workflowBundle?: WorkflowBundle;
+  /** Where the workers record the pipeline's metrics; a registry of its own when absent. */
+  metrics?: PipelineMetrics;
 }
 
 export interface Pipeline {
@@ -44,10 +52,19 @@ export interface Pipeline {
   run(): Promise<void>;
   shutdown(): void;
   consumerTaskQueue: string;
+  metrics: PipelineMetrics;
 }
 
+/**
+ * The workflows, with the interceptor that tells the workers when runs start and end (for
+ * metrics; it adds nothing to histories). Every worker given this bundle needs runMetricsSinks.
+ */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: resolve(__dirname, '../workflows'),
+    workflowInterceptorModules: [resolve(__dirname, '../workflows/run-metrics-interceptor')],
+    logger: quietBundlerLogger,
+  });
 }
 
 const MiB = 1_048_576;
@@ -77,11 +94,13 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       ? Math.min(256 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes))
       : 0,
   );
+  const metrics = deps.metrics ?? new PipelineMetrics({ topic: config.topic, groupId: config.groupId });
   const common = {
     connection,
     namespace: config.temporalNamespace,
     shutdownGraceTime: '20s',
     dataConverter: dataConverterFor(config),
+    sinks: runMetricsSinks(metrics),
   } as const;
 
   if (roles.has('sensor')) {
@@ -123,7 +142,14 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       consumerTaskQueue,
       batchPayload: config.batchPayload,
       cache,
+      metrics,
     });
+    readLagAtScrape(metrics, async () => (await topicLag(deps.admin, config.groupId, config.topic)).partitions, logger);
+    readSensorsAtScrape(
+      metrics,
+      { client: deps.client, topic: config.topic, groupId: config.groupId, replicas: () => registry.heldReplicas() },
+      logger,
+    );
     workers.push(
       await Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
       await Worker.create({
@@ -145,6 +171,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       config.groupId,
       logger,
       Math.max(1_000, Math.floor(config.runActivityTimeout * 0.8)),
+      (source) => metrics.batchRecordsServed.inc({ source }),
     );
     closers.push(() => records.close());
     workers.push(
@@ -157,6 +184,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
           deadLetters,
           transform: deps.transform ?? defaultTransform,
           records,
+          metrics,
         }),
         maxConcurrentActivityTaskExecutions: config.maxConcurrentRuns,
       }),
@@ -168,6 +196,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   };
   return {
     consumerTaskQueue,
+    metrics,
     shutdown,
     async run() {
       try {

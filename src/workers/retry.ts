@@ -12,12 +12,15 @@ export async function retryUntilConnected<T>(
     maxAttempts?: number;
     /** Errors worth waiting out (default: all); any other is thrown at once. */
     retryable?: (err: unknown) => boolean;
+    /** Called on each failed attempt (counted by the metrics). */
+    onFailure?: () => void;
   } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await connect();
     } catch (err) {
+      options.onFailure?.();
       if (options.signal?.aborted || attempt === options.maxAttempts) throw err;
       if (options.retryable && !options.retryable(err)) throw err;
       const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));

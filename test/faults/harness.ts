@@ -131,6 +131,9 @@ export class FaultScenario {
       SENSOR_TASK_QUEUE: `${name}-sensor`,
       RUNS_TASK_QUEUE: `${name}-runs`,
       SQLITE_PATH: join(dir, 'sink.sqlite'),
+      // Several workers run at once on this machine: one metrics port each would collide.
+      METRICS_PORT: '0',
+      TEMPORAL_METRICS_PORT: '0',
       ...overrides,
     };
     const config = loadConfig(env);
@@ -146,7 +149,7 @@ export class FaultScenario {
     // The parent's environment minus our settings' names, so nothing of the developer's leaks in.
     const inherited = { ...process.env };
     for (const key of Object.keys(inherited))
-      if (/^(KAFKA|TEMPORAL|SENSOR|RUNS|MAX|SQLITE|SINK)_/.test(key)) delete inherited[key];
+      if (/^(KAFKA|TEMPORAL|SENSOR|RUNS|MAX|SQLITE|SINK|METRICS)_/.test(key)) delete inherited[key];
     return startWorker(label, this.logDir, { ...inherited, ...this.env, ...extra });
   }
 

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { compareOffsets, runWorkflowId, type Batch, type RunBatch } from '../../src/batch';
 import type { ConsumeInput, ConsumeResult, SensorActivities } from '../../src/activities/sensor-activities';
 import type { RunActivities } from '../../src/activities/run-activities';
+import { PipelineMetrics } from '../../src/metrics/pipeline-metrics';
+import { runMetricsSinks } from '../../src/metrics/run-sinks';
 import * as searchAttributes from '../../src/search-attributes';
 import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery, stopSignal, type SensorSettings } from '../../src/workflows/sensor';
@@ -104,7 +106,12 @@ async function withSensor(
       return { loaded: batch.count, alreadyLoaded: 0, deadLettered: 0 };
     },
   };
-  const common = { connection: h.env.nativeConnection, workflowBundle: h.bundle };
+  const common = {
+    connection: h.env.nativeConnection,
+    workflowBundle: h.bundle,
+    // The bundle's run-metrics interceptor calls these.
+    sinks: runMetricsSinks(new PipelineMetrics({ topic: name, groupId: name })),
+  };
   const workers = await Promise.all([
     Worker.create({ ...common, taskQueue: queues.sensor, activities: sensorActivities }),
     Worker.create({ ...common, taskQueue: queues.consumer, activities: sensorActivities }),

@@ -1,6 +1,7 @@
 // The command line scripts/infra.sh starts the Temporal dev server with, read from a stand-in for
 // the CLI (no server starts): the Web UI gets a codec endpoint only when one is asked for, since
-// with none serving it every workflow page shows a red "Codec Server could not connect" banner.
+// with none serving it every workflow page shows a red "Codec Server could not connect" banner;
+// the server's metrics are on a known port, for Prometheus.
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,5 +60,16 @@ describe('the Temporal dev server infra.sh starts', () => {
   it('gets the codec endpoint TEMPORAL_UI_CODEC_ENDPOINT names', async () => {
     const args = await startArgs({ TEMPORAL_UI_CODEC_ENDPOINT: 'http://127.0.0.1:8234' });
     expect(args[args.indexOf('--ui-codec-endpoint') + 1]).toBe('http://127.0.0.1:8234');
+  });
+
+  it('serves its metrics two ports above the Web UI by default, on TEMPORAL_SERVER_METRICS_PORT when set', async () => {
+    const byDefault = await startArgs({ TEMPORAL_UI_PORT: '18233' });
+    expect(byDefault[byDefault.indexOf('--metrics-port') + 1]).toBe('18235');
+    const chosen = await startArgs({ TEMPORAL_SERVER_METRICS_PORT: '3' });
+    expect(chosen[chosen.indexOf('--metrics-port') + 1]).toBe('3');
+  });
+
+  it('leaves the metrics port to the CLI with TEMPORAL_SERVER_METRICS_PORT=0', async () => {
+    expect(await startArgs({ TEMPORAL_SERVER_METRICS_PORT: '0' })).not.toContain('--metrics-port');
   });
 });

@@ -1,6 +1,6 @@
 // A sensor can only claim a consumer from a worker of its own pipeline (topic and group): another
 // pipeline's consumer would hand it records it must not commit. Consume-batch hands out ranges or
-// records depending on BATCH_PAYLOAD.
+// records depending on BATCH_PAYLOAD, and counts them for the pipeline's metrics.
 
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
 import { rangeOf } from '../../src/batch';
 import { MAX_BATCH_BYTES_INLINE } from '../../src/config';
 import { BatchCache } from '../../src/kafka/batch-cache';
+import { PipelineMetrics } from '../../src/metrics/pipeline-metrics';
 import type { TakeRequest } from '../../src/kafka/sensor-consumer';
 import { syntheticBatch } from '../synthetic-batch';
 
@@ -81,12 +82,14 @@ describe('consume-batch', () => {
       take: async (r: TakeRequest) => (asked.push(r), { batches: [batch], backlog: false, assignment: [1] }),
     };
     const cache = new BatchCache(1_000_000);
+    const metrics = new PipelineMetrics({ topic: 'orders', groupId: 'orders-loader' });
     const deps = {
       registry: { get: () => consumer },
       topic: 'orders',
       groupId: 'orders-loader',
       batchPayload,
       cache,
+      metrics,
     } as unknown as SensorActivityDeps;
     const consume = (): Promise<ConsumeResult> =>
       new MockActivityEnvironment().run(createSensorActivities(deps).consumeBatch, {
@@ -95,7 +98,7 @@ describe('consume-batch', () => {
         commit: [],
         rewind: [],
       });
-    return { asked, batch, cache, consume };
+    return { asked, batch, cache, consume, metrics };
   }
 
   it('with BATCH_PAYLOAD=offsets returns ranges and keeps the records in the cache, without the result cap', async () => {
@@ -124,4 +127,20 @@ describe('consume-batch', () => {
     expect(inlineOrRange(heavy)).toEqual(rangeOf(heavy));
     expect(inlineOrRange(heavy)).not.toHaveProperty('messages');
   });
+
+  it.each(['offsets', 'records'] as const)(
+    'with BATCH_PAYLOAD=%s counts the records it hands out per partition, and the size of each batch',
+    async (payload) => {
+      const { consume, metrics } = consuming(payload);
+      await consume();
+      await consume();
+      const consumed = await metrics.recordsConsumed.get();
+      expect(consumed.values).toEqual([{ labels: { partition: '1' }, value: 6 }]);
+      const sizes = await metrics.batchSizeRecords.get();
+      expect(sizes.values.find((v) => v.metricName === 'microbatch_batch_size_records_sum')?.value).toBe(6);
+      expect(sizes.values.find((v) => v.metricName === 'microbatch_batch_size_records_count')?.value).toBe(2);
+      const bytes = await metrics.batchSizeBytes.get();
+      expect(bytes.values.find((v) => v.metricName === 'microbatch_batch_size_bytes_sum')?.value).toBe(600);
+    },
+  );
 });
