@@ -14,6 +14,7 @@ import { countUnfinishedRuns } from '../src/runs';
 import { connectAdmin, connectClient } from '../src/workers/connect';
 import { SinkReader } from './sink-reader';
 import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 
 const LOG_DIR = '.data/logs';
 
@@ -98,7 +99,4 @@ async function main(): Promise<void> {
   console.log('stopped. The servers keep running: `npm run infra:down` stops them.');
 }
 
-main().catch((err) => {
-  console.error(`demo failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('demo'));

@@ -5,7 +5,21 @@
 // Neighbours: src/config-schema.ts holds the parsers; README.md's settings table mirrors SETTINGS.
 
 import { existsSync } from 'node:fs';
-import { boolean, durationMs, durationMsOrZero, integer, list, oneOf, text } from './config-schema';
+import { ConfigError } from './config-error';
+import {
+  boolean,
+  durationMs,
+  durationMsOrZero,
+  integer,
+  list,
+  oneOf,
+  optionalPath,
+  secret,
+  text,
+} from './config-schema';
+import { resolveKafkaSecurity, saslMechanism, securityProtocol, type KafkaSecurity } from './kafka/security';
+
+export { ConfigError, RefusedSettingError } from './config-error';
 
 export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
 export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
@@ -20,9 +34,19 @@ const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
  */
 const MAX_BATCH_BYTES_DEFAULT = { offsets: 4_194_304, records: 393_216 } as const;
 
-/** Declares one setting; `default` is the raw text, parsed like a value given in the environment. */
-function setting<T>(name: string, defaultRaw: string, description: string, parse: (raw: string) => T) {
-  return { name, default: defaultRaw, description, parse };
+/**
+ * Declares one setting; `default` is the raw text, parsed like a value given in the environment.
+ * A `secret` setting (a password, an API key) is never shown: not in errors, not in the startup
+ * summary; its parser returns a Secret, which prints as [redacted].
+ */
+function setting<T>(
+  name: string,
+  defaultRaw: string,
+  description: string,
+  parse: (raw: string) => T,
+  options: { secret?: boolean } = {},
+) {
+  return { name, default: defaultRaw, description, parse, secret: options.secret ?? false };
 }
 
 /** The settings, in the order README.md lists them. */
@@ -44,6 +68,77 @@ export const SETTINGS = {
     boolean,
   ),
   dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
+  kafkaSecurityProtocol: setting(
+    'KAFKA_SECURITY_PROTOCOL',
+    'PLAINTEXT',
+    'how to reach the brokers (security.protocol): PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (user and password over TLS)',
+    securityProtocol,
+  ),
+  kafkaSaslMechanism: setting(
+    'KAFKA_SASL_MECHANISM',
+    '',
+    'sasl.mechanism with SASL_SSL or SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512',
+    saslMechanism,
+  ),
+  kafkaSaslUsername: setting('KAFKA_SASL_USERNAME', '', 'sasl.username (with Confluent Cloud: the API key)', (raw) =>
+    raw.trim(),
+  ),
+  kafkaSaslPassword: setting(
+    'KAFKA_SASL_PASSWORD',
+    '',
+    'sasl.password (secret: never logged); or put it in a file named by KAFKA_SASL_PASSWORD_FILE',
+    secret,
+    { secret: true },
+  ),
+  kafkaSaslPasswordFile: setting(
+    'KAFKA_SASL_PASSWORD_FILE',
+    '',
+    'file holding the SASL password (a mounted secret), instead of KAFKA_SASL_PASSWORD',
+    optionalPath,
+  ),
+  kafkaSslCaLocation: setting(
+    'KAFKA_SSL_CA_LOCATION',
+    '',
+    "ssl.ca.location: PEM file of the CA certificates that signed the brokers' certificates; empty means the system CAs",
+    optionalPath,
+  ),
+  kafkaSslCertificateLocation: setting(
+    'KAFKA_SSL_CERTIFICATE_LOCATION',
+    '',
+    'ssl.certificate.location: PEM client certificate, for brokers that require one (mTLS); needs KAFKA_SSL_KEY_LOCATION',
+    optionalPath,
+  ),
+  kafkaSslKeyLocation: setting(
+    'KAFKA_SSL_KEY_LOCATION',
+    '',
+    'ssl.key.location: PEM private key of the client certificate',
+    optionalPath,
+  ),
+  kafkaSslKeyPassword: setting(
+    'KAFKA_SSL_KEY_PASSWORD',
+    '',
+    'ssl.key.password: password of an encrypted private key (secret: never logged); or KAFKA_SSL_KEY_PASSWORD_FILE',
+    secret,
+    { secret: true },
+  ),
+  kafkaSslKeyPasswordFile: setting(
+    'KAFKA_SSL_KEY_PASSWORD_FILE',
+    '',
+    'file holding the private key password, instead of KAFKA_SSL_KEY_PASSWORD',
+    optionalPath,
+  ),
+  kafkaSslEndpointIdentificationAlgorithm: setting(
+    'KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM',
+    'https',
+    "ssl.endpoint.identification.algorithm: https checks the broker's host name against its certificate; none checks only that a trusted CA signed it",
+    oneOf(['https', 'none'] as const),
+  ),
+  kafkaSslServerName: setting(
+    'KAFKA_SSL_SERVER_NAME',
+    '',
+    "name sent in TLS SNI and checked against the brokers' certificates instead of the host names in KAFKA_BROKERS (brokers reached through a tunnel or by IP); empty means the host name",
+    (raw) => raw.trim(),
+  ),
   temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
   temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
   batchPayload: setting(
@@ -192,20 +287,11 @@ export const SETTINGS = {
 
 type Settings = typeof SETTINGS;
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
-/** The settings after derived defaults are filled in: none is left undefined. */
-export type Config = Omit<Parsed, 'maxBatchBytes'> & { maxBatchBytes: number };
-
-/** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly expected: string,
-  ) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${expected}`);
-  }
-}
+/**
+ * The settings after derived defaults are filled in (none is left undefined), plus what the Kafka
+ * security settings resolve to (files read, combinations checked).
+ */
+export type Config = Omit<Parsed, 'maxBatchBytes'> & { maxBatchBytes: number; kafkaSecurity: KafkaSecurity };
 
 /**
  * Parses every setting from `env` (default: process.env, after loading an optional .env file),
@@ -218,7 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
     try {
       out[key] = s.parse(raw);
     } catch (err) {
-      throw new ConfigError(s.name, raw, (err as Error).message);
+      throw new ConfigError(s.name, s.secret ? '[redacted]' : raw, (err as Error).message);
     }
   }
   // Derived defaults. Queues are per pipeline (topic and consumer group): a worker must only ever
@@ -228,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
   out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}@${out.groupId}`;
   out.runsTaskQueue ||= `microbatch-runs-${out.topic}@${out.groupId}`;
   out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
+  out.kafkaSecurity = resolveKafkaSecurity(out as Parsed);
   const config = out as Config;
   checkCombinations(config, env);
   return config;
@@ -280,7 +367,7 @@ export function loadConfigOrExit(env?: NodeJS.ProcessEnv): Config {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
-      process.exit(2);
+      process.exit(2); // = EXIT_BAD_SETTING in src/workers/exit.ts, as every entry point exits
     }
     throw err;
   }

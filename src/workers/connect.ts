@@ -6,7 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type LogMetada
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { FailureType } from '../errors';
-import { createKafka, QUICK_PROBE } from '../kafka/client';
+import { createKafka, QUICK_PROBE, type KafkaClientConfig } from '../kafka/client';
+import { refusalOf } from '../kafka/refusal';
 import type { Logger } from '../logger';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
@@ -30,11 +31,11 @@ export function connectWorkerConnection(config: TemporalConfig, logger: Logger):
   );
 }
 
-export async function connectAdmin(
-  kafka: Kafka,
-  config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
-  logger: Logger,
-): Promise<Admin> {
+/**
+ * An admin client once the brokers answer. Waits (with a line per attempt) while they are away, but
+ * throws RefusedSettingError at once when they refuse our security settings: no retry fixes those.
+ */
+export async function connectAdmin(kafka: Kafka, config: KafkaClientConfig, logger: Logger): Promise<Admin> {
   return retryUntilConnected(
     `Kafka at ${config.kafkaBrokers.join(',')}`,
     async () => {
@@ -44,6 +45,8 @@ export async function connectAdmin(
       try {
         await probe.connect();
         await probe.describeCluster();
+      } catch (err) {
+        throw refusalOf(err, config.kafkaSecurity, config.kafkaBrokers) ?? err;
       } finally {
         await probe.disconnect().catch(() => undefined);
       }

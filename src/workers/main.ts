@@ -12,7 +12,7 @@ import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLo
 import { serveCodec } from './codec-server';
 import { dataConverterFor } from './compression-codec';
 import { createPipeline } from './pipeline';
-import { describe } from './retry';
+import { exitOnError } from './exit';
 import { ensureSensors } from './sensors';
 import { onShutdownSignals } from './shutdown-signals';
 
@@ -76,7 +76,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(`worker failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('worker'));

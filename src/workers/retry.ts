@@ -1,6 +1,8 @@
 // Retries a connection to a server that may not be up yet, printing one readable line per failed
-// attempt instead of a stack trace, with backoff (1 s doubling to 30 s).
+// attempt instead of a stack trace, with backoff (1 s doubling to 30 s). A server that refuses a
+// setting (RefusedSettingError) is not retried: waiting cannot fix a wrong password.
 
+import { RefusedSettingError } from '../config-error';
 import type { Logger } from '../logger';
 
 export async function retryUntilConnected<T>(
@@ -13,6 +15,7 @@ export async function retryUntilConnected<T>(
     try {
       return await connect();
     } catch (err) {
+      if (err instanceof RefusedSettingError) throw err;
       if (options.signal?.aborted || attempt === options.maxAttempts) throw err;
       const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
       logger.warn(`${what} is not reachable; retrying in ${delay / 1000}s`, { reason: describe(err) });
