@@ -6,6 +6,7 @@
 // Neighbours: src/workers/connect.ts probes the brokers at startup and throws what this returns;
 // src/kafka/security.ts names the settings.
 
+import { connect as tlsConnect } from 'node:tls';
 import { RefusedSettingError } from '../config-error';
 import type { KafkaSecurity } from './security';
 
@@ -21,6 +22,8 @@ const UNTRUSTED_SERVER = new Set([
 
 interface ErrorLike {
   name?: string;
+  /** kafkajs protocol errors: the broker's error code name. */
+  type?: string;
   message?: string;
   code?: string;
   cause?: unknown;
@@ -31,9 +34,12 @@ interface ErrorLike {
 export function refusalOf(err: unknown, security: KafkaSecurity, brokers: string[]): RefusedSettingError | undefined {
   const server = `Kafka at ${brokers.join(',')}`;
   for (const e of chain(err)) {
-    const message = e.message ?? '';
+    const message = tidy(e.message ?? '');
     const code = e.code ?? '';
-    if (e.name === 'KafkaJSSASLAuthenticationError') {
+    if (e.type === 'UNSUPPORTED_SASL_MECHANISM') {
+      return new RefusedSettingError(`KAFKA_SASL_MECHANISM (${security.sasl?.mechanism})`, server, message);
+    }
+    if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED') {
       const variable = /not supported by the server/.test(message)
         ? 'KAFKA_SASL_MECHANISM'
         : 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)';
@@ -66,6 +72,41 @@ export function refusalOf(err: unknown, security: KafkaSecurity, brokers: string
     }
   }
   return undefined;
+}
+
+/**
+ * A client without TLS sees a TLS port close the connection, as a broker going down would. Tells
+ * the two apart by trying a TLS handshake on the first broker: if it completes, the port wants TLS.
+ */
+export async function plaintextToTlsPort(
+  err: unknown,
+  security: KafkaSecurity,
+  brokers: string[],
+): Promise<RefusedSettingError | undefined> {
+  if (security.tls || !/closed|timeout/i.test(String((err as Error | undefined)?.message))) return undefined;
+  const [host = '', port = ''] = brokers[0]?.split(/:(?=\d+$)/) ?? [];
+  const speaksTls = await new Promise<boolean>((resolve) => {
+    const socket = tlsConnect({ host, port: Number(port), rejectUnauthorized: false, timeout: 2_000 });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+  if (!speaksTls) return undefined;
+  return new RefusedSettingError(
+    `KAFKA_SECURITY_PROTOCOL (${security.protocol})`,
+    `Kafka at ${brokers.join(',')}`,
+    'the port speaks TLS and closes connections without it (use SSL or SASL_SSL)',
+  );
+}
+
+/** OpenSSL's errors come with a code path and a source file; keep the words a person can act on. */
+function tidy(message: string): string {
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1];
+  return reason ? message.replace(/\S*SSL routines:[\s\S]*$/, reason) : message.trim();
 }
 
 /** The error and what it wraps: kafkajs nests the socket's error in retry and connection errors. */

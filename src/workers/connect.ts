@@ -7,7 +7,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { FailureType } from '../errors';
 import { createKafka, QUICK_PROBE, type KafkaClientConfig } from '../kafka/client';
-import { refusalOf } from '../kafka/refusal';
+import { plaintextToTlsPort, refusalOf } from '../kafka/refusal';
 import type { Logger } from '../logger';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
@@ -41,12 +41,14 @@ export async function connectAdmin(kafka: Kafka, config: KafkaClientConfig, logg
     async () => {
       // A quick probe with few retries, so an absent broker is reported within seconds; the admin
       // handed back keeps the client's long retry policy.
-      const probe = createKafka(config, logger, QUICK_PROBE).admin();
+      // Its kafkajs lines stay at debug: the line per failed attempt below says the same once.
+      const probe = createKafka(config, quiet(logger), QUICK_PROBE).admin();
       try {
         await probe.connect();
         await probe.describeCluster();
       } catch (err) {
-        throw refusalOf(err, config.kafkaSecurity, config.kafkaBrokers) ?? err;
+        const { kafkaSecurity: security, kafkaBrokers: brokers } = config;
+        throw refusalOf(err, security, brokers) ?? (await plaintextToTlsPort(err, security, brokers)) ?? err;
       } finally {
         await probe.disconnect().catch(() => undefined);
       }
@@ -56,6 +58,11 @@ export async function connectAdmin(kafka: Kafka, config: KafkaClientConfig, logg
     },
     logger,
   );
+}
+
+/** A logger that writes everything at debug level. */
+function quiet(logger: Logger): Logger {
+  return { debug: logger.debug, info: logger.debug, warn: logger.debug, error: logger.debug };
 }
 
 /**
