@@ -32,6 +32,8 @@ source "$INFRA_DIR/temporal-test-server.sh"
 source "$INFRA_DIR/secure-pki.sh"
 # shellcheck source=infra/kafka-secure.sh
 source "$INFRA_DIR/kafka-secure.sh"
+# shellcheck source=infra/temporal-tls.sh
+source "$INFRA_DIR/temporal-tls.sh"
 
 usage() {
   sed -n '6,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -57,9 +59,11 @@ cmd_up_secure() {
   kafka_require_java
   kafka_fetch
   kafka_secure_start
+  temporal_tls_start
   kafka_secure_wait
   say "secure endpoints up in $((SECONDS - t0))s"
   kafka_secure_settings
+  temporal_tls_settings
 }
 
 cmd_up_plain() {
@@ -90,6 +94,7 @@ cmd_down() {
     --purge) purge=1 ;;
     secure)
       take_lock
+      temporal_tls_stop
       kafka_secure_stop
       return 0
       ;;
@@ -97,6 +102,7 @@ cmd_down() {
     *) die "unknown option for down: $1 (expected --purge or secure)" ;;
   esac
   take_lock
+  temporal_tls_stop
   kafka_secure_stop
   kafka_stop
   temporal_stop

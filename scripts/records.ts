@@ -11,7 +11,7 @@ import { loadConfigOrExit, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { RangeReader } from '../src/kafka/range-reader';
 import { createLogger } from '../src/logger';
-import { connectAdmin } from '../src/workers/connect';
+import { connectAdmin, temporalConnectionOptions } from '../src/workers/connect';
 import { describe } from '../src/workers/retry';
 import { exitOnError } from '../src/workers/exit';
 import { recordLine } from './printable';
@@ -23,7 +23,7 @@ const USAGE = 'usage: npm run records -- microbatch-<topic>-p<partition>-<first 
 async function lookUpRun(config: Config, workflowId: string): Promise<RunLookup> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: '3s' });
     const client = new Client({ connection, namespace: config.temporalNamespace });
     const description = await client.workflow.getHandle(workflowId).describe();
     return { state: 'found', status: description.status.name };

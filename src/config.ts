@@ -18,6 +18,7 @@ import {
   text,
 } from './config-schema';
 import { resolveKafkaSecurity, saslMechanism, securityProtocol, type KafkaSecurity } from './kafka/security';
+import { resolveTemporalConnection, type TemporalConnection } from './temporal/connection-settings';
 
 export { ConfigError, RefusedSettingError } from './config-error';
 
@@ -139,8 +140,73 @@ export const SETTINGS = {
     "name sent in TLS SNI and checked against the brokers' certificates instead of the host names in KAFKA_BROKERS (brokers reached through a tunnel or by IP); empty means the host name",
     (raw) => raw.trim(),
   ),
-  temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
-  temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
+  temporalAddress: setting(
+    'TEMPORAL_ADDRESS',
+    '',
+    "Temporal frontend host:port; empty means the profile's (TEMPORAL_PROFILE), else 127.0.0.1:7233",
+    (raw) => raw.trim(),
+  ),
+  temporalNamespace: setting(
+    'TEMPORAL_NAMESPACE',
+    '',
+    "Temporal namespace; empty means the profile's, else default",
+    (raw) => raw.trim(),
+  ),
+  temporalApiKey: setting(
+    'TEMPORAL_API_KEY',
+    '',
+    'API key sent as `authorization: Bearer <key>` (Temporal Cloud); turns TLS on (secret: never logged)',
+    secret,
+    { secret: true },
+  ),
+  temporalApiKeyFile: setting(
+    'TEMPORAL_API_KEY_FILE',
+    '',
+    'file holding the API key (a mounted secret), instead of TEMPORAL_API_KEY',
+    optionalPath,
+  ),
+  temporalTls: setting(
+    'TEMPORAL_TLS',
+    '',
+    'true or false; empty means on when an API key or a TLS file is set',
+    (raw) => (raw.trim() === '' ? undefined : boolean(raw)),
+  ),
+  temporalTlsClientCertPath: setting(
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    '',
+    'PEM client certificate for mTLS (Temporal Cloud with certificates); needs TEMPORAL_TLS_CLIENT_KEY_PATH',
+    optionalPath,
+  ),
+  temporalTlsClientKeyPath: setting(
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    '',
+    'PEM private key of the client certificate',
+    optionalPath,
+  ),
+  temporalTlsServerCaCertPath: setting(
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    '',
+    "PEM CA certificate that signed the server's; empty means the system CAs",
+    optionalPath,
+  ),
+  temporalTlsServerName: setting(
+    'TEMPORAL_TLS_SERVER_NAME',
+    '',
+    "name expected in the server's certificate (and sent in SNI) when it differs from the address's host",
+    (raw) => raw.trim(),
+  ),
+  temporalProfile: setting(
+    'TEMPORAL_PROFILE',
+    '',
+    'profile of the TOML config file to use; empty means default',
+    (raw) => raw.trim(),
+  ),
+  temporalConfigFile: setting(
+    'TEMPORAL_CONFIG_FILE',
+    '',
+    'TOML config file (Temporal CLI format, profiles); empty means ~/.config/temporalio/temporal.toml if it exists. Environment variables win over it',
+    optionalPath,
+  ),
   batchPayload: setting(
     'BATCH_PAYLOAD',
     'offsets',
@@ -291,7 +357,12 @@ type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
  * The settings after derived defaults are filled in (none is left undefined), plus what the Kafka
  * security settings resolve to (files read, combinations checked).
  */
-export type Config = Omit<Parsed, 'maxBatchBytes'> & { maxBatchBytes: number; kafkaSecurity: KafkaSecurity };
+export type Config = Omit<Parsed, 'maxBatchBytes'> & {
+  maxBatchBytes: number;
+  kafkaSecurity: KafkaSecurity;
+  /** Temporal's address, namespace, TLS and API key by its conventions (environment over profile). */
+  temporal: TemporalConnection;
+};
 
 /**
  * Parses every setting from `env` (default: process.env, after loading an optional .env file),
@@ -315,6 +386,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
   out.runsTaskQueue ||= `microbatch-runs-${out.topic}@${out.groupId}`;
   out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
   out.kafkaSecurity = resolveKafkaSecurity(out as Parsed);
+  const temporal = resolveTemporalConnection(env);
+  out.temporal = temporal;
+  out.temporalAddress = temporal.address;
+  out.temporalNamespace = temporal.namespace;
   const config = out as Config;
   checkCombinations(config, env);
   return config;

@@ -11,22 +11,44 @@ import { plaintextToTlsPort, refusalOf } from '../kafka/refusal';
 import type { Logger } from '../logger';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
+import type { TemporalConnection } from '../temporal/connection-settings';
+import { temporalRefusalOf } from '../temporal/refusal';
 
-type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'payloadCompression'>;
+type TemporalConfig = Pick<Config, 'temporal' | 'payloadCompression'>;
+
+/** Connection options shared by the client and the worker: address, TLS, API key, metadata. */
+export function temporalConnectionOptions(temporal: TemporalConnection) {
+  return {
+    address: temporal.address,
+    tls: temporal.tls,
+    apiKey: temporal.apiKey?.reveal(),
+    metadata: temporal.metadata,
+  };
+}
 
 export async function connectClient(config: TemporalConfig, logger: Logger): Promise<Client> {
+  const { temporal } = config;
   const connection = await retryUntilConnected(
-    `Temporal at ${config.temporalAddress}`,
-    () => Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }),
+    `Temporal at ${temporal.address}`,
+    () =>
+      Connection.connect({ ...temporalConnectionOptions(temporal), connectTimeout: '5s' }).catch(
+        async (err: unknown) => {
+          throw (await temporalRefusalOf(err, temporal)) ?? err;
+        },
+      ),
     logger,
   );
-  return new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config) });
+  return new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFor(config) });
 }
 
 export function connectWorkerConnection(config: TemporalConfig, logger: Logger): Promise<NativeConnection> {
+  const { temporal } = config;
   return retryUntilConnected(
-    `Temporal at ${config.temporalAddress}`,
-    () => NativeConnection.connect({ address: config.temporalAddress }),
+    `Temporal at ${temporal.address}`,
+    () =>
+      NativeConnection.connect(temporalConnectionOptions(temporal)).catch(async (err: unknown) => {
+        throw (await temporalRefusalOf(err, temporal)) ?? err;
+      }),
     logger,
   );
 }

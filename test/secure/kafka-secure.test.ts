@@ -1,7 +1,8 @@
-// The whole path over secured Kafka connections, SASL_SSL with SCRAM-SHA-512 and mTLS: the
-// producer publishes, sensors consume, runs load the sink, a bad record reaches the dead-letter
-// topic, and `npm run lag`, `records` and `dlq` read it all back, every client with the same
-// settings a user would set. Runs against the secured broker of `infra.sh up secure`.
+// The whole path over secured connections: Kafka over SASL_SSL with SCRAM-SHA-512 and Temporal
+// over mTLS, then Kafka over mTLS and Temporal with an API key. The producer publishes, sensors
+// consume, runs load the sink, a bad record reaches the dead-letter topic, and `npm run lag`,
+// `records` and `dlq` read it all back, every client with the settings a user would set. Runs
+// against the secured broker and the TLS front of Temporal that `infra.sh up secure` starts.
 
 import Database from 'better-sqlite3';
 import { Partitioners } from 'kafkajs';
@@ -9,20 +10,20 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach, setUpPipeline } from '../pipeline-harness';
 import { ensureSensors } from '../../src/workers/sensors';
 import { logger, sinkRows, testConfig, uniqueName, waitFor } from '../helpers';
-import { runCommand, secureKafkaEnv, type SecureVariant } from './secure-env';
+import { runCommand, secureKafkaEnv, secureTemporalEnv, type SecureVariant, type TemporalVariant } from './secure-env';
 
 const defer = cleanupAfterEach();
 
-describe.each<[string, SecureVariant]>([
-  ['SASL_SSL with SCRAM-SHA-512', 'sasl'],
-  ['mTLS', 'mtls'],
-])('over %s', (_name, variant) => {
+describe.each<[string, SecureVariant, TemporalVariant]>([
+  ['Kafka SASL_SSL with SCRAM-SHA-512 and Temporal mTLS', 'sasl', 'mtls'],
+  ['Kafka mTLS and a Temporal API key', 'mtls', 'apikey'],
+])('over %s', (_name, variant, temporalVariant) => {
   it('records travel from the producer through sensors and runs into the sink, and lag, records and dlq read them', async () => {
     const name = uniqueName('sec');
     // The same settings for the test's pipeline and for every command it runs.
     const env: Record<string, string> = {
       ...secureKafkaEnv(variant),
-      ...(process.env.TEMPORAL_ADDRESS ? { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS } : {}),
+      ...secureTemporalEnv(temporalVariant),
       KAFKA_TOPIC: name,
       KAFKA_GROUP_ID: `${name}-group`,
       SENSOR_TASK_QUEUE: `${name}-sensor`,

@@ -21,6 +21,16 @@ export function secureKafkaEnv(variant: SecureVariant): Record<string, string> {
   return Object.fromEntries(names.map((k) => [k.slice('MTLS_'.length), s[k]!]));
 }
 
+export type TemporalVariant = 'mtls' | 'apikey';
+
+/** The Temporal settings of the TLS front: mTLS (TEMPORAL_* lines) or an API key (APIKEY_*). */
+export function secureTemporalEnv(variant: TemporalVariant): Record<string, string> {
+  const s = inject('secureSettings');
+  const prefix = variant === 'mtls' ? 'TEMPORAL_' : 'APIKEY_TEMPORAL_';
+  const names = Object.keys(s).filter((k) => k.startsWith(prefix));
+  return Object.fromEntries(names.map((k) => [k.slice(prefix.length - 'TEMPORAL_'.length), s[k]!]));
+}
+
 export function otherCa(): string {
   return inject('secureSettings').SECURE_OTHER_CA!;
 }
