@@ -4,6 +4,7 @@
 // is in flight, leaves the consumer group and exits.
 
 import { loadConfigOrExit } from '../config';
+import { connectionSummary } from '../connection-summary';
 import { createKafka } from '../kafka/client';
 import { ensureTopic } from '../kafka/topics';
 import { createLogger, type Logger } from '../logger';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   installTemporalLogger(config.logLevel);
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
+  logger.info('connecting', connectionSummary(config));
   const kafka = createKafka(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const connection = await connectWorkerConnection(config, logger);

@@ -78,3 +78,33 @@ export function runCommand(
     });
   });
 }
+
+export interface RunningCommand {
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** SIGTERM, then its exit code once it has stopped. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a long-running entry point (the worker) with `env` over a clean environment. */
+export function startCommand(script: string, env: Record<string, string>): RunningCommand {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return {
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
