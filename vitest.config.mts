@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` (pure logic, no servers), `integration` (a real Kafka broker and a real
-// Temporal server, started by the global setup or reused when already running) and `faults`
+// Four projects: `unit` (pure logic, no servers), `integration` (a real Kafka broker and a real
+// Temporal server, started by the global setup or reused when already running), `secure` (the same
+// over SASL_SSL and mTLS, to a secured broker of its own) and `faults`
 // (worker processes killed, servers stopped and restarted mid-stream, against a second pair of
 // servers of their own that its global setup starts and stops). Each integration or fault test gets
 // its own topics, group, task queues and sink file.
@@ -20,6 +21,19 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // Two cores and two servers beside the tests: one file at a time keeps them honest.
+          fileParallelism: false,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          // Connections over SASL_SSL and mTLS to a second, secured broker that its global setup
+          // starts once for all of them (`infra.sh up secure`).
+          name: 'secure',
+          include: ['test/secure/**/*.test.ts'],
+          globalSetup: ['test/secure/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
           pool: 'forks',
         },

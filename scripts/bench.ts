@@ -28,6 +28,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
+import { exitOnError, isSettingError } from '../src/workers/exit';
 import { createKafka } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
@@ -205,6 +206,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A setting to fix exits 2 with one line; anything else keeps its stack for the investigation.
+  if (isSettingError(err)) exitOnError('bench')(err);
   console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

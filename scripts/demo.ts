@@ -14,6 +14,7 @@ import { countUnfinishedRuns } from '../src/runs';
 import { connectAdmin, connectClient } from '../src/workers/connect';
 import { sinkCounter } from './sink-reader';
 import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 
 const LOG_DIR = '.data/logs';
 
@@ -118,7 +119,4 @@ function sinkName(config: Config): string {
     : `table ${config.postgresTable} of ${config.postgres!.description}`;
 }
 
-main().catch((err) => {
-  console.error(`demo failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('demo'));

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config';
 import { createLogger } from '../src/logger';
 import { connectClient } from '../src/workers/connect';
-import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 import { formatDescription, toView } from './description';
 
 const USAGE = 'usage: npm run describe -- <workflow ID> [--json]   (e.g. sensor-events-0@microbatch-sensor)';
@@ -50,7 +50,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(`describe failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('describe'));

@@ -12,7 +12,7 @@ import { createKafka } from '../src/kafka/client';
 import { listDeadLetters, replayDeadLetters, type DeadLetterRecord } from '../src/kafka/dead-letter-replay';
 import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
-import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 import { deadLetterLine, printableBytes } from './printable';
 
 const USAGE = 'usage: npm run dlq [-- list [--json] | replay [--to TOPIC]]';
@@ -79,7 +79,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(`dlq failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('dlq'));

@@ -4,7 +4,10 @@
 # dev server and a real PostgreSQL, run as plain local processes (no Docker needed), loopback only.
 #
 #   bash scripts/infra.sh up             start whatever is not running (idempotent)
+#   bash scripts/infra.sh up secure      also the secure test endpoints (Kafka SASL_SSL + mTLS,
+#                                        Temporal behind TLS); prints their client settings
 #   bash scripts/infra.sh down [--purge] stop them all; --purge also deletes .data/
+#   bash scripts/infra.sh down secure    stop only the secure test endpoints
 #   bash scripts/infra.sh reset          same as down --purge
 #   bash scripts/infra.sh status         report; exit 0 if all run, 3 if not
 #   bash scripts/infra.sh paths          print TEMPORAL_BIN=..., KAFKA_BOOTSTRAP=..., DATABASE_URL=...
@@ -27,12 +30,45 @@ source "$INFRA_DIR/temporal-test-server.sh"
 # shellcheck source=infra/postgres.sh
 source "$INFRA_DIR/postgres.sh"
 
+# shellcheck source=infra/secure-pki.sh
+source "$INFRA_DIR/secure-pki.sh"
+# shellcheck source=infra/kafka-secure.sh
+source "$INFRA_DIR/kafka-secure.sh"
+# shellcheck source=infra/temporal-tls.sh
+source "$INFRA_DIR/temporal-tls.sh"
+
 usage() {
-  sed -n '6,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 cmd_up() {
+  case "${1:-}" in
+    secure) ;;
+    "") ;;
+    *) die "unknown option for up: $1 (expected secure)" ;;
+  esac
   take_lock
+  cmd_up_plain
+  if [[ "${1:-}" == secure ]]; then cmd_up_secure; fi
+}
+
+# The secure test endpoints, beside the usual pair (which they do not need: the TLS front of
+# Temporal forwards to the usual server). Client settings go to stdout, progress to stderr, so
+# `set -a; eval "$(bash scripts/infra.sh up secure)"` points every command at them.
+cmd_up_secure() {
+  local t0=$SECONDS
+  pki_ensure
+  kafka_require_java
+  kafka_fetch
+  kafka_secure_start
+  temporal_tls_start
+  kafka_secure_wait
+  say "secure endpoints up in $((SECONDS - t0))s"
+  kafka_secure_settings
+  temporal_tls_settings
+}
+
+cmd_up_plain() {
   local t0=$SECONDS
   # Both ports already answer (ours, or e.g. `docker compose up`): nothing to start, so nothing to
   # build or fetch either; a machine with Docker alone needs neither Go nor Java for this.
@@ -60,10 +96,18 @@ cmd_down() {
   local purge=0
   case "${1:-}" in
     --purge) purge=1 ;;
+    secure)
+      take_lock
+      temporal_tls_stop
+      kafka_secure_stop
+      return 0
+      ;;
     "") ;;
-    *) die "unknown option for down: $1 (expected --purge)" ;;
+    *) die "unknown option for down: $1 (expected --purge or secure)" ;;
   esac
   take_lock
+  temporal_tls_stop
+  kafka_secure_stop
   kafka_stop
   temporal_stop
   postgres_stop
@@ -171,7 +215,7 @@ main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
   case "$cmd" in
-    up) cmd_up ;;
+    up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     reset) cmd_down --purge ;;
     status) cmd_status ;;

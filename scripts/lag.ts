@@ -8,7 +8,7 @@ import { topicLag, type TopicLag } from '../src/kafka/lag';
 import { createLogger } from '../src/logger';
 import { countUnfinishedRuns } from '../src/runs';
 import { connectAdmin, connectClient } from '../src/workers/connect';
-import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -59,7 +59,4 @@ export function formatLag(topic: string, group: string, lag: TopicLag, unfinishe
   ].join('\n');
 }
 
-main().catch((err) => {
-  console.error(`lag failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('lag'));

@@ -8,7 +8,7 @@ import { createKafka } from '../src/kafka/client';
 import { ensureTopic } from '../src/kafka/topics';
 import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
-import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 import { RateProducer } from '../src/producer/rate-producer';
 import { onShutdownSignals } from '../src/workers/shutdown-signals';
 
@@ -46,7 +46,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err) => {
-  console.error(`producer failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('producer'));

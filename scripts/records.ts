@@ -11,7 +11,9 @@ import { loadConfigOrExit, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { RangeReader } from '../src/kafka/range-reader';
 import { createLogger } from '../src/logger';
+import { connectAdmin, temporalConnectionOptions } from '../src/workers/connect';
 import { describe } from '../src/workers/retry';
+import { exitOnError } from '../src/workers/exit';
 import { recordLine } from './printable';
 import { planRecordsRead, type RunLookup } from './records-plan';
 
@@ -21,7 +23,7 @@ const USAGE = 'usage: npm run records -- microbatch-<topic>-p<partition>-<first 
 async function lookUpRun(config: Config, workflowId: string): Promise<RunLookup> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: '3s' });
     const client = new Client({ connection, namespace: config.temporalNamespace });
     const description = await client.workflow.getHandle(workflowId).describe();
     return { state: 'found', status: description.status.name };
@@ -47,8 +49,8 @@ async function main(): Promise<void> {
   const kafka = createKafka(config, logger);
   const run = await lookUpRun(config, workflowId);
 
-  const admin = kafka.admin();
-  await admin.connect();
+  // Waits for Kafka like every other command, and stops at once on refused security settings.
+  const admin = await connectAdmin(kafka, config, logger);
   let log: { low: string; high: string } | undefined;
   try {
     if (!(await admin.listTopics()).includes(range.topic)) {
@@ -90,7 +92,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err) => {
-  console.error(`records failed: ${describe(err)}`);
-  process.exit(1);
-});
+main().catch(exitOnError('records'));

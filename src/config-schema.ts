@@ -1,6 +1,8 @@
 // Parsers for the kinds of value a setting can hold. Each takes the raw text and returns the value
 // or throws an Error whose message says what was expected; src/config.ts adds the variable's name.
 
+import { Secret } from './secret';
+
 export function text(raw: string): string {
   const value = raw.trim();
   if (!value) throw new Error('a non-empty string');
@@ -67,4 +69,14 @@ function parseDuration(raw: string): number | undefined {
   if (!match) return undefined;
   const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']!);
   return ms <= 7 * 24 * 3_600_000 ? ms : undefined;
+}
+
+/** A file path, or empty for none. Whether the file can be read is checked with its neighbours. */
+export function optionalPath(raw: string): string {
+  return raw.trim();
+}
+
+/** A secret value (password, API key), or undefined when empty. Kept as given: spaces may count. */
+export function secret(raw: string): Secret | undefined {
+  return raw === '' ? undefined : new Secret(raw);
 }

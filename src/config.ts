@@ -5,9 +5,24 @@
 // Neighbours: src/config-schema.ts holds the parsers; README.md's settings table mirrors SETTINGS.
 
 import { existsSync } from 'node:fs';
-import { boolean, durationMs, durationMsOrZero, integer, list, oneOf, text } from './config-schema';
+import { ConfigError } from './config-error';
+import {
+  boolean,
+  durationMs,
+  durationMsOrZero,
+  integer,
+  list,
+  oneOf,
+  optionalPath,
+  secret,
+  text,
+} from './config-schema';
 import { PostgresSettingError, redactUrl, resolvePostgres, type PostgresTarget } from './sink/postgres-connection';
 import { WRITE_MODES } from './sink/sink';
+import { resolveKafkaSecurity, saslMechanism, securityProtocol, type KafkaSecurity } from './kafka/security';
+import { resolveTemporalConnection, type TemporalConnection } from './temporal/connection-settings';
+
+export { ConfigError, RefusedSettingError } from './config-error';
 
 export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
 export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
@@ -24,16 +39,19 @@ const MAX_BATCH_BYTES_DEFAULT = { offsets: 4_194_304, records: 393_216 } as cons
 
 /**
  * Declares one setting; `default` is the raw text, parsed like a value given in the environment.
- * `shown` turns a bad value into the text an error may quote (for values that hold a secret).
+ * A `secret` setting (a password, an API key) is never shown: not in errors, not in the startup
+ * summary; its parser returns a Secret, which prints as [redacted]. `shown` turns a bad value of a
+ * setting that holds a secret inside it (a URL with a password) into the text an error may quote.
  */
 function setting<T>(
   name: string,
   defaultRaw: string,
   description: string,
   parse: (raw: string) => T,
-  shown: (raw: string) => string = (raw) => raw,
+  options: { secret?: boolean; shown?: (raw: string) => string } = {},
 ) {
-  return { name, default: defaultRaw, description, parse, shown };
+  const shown = options.secret ? () => '[redacted]' : (options.shown ?? ((raw: string) => raw));
+  return { name, default: defaultRaw, description, parse, secret: options.secret ?? false, shown };
 }
 
 /** A table name the postgres sink can quote: `table` or `schema.table`, lower-case letters, digits, _. */
@@ -66,8 +84,144 @@ export const SETTINGS = {
     boolean,
   ),
   dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
-  temporalAddress: setting('TEMPORAL_ADDRESS', '127.0.0.1:7233', 'Temporal frontend host:port', text),
-  temporalNamespace: setting('TEMPORAL_NAMESPACE', 'default', 'Temporal namespace', text),
+  kafkaSecurityProtocol: setting(
+    'KAFKA_SECURITY_PROTOCOL',
+    'PLAINTEXT',
+    'how to reach the brokers (security.protocol): PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (user and password over TLS)',
+    securityProtocol,
+  ),
+  kafkaSaslMechanism: setting(
+    'KAFKA_SASL_MECHANISM',
+    '',
+    'sasl.mechanism with SASL_SSL or SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512',
+    saslMechanism,
+  ),
+  kafkaSaslUsername: setting('KAFKA_SASL_USERNAME', '', 'sasl.username (with Confluent Cloud: the API key)', (raw) =>
+    raw.trim(),
+  ),
+  kafkaSaslPassword: setting(
+    'KAFKA_SASL_PASSWORD',
+    '',
+    'sasl.password (secret: never logged); or put it in a file named by KAFKA_SASL_PASSWORD_FILE',
+    secret,
+    { secret: true },
+  ),
+  kafkaSaslPasswordFile: setting(
+    'KAFKA_SASL_PASSWORD_FILE',
+    '',
+    'file holding the SASL password (a mounted secret), instead of KAFKA_SASL_PASSWORD',
+    optionalPath,
+  ),
+  kafkaSslCaLocation: setting(
+    'KAFKA_SSL_CA_LOCATION',
+    '',
+    "ssl.ca.location: PEM file of the CA certificates that signed the brokers' certificates; empty means the system CAs",
+    optionalPath,
+  ),
+  kafkaSslCertificateLocation: setting(
+    'KAFKA_SSL_CERTIFICATE_LOCATION',
+    '',
+    'ssl.certificate.location: PEM client certificate, for brokers that require one (mTLS); needs KAFKA_SSL_KEY_LOCATION',
+    optionalPath,
+  ),
+  kafkaSslKeyLocation: setting(
+    'KAFKA_SSL_KEY_LOCATION',
+    '',
+    'ssl.key.location: PEM private key of the client certificate',
+    optionalPath,
+  ),
+  kafkaSslKeyPassword: setting(
+    'KAFKA_SSL_KEY_PASSWORD',
+    '',
+    'ssl.key.password: password of an encrypted private key (secret: never logged); or KAFKA_SSL_KEY_PASSWORD_FILE',
+    secret,
+    { secret: true },
+  ),
+  kafkaSslKeyPasswordFile: setting(
+    'KAFKA_SSL_KEY_PASSWORD_FILE',
+    '',
+    'file holding the private key password, instead of KAFKA_SSL_KEY_PASSWORD',
+    optionalPath,
+  ),
+  kafkaSslEndpointIdentificationAlgorithm: setting(
+    'KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM',
+    'https',
+    "ssl.endpoint.identification.algorithm: https checks the broker's host name against its certificate; none checks only that a trusted CA signed it",
+    oneOf(['https', 'none'] as const),
+  ),
+  kafkaSslServerName: setting(
+    'KAFKA_SSL_SERVER_NAME',
+    '',
+    "name sent in TLS SNI and checked against the brokers' certificates instead of the host names in KAFKA_BROKERS (brokers reached through a tunnel or by IP); empty means the host name",
+    (raw) => raw.trim(),
+  ),
+  temporalAddress: setting(
+    'TEMPORAL_ADDRESS',
+    '',
+    "Temporal frontend host:port; empty means the profile's (TEMPORAL_PROFILE), else 127.0.0.1:7233",
+    (raw) => raw.trim(),
+  ),
+  temporalNamespace: setting(
+    'TEMPORAL_NAMESPACE',
+    '',
+    "Temporal namespace; empty means the profile's, else default",
+    (raw) => raw.trim(),
+  ),
+  temporalApiKey: setting(
+    'TEMPORAL_API_KEY',
+    '',
+    'API key sent as `authorization: Bearer <key>` (Temporal Cloud); turns TLS on (secret: never logged)',
+    secret,
+    { secret: true },
+  ),
+  temporalApiKeyFile: setting(
+    'TEMPORAL_API_KEY_FILE',
+    '',
+    'file holding the API key (a mounted secret), instead of TEMPORAL_API_KEY',
+    optionalPath,
+  ),
+  temporalTls: setting(
+    'TEMPORAL_TLS',
+    '',
+    'true or false; empty means on when an API key or a TLS file is set',
+    (raw) => (raw.trim() === '' ? undefined : boolean(raw)),
+  ),
+  temporalTlsClientCertPath: setting(
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    '',
+    'PEM client certificate for mTLS (Temporal Cloud with certificates); needs TEMPORAL_TLS_CLIENT_KEY_PATH',
+    optionalPath,
+  ),
+  temporalTlsClientKeyPath: setting(
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    '',
+    'PEM private key of the client certificate',
+    optionalPath,
+  ),
+  temporalTlsServerCaCertPath: setting(
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    '',
+    "PEM CA certificate that signed the server's; empty means the system CAs",
+    optionalPath,
+  ),
+  temporalTlsServerName: setting(
+    'TEMPORAL_TLS_SERVER_NAME',
+    '',
+    "name expected in the server's certificate (and sent in SNI) when it differs from the address's host",
+    (raw) => raw.trim(),
+  ),
+  temporalProfile: setting(
+    'TEMPORAL_PROFILE',
+    '',
+    'profile of the TOML config file to use; empty means default',
+    (raw) => raw.trim(),
+  ),
+  temporalConfigFile: setting(
+    'TEMPORAL_CONFIG_FILE',
+    '',
+    'TOML config file (Temporal CLI format, profiles); empty means ~/.config/temporalio/temporal.toml if it exists. Environment variables win over it',
+    optionalPath,
+  ),
   batchPayload: setting(
     'BATCH_PAYLOAD',
     'offsets',
@@ -226,7 +380,7 @@ export const SETTINGS = {
     '',
     'PostgreSQL server of the postgres sink, postgresql://user:password@host:port/database?sslmode=...; empty means the PG* variables (PGHOST, PGUSER, ...), and without those the local server of scripts/infra.sh (postgresql://microbatch@127.0.0.1:5433/microbatch)',
     (raw) => raw.trim(),
-    redactUrl,
+    { shown: redactUrl },
   ),
   postgresTable: setting(
     'POSTGRES_TABLE',
@@ -256,24 +410,18 @@ export const SETTINGS = {
 
 type Settings = typeof SETTINGS;
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
-/** The settings after derived defaults are filled in: none is left undefined. */
+/**
+ * The settings after derived defaults are filled in (none is left undefined), plus what the Kafka
+ * security settings resolve to (files read, combinations checked).
+ */
 export type Config = Omit<Parsed, 'maxBatchBytes'> & {
   maxBatchBytes: number;
+  kafkaSecurity: KafkaSecurity;
+  /** Temporal's address, namespace, TLS and API key by its conventions (environment over profile). */
+  temporal: TemporalConnection;
   /** With SINK=postgres: where it connects (DATABASE_URL and the PG* variables, resolved). */
   postgres?: PostgresTarget;
 };
-
-/** A setting whose value cannot be used. Thrown at startup only; entry points exit with code 2. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly expected: string,
-  ) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${expected}`);
-  }
-}
 
 /**
  * Parses every setting from `env` (default: process.env, after loading an optional .env file),
@@ -296,6 +444,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
   out.sensorTaskQueue ||= `microbatch-sensor-${out.topic}@${out.groupId}`;
   out.runsTaskQueue ||= `microbatch-runs-${out.topic}@${out.groupId}`;
   out.maxBatchBytes ??= MAX_BATCH_BYTES_DEFAULT[out.batchPayload as BatchPayload];
+  out.kafkaSecurity = resolveKafkaSecurity(out as Parsed);
+  const temporal = resolveTemporalConnection(env);
+  out.temporal = temporal;
+  out.temporalAddress = temporal.address;
+  out.temporalNamespace = temporal.namespace;
   const config = out as Config;
   checkCombinations(config, env);
   if (config.sink === 'postgres') {
@@ -363,7 +516,7 @@ export function loadConfigOrExit(env?: NodeJS.ProcessEnv): Config {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
-      process.exit(2);
+      process.exit(2); // = EXIT_BAD_SETTING in src/workers/exit.ts, as every entry point exits
     }
     throw err;
   }

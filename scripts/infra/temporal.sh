@@ -20,6 +20,13 @@ TEMPORAL_SEARCH_ATTRIBUTES=(
   SensorReplica=Keyword
 )
 
+# The CLI reads Temporal's client settings from the environment too; those a user exported for
+# the app (say, from `eval "$(infra.sh up secure)"`: the TLS front) must not reach the checks of
+# the local dev server, which speaks plaintext on its own port.
+unset TEMPORAL_API_KEY TEMPORAL_TLS TEMPORAL_TLS_CLIENT_CERT_PATH TEMPORAL_TLS_CLIENT_KEY_PATH \
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH TEMPORAL_TLS_SERVER_NAME TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE \
+  TEMPORAL_TLS_CLIENT_CERT_DATA TEMPORAL_TLS_CLIENT_KEY_DATA TEMPORAL_TLS_SERVER_CA_CERT_DATA
+
 # v1.5.1 is the newest CLI tag that `go install` accepts (newer tags carry replace
 # directives that go install refuses).
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"

@@ -1,21 +1,38 @@
-// Builds the kafkajs client from the config, with its log lines routed through our logger and a
-// retry policy that outlasts a broker restart instead of crashing the process.
+// Builds the kafkajs client from the config: the one place a Kafka client is made, so every
+// consumer, producer and admin of the project (worker, range reader, dead-letter publisher,
+// producer, lag, records, dlq, benchmark) connects with the same security settings. Its log lines
+// are routed through our logger, and its retry policy outlasts a broker restart instead of
+// crashing the process.
+//
+// Neighbours: src/kafka/security.ts resolves the security settings; src/kafka/refusal.ts explains
+// a broker's refusal of them.
 
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type KafkaConfig,
+  type LogEntry,
+  type RetryOptions,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { KafkaSecurity } from './security';
 
 /** About a minute of backoff before an operation gives up: enough to ride out a broker restart. */
 const RIDE_OUT_RESTARTS: RetryOptions = { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 };
 /** A couple of quick tries: for probes that should report an absent broker within seconds. */
 export const QUICK_PROBE: RetryOptions = { initialRetryTime: 300, maxRetryTime: 1_000, retries: 2 };
 
+export type KafkaClientConfig = Pick<Config, 'kafkaBrokers' | 'kafkaClientId' | 'kafkaSecurity'>;
+
 /**
  * `onConnectionError` hears of every failed connection to a broker (the pipeline's metrics count
  * them): kafkajs reports those only in its log, as "Connection error: …" or "Connection timeout".
  */
 export function createKafka(
-  config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
+  config: KafkaClientConfig,
   logger: Logger,
   retry: RetryOptions = RIDE_OUT_RESTARTS,
   onConnectionError?: () => void,
@@ -23,6 +40,7 @@ export function createKafka(
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
+    ...securityOptions(config.kafkaSecurity),
     connectionTimeout: 3_000,
     retry,
     logLevel: KafkaLogLevel.WARN,
@@ -35,6 +53,43 @@ export function createKafka(
 
 function isConnectionFailure({ level, namespace, log }: LogEntry): boolean {
   return level === KafkaLogLevel.ERROR && namespace === 'Connection' && /^Connection (error|timeout)/.test(log.message);
+}
+
+/** The kafkajs options for a security setup: `ssl` for TLS, `sasl` for credentials. */
+export function securityOptions(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  return { ssl: tlsOptions(security), sasl: saslOptions(security) };
+}
+
+/** kafkajs passes these to tls.connect (after its own host and servername, so ours win). */
+function tlsOptions(security: KafkaSecurity): ConnectionOptions | undefined {
+  const tls = security.tls;
+  if (!tls) return undefined;
+  return {
+    // Without a CA file Node trusts its bundled and system CAs, as librdkafka does.
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    passphrase: tls.keyPassword?.reveal(),
+    rejectUnauthorized: true,
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+    // Node checks the host name against `servername` when set, else against the host; `none`
+    // keeps the chain check and skips only the name, like ssl.endpoint.identification.algorithm.
+    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+function saslOptions(security: KafkaSecurity): SASLOptions | undefined {
+  const sasl = security.sasl;
+  if (!sasl) return undefined;
+  const credentials = { username: sasl.username, password: sasl.password.reveal() };
+  switch (sasl.mechanism) {
+    case 'PLAIN':
+      return { mechanism: 'plain', ...credentials };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', ...credentials };
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', ...credentials };
+  }
 }
 
 function logKafkaEntry(logger: Logger, { level, namespace, log }: LogEntry): void {

@@ -6,14 +6,27 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type LogMetada
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { FailureType } from '../errors';
-import { createKafka, QUICK_PROBE } from '../kafka/client';
+import { createKafka, QUICK_PROBE, type KafkaClientConfig } from '../kafka/client';
+import { plaintextToTlsPort, refusalOf } from '../kafka/refusal';
 import type { Logger } from '../logger';
 import { MetricsPortInUseError } from '../metrics/metrics-server';
 import type { ConnectionSystem } from '../metrics/pipeline-metrics';
 import { dataConverterFor } from './compression-codec';
 import { retryUntilConnected } from './retry';
+import type { TemporalConnection } from '../temporal/connection-settings';
+import { temporalRefusalOf } from '../temporal/refusal';
 
-type TemporalConfig = Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'payloadCompression'>;
+type TemporalConfig = Pick<Config, 'temporal' | 'payloadCompression'>;
+
+/** Connection options shared by the client and the worker: address, TLS, API key, metadata. */
+export function temporalConnectionOptions(temporal: TemporalConnection) {
+  return {
+    address: temporal.address,
+    tls: temporal.tls,
+    apiKey: temporal.apiKey?.reveal(),
+    metadata: temporal.metadata,
+  };
+}
 
 /** Hears of each failed attempt to connect (the worker's metrics count them). */
 export type ConnectionFailures = (system: ConnectionSystem) => void;
@@ -23,13 +36,19 @@ export async function connectClient(
   logger: Logger,
   failed?: ConnectionFailures,
 ): Promise<Client> {
+  const { temporal } = config;
   const connection = await retryUntilConnected(
-    `Temporal at ${config.temporalAddress}`,
-    () => Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }),
+    `Temporal at ${temporal.address}`,
+    () =>
+      Connection.connect({ ...temporalConnectionOptions(temporal), connectTimeout: '5s' }).catch(
+        async (err: unknown) => {
+          throw (await temporalRefusalOf(err, temporal)) ?? err;
+        },
+      ),
     logger,
     { onFailure: () => failed?.('temporal') },
   );
-  return new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config) });
+  return new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFor(config) });
 }
 
 export function connectWorkerConnection(
@@ -37,17 +56,25 @@ export function connectWorkerConnection(
   logger: Logger,
   failed?: ConnectionFailures,
 ): Promise<NativeConnection> {
+  const { temporal } = config;
   return retryUntilConnected(
-    `Temporal at ${config.temporalAddress}`,
-    () => NativeConnection.connect({ address: config.temporalAddress }),
+    `Temporal at ${temporal.address}`,
+    () =>
+      NativeConnection.connect(temporalConnectionOptions(temporal)).catch(async (err: unknown) => {
+        throw (await temporalRefusalOf(err, temporal)) ?? err;
+      }),
     logger,
     { onFailure: () => failed?.('temporal') },
   );
 }
 
+/**
+ * An admin client once the brokers answer. Waits (with a line per attempt) while they are away, but
+ * throws RefusedSettingError at once when they refuse our security settings: no retry fixes those.
+ */
 export async function connectAdmin(
   kafka: Kafka,
-  config: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>,
+  config: KafkaClientConfig,
   logger: Logger,
   failed?: ConnectionFailures,
 ): Promise<Admin> {
@@ -56,10 +83,14 @@ export async function connectAdmin(
     async () => {
       // A quick probe with few retries, so an absent broker is reported within seconds; the admin
       // handed back keeps the client's long retry policy.
-      const probe = createKafka(config, logger, QUICK_PROBE).admin();
+      // Its kafkajs lines stay at debug: the line per failed attempt below says the same once.
+      const probe = createKafka(config, quiet(logger), QUICK_PROBE).admin();
       try {
         await probe.connect();
         await probe.describeCluster();
+      } catch (err) {
+        const { kafkaSecurity: security, kafkaBrokers: brokers } = config;
+        throw refusalOf(err, security, brokers) ?? (await plaintextToTlsPort(err, security, brokers)) ?? err;
       } finally {
         await probe.disconnect().catch(() => undefined);
       }
@@ -70,6 +101,11 @@ export async function connectAdmin(
     logger,
     { onFailure: () => failed?.('kafka') },
   );
+}
+
+/** A logger that writes everything at debug level. */
+function quiet(logger: Logger): Logger {
+  return { debug: logger.debug, info: logger.debug, warn: logger.debug, error: logger.debug };
 }
 
 /**

@@ -6,6 +6,7 @@
 // a port already taken stops it at once (exit code 2, naming the setting).
 
 import { loadConfigOrExit, type Config } from '../config';
+import { connectionSummary } from '../connection-summary';
 import { createKafka } from '../kafka/client';
 import { ensureTopic } from '../kafka/topics';
 import { createLogger, type Logger } from '../logger';
@@ -16,7 +17,7 @@ import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLo
 import { serveCodec } from './codec-server';
 import { dataConverterFor } from './compression-codec';
 import { createPipeline } from './pipeline';
-import { describe } from './retry';
+import { EXIT_BAD_SETTING, exitOnError } from './exit';
 import { ensureSensors } from './sensors';
 import { onShutdownSignals } from './shutdown-signals';
 
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   const metricsServer = await serveAllMetrics(config, metrics, logger);
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
+  logger.info('connecting', connectionSummary(config));
   const kafka = createKafka(config, logger, undefined, () => metrics.connectionFailed('kafka'));
   const admin = await connectAdmin(kafka, config, logger, metrics.connectionFailed);
   const connection = await connectWorkerConnection(config, logger, metrics.connectionFailed);
@@ -109,8 +111,7 @@ main().catch((err) => {
   if (err instanceof MetricsPortInUseError) {
     // A setting to change, like a bad value: exit code 2, as for configuration errors.
     console.error(`worker cannot start: ${err.message}`);
-    process.exit(2);
+    process.exit(EXIT_BAD_SETTING);
   }
-  console.error(`worker failed: ${describe(err)}`);
-  process.exit(1);
+  exitOnError('worker')(err);
 });

@@ -1,6 +1,8 @@
 // Retries a connection to a server that may not be up yet, printing one readable line per failed
-// attempt instead of a stack trace, with backoff (1 s doubling to 30 s).
+// attempt instead of a stack trace, with backoff (1 s doubling to 30 s). A server that refuses a
+// setting (RefusedSettingError) is not retried: waiting cannot fix a wrong password.
 
+import { RefusedSettingError } from '../config-error';
 import type { Logger } from '../logger';
 
 export async function retryUntilConnected<T>(
@@ -20,6 +22,7 @@ export async function retryUntilConnected<T>(
     try {
       return await connect();
     } catch (err) {
+      if (err instanceof RefusedSettingError) throw err;
       options.onFailure?.();
       if (options.signal?.aborted || attempt === options.maxAttempts) throw err;
       if (options.retryable && !options.retryable(err)) throw err;
