@@ -63,8 +63,9 @@ describe('the Temporal dev server infra.sh starts', () => {
   });
 
   it('serves its metrics two ports above the Web UI by default, on TEMPORAL_SERVER_METRICS_PORT when set', async () => {
-    const byDefault = await startArgs({ TEMPORAL_UI_PORT: '18233' });
-    expect(byDefault[byDefault.indexOf('--metrics-port') + 1]).toBe('18235');
+    // Ports nothing listens on (the fault tests' second server pair uses 18233 while they run).
+    const byDefault = await startArgs({ TEMPORAL_UI_PORT: '12' });
+    expect(byDefault[byDefault.indexOf('--metrics-port') + 1]).toBe('14');
     const chosen = await startArgs({ TEMPORAL_SERVER_METRICS_PORT: '3' });
     expect(chosen[chosen.indexOf('--metrics-port') + 1]).toBe('3');
   });
