@@ -108,6 +108,10 @@ export class SensorConsumer {
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: 3_000,
       partitionAssigners: [gatedAssigner(PartitionAssigners.roundRobin, () => this.checkRejoin())],
+      // kafkajs restarts a crashed consumer on a timer, even when the crash came from disconnect()
+      // itself (a broker away at shutdown): the restart then outlived the close, kept the process
+      // running after `worker stopped cleanly` and could rejoin the group. A closed one stays down.
+      retry: { retries: 5, restartOnFailure: async () => this.closedBecause === undefined },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
