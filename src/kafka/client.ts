@@ -18,6 +18,7 @@ import {
 } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { REJOIN_REFUSED } from './rejoin-gate';
 import type { KafkaSecurity } from './security';
 
 /** About a minute of backoff before an operation gives up: enough to ride out a broker restart. */
@@ -101,6 +102,9 @@ function logKafkaEntry(logger: Logger, { level, namespace, log }: LogEntry): voi
   // warning per attempt is enough.
   if (namespace === 'Connection') logger.debug(text, fields);
   else if (namespace === 'BrokerPool') logger.warn(text, fields);
+  // A consumer that refused to rejoin its group (rejoin-gate.ts) "crashes" on purpose, and the
+  // consumer has said why at info already: an ERROR line would cry wolf.
+  else if (message.includes(REJOIN_REFUSED)) logger.debug(text, fields);
   else if (level === KafkaLogLevel.ERROR) logger.error(text, fields);
   else if (level === KafkaLogLevel.WARN) logger.warn(text, fields);
   else logger.debug(text, fields);

@@ -200,7 +200,14 @@ export class RangeReader {
   private start(): Member {
     const { topic } = this;
     const groupId = `${this.options.groupIdPrefix}-range-reader-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: FETCH_WAIT_MS, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: FETCH_WAIT_MS,
+      allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer even when the crash came from its disconnect: after
+      // close() that restart would outlive the reader (see SensorConsumer.start).
+      retry: { retries: 5, restartOnFailure: async () => !this.closing.signal.aborted },
+    });
     let joinedGroup!: () => void;
     let failed!: (error: Error) => void;
     const joinEvent = new Promise<void>((resolve, reject) => {

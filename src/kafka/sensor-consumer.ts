@@ -5,13 +5,21 @@
 //
 // Offsets are never committed automatically: the sensor commits a partition's offset only after the
 // runs holding its records have started (see src/workflows/sensor.ts).
+//
+// It joins the group once, when it starts; kafkajs rejoins by itself after a rebalance, a lapsed
+// session or a crash, and each such rejoin passes ./rejoin-gate.ts first: a consumer whose sensor
+// has moved, or that was closed, leaves instead (onRetired tells the registry).
 
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
 import { messageBytes, type Batch, type PartitionOffset, compareOffsets } from '../batch';
 import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
 import { toBatchMessage } from './encoding';
+import { gatedAssigner, reasonNotToRejoin, RejoinRefusedError } from './rejoin-gate';
 import { Signal } from './signal';
+
+/** Kafka drops a member it has not heard from for this long; kafkajs heartbeats every 3 s. */
+const SESSION_TIMEOUT_MS = 30_000;
 
 export interface SensorConsumerOptions {
   topic: string;
@@ -22,6 +30,11 @@ export interface SensorConsumerOptions {
   /** Most bytes held in memory; beyond it the fetch loop waits. */
   bufferBytes: number;
   logger?: Logger;
+  /**
+   * Called once when the consumer refused to rejoin its group (see ./rejoin-gate.ts), with the
+   * reason; it is out of the group and kafkajs has given up on it, so its owner closes it.
+   */
+  onRetired?: (reason: string) => void;
 }
 
 export interface TakeRequest extends BatchLimits {
@@ -74,6 +87,12 @@ export class SensorConsumer {
   private admin: Admin | undefined;
   /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
   lastUsedAt = Date.now();
+  /** How long the sensor asked to keep this consumer without a call (see keepFor()). */
+  private leaseMs = Infinity;
+  /** Last heartbeat or join the coordinator accepted: the member is alive for a session from then. */
+  private lastMembershipAt: number | undefined;
+  /** Closed, or retired by the rejoin gate: it never joins the group again. */
+  private closedBecause: string | undefined;
   /** The call running now (see exclusive()); later calls wait for it. */
   private current: Promise<unknown> = Promise.resolve();
 
@@ -84,14 +103,25 @@ export class SensorConsumer {
 
   async start(): Promise<void> {
     const { topic, groupId, fromBeginning } = this.options;
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 3_000,
+      partitionAssigners: [gatedAssigner(PartitionAssigners.roundRobin, () => this.checkRejoin())],
+      // kafkajs restarts a crashed consumer on a timer, even when the crash came from disconnect()
+      // itself (a broker away at shutdown): the restart then outlived the close, kept the process
+      // running after `worker stopped cleanly` and could rejoin the group. A closed one stays down.
+      retry: { retries: 5, restartOnFailure: async () => this.closedBecause === undefined },
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.lastMembershipAt = Date.now();
       // After a rebalance kafkajs fetches again from the committed offsets; what the buffer holds
       // would be delivered twice, and may belong to partitions this member no longer owns.
       this.clearBuffer();
       this.assignment = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
     });
+    consumer.on(consumer.events.HEARTBEAT, () => void (this.lastMembershipAt = Date.now()));
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) {
         this.failure = event.payload.error;
@@ -152,6 +182,55 @@ export class SensorConsumer {
   /** True once kafkajs has given up on this consumer; the registry then replaces it. */
   get failed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** True once closed or retired: the registry replaces it at the next claim. */
+  get closed(): boolean {
+    return this.closedBecause !== undefined;
+  }
+
+  /** From now on, the sensor may leave this consumer unused for `leaseMs` before it is closed. */
+  keepFor(leaseMs: number): void {
+    this.leaseMs = leaseMs;
+  }
+
+  /** True when its sensor has not used it within its lease: the sensor moved or stopped. */
+  leaseExpired(now = Date.now()): boolean {
+    return now - this.lastUsedAt > this.leaseMs;
+  }
+
+  /**
+   * Marks the consumer closed at once, before stop() (which waits for kafkajs) has begun: from
+   * here on no join of kafkajs's gets past the gate. The registry does this to every idle consumer
+   * before stopping any of them, so none rejoins while another is being stopped.
+   */
+  retire(reason: string): void {
+    this.closedBecause ??= reason;
+  }
+
+  /** The rejoin gate (./rejoin-gate.ts): throws RejoinRefusedError to stop a join. */
+  private checkRejoin(): void {
+    const wasClosed = this.closed;
+    const reason =
+      this.closedBecause ??
+      reasonNotToRejoin({
+        now: Date.now(),
+        lastMembershipAt: this.lastMembershipAt,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+        lastUsedAt: this.lastUsedAt,
+        leaseMs: this.leaseMs,
+      });
+    if (reason === undefined) return;
+    if (!wasClosed) {
+      this.retire(reason);
+      this.options.logger?.info('Kafka consumer leaves its group instead of rejoining', {
+        group: this.options.groupId,
+        reason,
+      });
+      // Out of kafkajs's call stack: the owner's close waits for kafkajs to wind down.
+      setImmediate(() => this.options.onRetired?.(reason));
+    }
+    throw new RejoinRefusedError(reason);
   }
 
   /** Waits until a full batch is buffered or `maxWaitMs` has passed, then cuts batches. */
@@ -349,6 +428,7 @@ export class SensorConsumer {
 
   /** Leaves the group, so Kafka hands this consumer's partitions to the other replicas. */
   async stop(): Promise<void> {
+    this.retire('the consumer was closed');
     this.clearBuffer();
     await this.consumer?.disconnect();
     await this.admin?.disconnect();

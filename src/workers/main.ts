@@ -1,7 +1,8 @@
 // `npm run worker`: one process that runs the whole system (or the roles WORKER_ROLES names):
 // connects to Temporal and Kafka (waiting for them if they are not up yet), starts the workers,
 // makes sure SENSOR_REPLICAS sensors run, and on SIGINT/SIGTERM stops taking work, finishes what
-// is in flight, leaves the consumer group and exits. It serves the pipeline's metrics on
+// is in flight, leaves the consumer group and exits (within seconds of its clean stop, even if a
+// client left something open: see exit-when-drained.ts). It serves the pipeline's metrics on
 // METRICS_PORT and the Temporal SDK's on TEMPORAL_METRICS_PORT, both bound before anything else so
 // a port already taken stops it at once (exit code 2, naming the setting).
 
@@ -16,6 +17,7 @@ import { openSink } from '../sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from './connect';
 import { serveCodec } from './codec-server';
 import { dataConverterFor } from './compression-codec';
+import { exitWhenDrained } from './exit-when-drained';
 import { createPipeline } from './pipeline';
 import { EXIT_BAD_SETTING, exitOnError } from './exit';
 import { ensureSensors } from './sensors';
@@ -98,6 +100,9 @@ async function main(): Promise<void> {
     await running;
     codecServer?.close();
     logger.info('worker stopped cleanly');
+    // Only the clients below are left to close, and with Kafka away even that can take long (32 s
+    // once, just after the broker was killed): the bound covers them too.
+    exitWhenDrained(logger);
   } finally {
     await metricsServer?.close();
     await sink.close();

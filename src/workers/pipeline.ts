@@ -26,9 +26,8 @@ import { runMetricsSinks } from '../metrics/run-sinks';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
-import { sensorWorkflowId } from '../batch';
-import { consumerReleasedSignal } from '../workflows/sensor';
 import { dataConverterFor } from './compression-codec';
+import { releasedConsumersNotice } from './released-consumers';
 
 export interface PipelineDeps {
   config: Config;
@@ -104,6 +103,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   } as const;
 
   if (roles.has('sensor')) {
+    const tellSensors = releasedConsumersNotice(deps.client, config, consumerTaskQueue, logger);
     const registry = new ConsumerRegistry(
       deps.kafka,
       {
@@ -114,6 +114,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         bufferMessages: config.maxBatchSize * 4,
         bufferBytes: Math.max(config.maxBatchBytes * 4, 4 * 1_048_576),
         reapIntervalMs: 10_000,
+        onRetired: (replica) => void tellSensors([replica]),
       },
       logger,
     );
@@ -122,16 +123,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       await registry.closeAll();
       // Their sensors would otherwise find out only when a call to this process's queue, which
       // nobody polls now, times out unstarted (10 s): tell them, so they claim elsewhere at once.
-      await Promise.all(
-        replicas.map((replica) =>
-          deps.client.workflow
-            .getHandle(sensorWorkflowId(config.topic, config.groupId, replica))
-            .signal(consumerReleasedSignal, consumerTaskQueue)
-            .catch((err) =>
-              logger.warn('could not tell a sensor its consumer closed', { replica, error: String(err) }),
-            ),
-        ),
-      );
+      await tellSensors(replicas);
     });
     const activities = createSensorActivities({
       registry,

@@ -1,7 +1,8 @@
 // Worker processes for the fault tests: each is a real `npm run worker` (tsx src/workers/main.ts)
 // in its own process group, with its output appended to a log file. A test kills one with SIGKILL
-// (the whole group, as when a machine or container dies) or stops it with SIGTERM (a graceful
-// leave), and prints the tail of every log when it fails.
+// (the whole group, as when a machine or container dies), stops it with SIGTERM (a graceful
+// leave) or freezes it with SIGSTOP and SIGCONT (a stalled process: a VM or container paused, a
+// machine swapping), and prints the tail of every log when it fails.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -113,6 +114,16 @@ export class WorkerProcess {
     }
     running.delete(this);
     return how;
+  }
+
+  /** SIGSTOP to the group: the process stops where it is, sockets and all, until resume(). */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT to the group: a paused process goes on, its timers overdue. */
+  resume(): void {
+    this.signal('SIGCONT');
   }
 
   private signal(signal: NodeJS.Signals): void {

@@ -6,7 +6,8 @@
 // Neighbours: global-setup.ts brings the pair up and down; harness.ts and processes.ts use it.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const repoRoot = resolve(__dirname, '../..');
@@ -43,6 +44,15 @@ export type ServerName = 'kafka' | 'temporal';
 /** Stops one server of the pair (SIGTERM, SIGKILL after 20 s); its data is kept. */
 export async function stopServer(server: ServerName): Promise<void> {
   await infra('stop', server);
+}
+
+/**
+ * Kills one server of the pair with SIGKILL (a crash: no controlled shutdown, connections cut);
+ * startServer() brings it back on its kept data.
+ */
+export function killServer(server: ServerName): void {
+  const pid = Number(readFileSync(join(faultDataDir, 'run', `${server}.pid`), 'utf8').trim());
+  process.kill(pid, 'SIGKILL');
 }
 
 /** Starts one server of the pair on its kept data and waits until it answers. */
