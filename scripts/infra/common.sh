@@ -140,6 +140,20 @@ spawn_detached() {
   echo $!
 }
 
+# Installs a Debian package once, as root (`npm test` needs no install step of its own on a fresh
+# machine); dies naming it where that cannot be done. Usage: apt_install PACKAGE "what needs it".
+apt_install() {
+  local package="$1" who="$2"
+  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1 ||
+    die "$package not found: $who needs it (apt-get install $package)"
+  local log="$LOG_DIR/$package-install.log"
+  say "installing $package with apt-get (first run only; log: $log)..."
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package"; } >"$log" 2>&1; then
+    tail_log_hint "$log"
+    die "apt-get could not install $package; see $log"
+  fi
+}
+
 tail_log_hint() {
   local log="$1"
   if [[ -s "$log" ]]; then

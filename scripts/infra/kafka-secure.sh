@@ -80,21 +80,11 @@ kafka_secure_format() {
 }
 
 kafka_secure_healthy() {
-  port_open "$KAFKA_HOST" "$KAFKA_SECURE_MTLS_PORT" || return 1
-  timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 "$(kafka_log_opts tools)" -cp "$KAFKA_LIBS/*" \
-    org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_SECURE_MTLS_PORT" \
-    --command-config "$KAFKA_SECURE_DATA/probe.properties" --list >/dev/null 2>&1
+  kafka_answers "$KAFKA_HOST" "$KAFKA_SECURE_MTLS_PORT" "$KAFKA_SECURE_DATA/probe.properties"
 }
 
 kafka_secure_pid() {
-  local pid
-  pid="$(read_pid "$KAFKA_SECURE_PIDFILE")"
-  if pid_matches "$pid" kafka.Kafka "$KAFKA_SECURE_PROPS"; then
-    echo "$pid"
-  else
-    pid="$(pids_with_marker kafka.Kafka "$KAFKA_SECURE_PROPS")"
-    echo "${pid%%$'\n'*}"
-  fi
+  kafka_pid_of "$KAFKA_SECURE_PIDFILE" "$KAFKA_SECURE_PROPS"
 }
 
 # Starts the broker if it is not running (does not wait; see kafka_secure_wait).

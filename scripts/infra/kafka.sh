@@ -198,25 +198,37 @@ kafka_warn_version_change() {
   fi
 }
 
-# True if the broker answers an admin request (metadata: list topics). A TCP connect is
-# not enough: the port opens before the broker has caught up with its metadata.
-kafka_healthy() {
-  port_open "$KAFKA_HOST" "$KAFKA_PORT" || return 1
+# True if the broker at host:port answers an admin request (metadata: list topics), connecting with
+# the client settings in a properties file. A TCP connect is not enough: the port opens before the
+# broker has caught up with its metadata. Used for our broker and the secure one (kafka-secure.sh).
+kafka_answers() {
+  local host="$1" port="$2" client_props="$3"
+  port_open "$host" "$port" || return 1
   timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 "$(kafka_log_opts tools)" -cp "$KAFKA_LIBS/*" \
-    org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" \
-    --command-config "$KAFKA_DATA/probe.properties" --list >/dev/null 2>&1
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$host:$port" \
+    --command-config "$client_props" --list >/dev/null 2>&1
 }
 
-# Our broker's PID if alive, else empty. Its server.properties path identifies our JVM.
-kafka_pid() {
-  local pid
-  pid="$(read_pid "$KAFKA_PIDFILE")"
-  if pid_matches "$pid" kafka.Kafka "$KAFKA_PROPS"; then
+kafka_healthy() {
+  kafka_answers "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_DATA/probe.properties"
+}
+
+# The PID of the broker started with a server.properties file (its path identifies the JVM), from
+# its PID file or, that lost, by looking; empty if none is alive. Used for both brokers.
+kafka_pid_of() {
+  local pidfile="$1" props="$2" pid
+  pid="$(read_pid "$pidfile")"
+  if pid_matches "$pid" kafka.Kafka "$props"; then
     echo "$pid"
   else
-    pid="$(pids_with_marker kafka.Kafka "$KAFKA_PROPS")" # PID file lost: look for ours
+    pid="$(pids_with_marker kafka.Kafka "$props")"
     echo "${pid%%$'\n'*}"
   fi
+}
+
+# Our broker's PID if alive, else empty.
+kafka_pid() {
+  kafka_pid_of "$KAFKA_PIDFILE" "$KAFKA_PROPS"
 }
 
 # Starts the broker if needed (does not wait; see kafka_wait). Sets KAFKA_STARTED=1 when

@@ -46,12 +46,7 @@ postgres_install() {
   postgres_locate && return 0
   [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1 ||
     die "PostgreSQL not found: install it (apt-get install postgresql) or set POSTGRES_BIN_DIR to the folder holding initdb and pg_ctl"
-  local log="$LOG_DIR/postgres-install.log"
-  say "installing PostgreSQL with apt-get (first run only; log: $log)..."
-  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; } >"$log" 2>&1; then
-    tail_log_hint "$log"
-    die "apt-get could not install postgresql; see $log"
-  fi
+  apt_install postgresql "the postgres sink and its tests"
   postgres_locate || die "postgresql installed but initdb not found under /usr/lib/postgresql/*/bin"
 }
 

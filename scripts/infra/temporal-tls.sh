@@ -19,14 +19,7 @@ temporal_tls_require_nginx() {
   [[ -x "$NGINX_BIN" ]] && return 0
   # Installed once, as the PostgreSQL server is (postgres.sh), so `npm test` needs no step of its own
   # on a fresh Debian machine. Its package may start a system nginx on port 80; ours is separate.
-  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1 ||
-    die "nginx not found: the TLS front of Temporal needs it (apt-get install nginx)"
-  local log="$LOG_DIR/nginx-install.log"
-  say "installing nginx with apt-get (first run only; log: $log)..."
-  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; } >"$log" 2>&1; then
-    tail_log_hint "$log"
-    die "apt-get could not install nginx; see $log"
-  fi
+  apt_install nginx "the TLS front of Temporal"
   NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
   [[ -x "$NGINX_BIN" ]] || die "nginx installed but not found"
 }
