@@ -5,25 +5,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { securityOptions } from '../../src/kafka/client';
 import { makePki, type Pki } from '../pki';
+import { configErrorOf as errorOf } from '../config-error-of';
 
 let pki: Pki;
 beforeAll(() => {
   pki = makePki();
 });
 afterAll(() => pki.remove());
-
-function errorOf(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 const SCRAM = {
   KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',

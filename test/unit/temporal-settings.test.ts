@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { temporalConnectionOptions } from '../../src/workers/connect';
+import { configErrorOf as errorOf } from '../config-error-of';
 
 const dir = mkdtempSync(join(tmpdir(), 'microbatch-envconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,16 +23,6 @@ writeFileSync(
     'api_key = "key-from-profile"',
   ].join('\n'),
 );
-
-function errorOf(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Temporal connection settings', () => {
   it('default to the local dev server in plaintext', () => {
