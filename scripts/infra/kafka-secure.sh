@@ -39,13 +39,7 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$PKI_CA
 listener.name.ssl.ssl.client.auth=required
 ssl.endpoint.identification.algorithm=https
-log.dirs=$KAFKA_SECURE_DATA/logs
-auto.create.topics.enable=false
-num.partitions=6
-group.initial.rebalance.delay.ms=0
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+$(kafka_single_broker_props "$KAFKA_SECURE_DATA/logs")
 PROPS
   # Kafka's own tools (readiness probe) as an mTLS client.
   cat >"$KAFKA_SECURE_DATA/probe.properties" <<PROPS

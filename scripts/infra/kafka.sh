@@ -67,6 +67,23 @@ kafka_fetch() {
   kafka_locate
 }
 
+# The server.properties lines a single local broker needs whatever its listeners (ours and the
+# secure one of kafka-secure.sh): where its log lives, and what one broker can hold.
+kafka_single_broker_props() {
+  cat <<PROPS
+log.dirs=$1
+# The app creates its topics explicitly.
+auto.create.topics.enable=false
+num.partitions=6
+# An empty group's first join would otherwise wait 3s.
+group.initial.rebalance.delay.ms=0
+# One broker: internal topics cannot have more than one replica.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+PROPS
+}
+
 # (Re)write server.properties and the logging config each start, so port overrides apply.
 kafka_write_config() {
   mkdir -p "$KAFKA_DATA/logs"
@@ -81,16 +98,7 @@ advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-log.dirs=$KAFKA_DATA/logs
-# The app creates its topics explicitly.
-auto.create.topics.enable=false
-num.partitions=6
-# An empty group's first join would otherwise wait 3s.
-group.initial.rebalance.delay.ms=0
-# One broker: internal topics cannot have more than one replica.
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+$(kafka_single_broker_props "$KAFKA_DATA/logs")
 EOF
   if [[ "$KAFKA_LOGGING" == log4j2 ]]; then
     cat >"$KAFKA_DATA/log4j2.properties" <<'EOF'
