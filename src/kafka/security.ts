@@ -84,29 +84,30 @@ export function resolveKafkaSecurity(s: KafkaSecuritySettings): KafkaSecurity {
   // A setting that the protocol ignores is a mistake in waiting (the user believes the connection
   // is encrypted or authenticated): refuse it instead of ignoring it.
   if (!usesSasl) {
-    const stray = firstSet({
-      KAFKA_SASL_MECHANISM: s.kafkaSaslMechanism,
-      KAFKA_SASL_USERNAME: s.kafkaSaslUsername,
-      KAFKA_SASL_PASSWORD: s.kafkaSaslPassword,
-      KAFKA_SASL_PASSWORD_FILE: s.kafkaSaslPasswordFile,
-    });
-    if (stray)
-      throw new ConfigError(
-        stray,
-        shown(stray, s),
-        `no SASL setting with ${protocolIs} (use SASL_SSL or SASL_PLAINTEXT)`,
-      );
+    refuseIgnored(
+      s,
+      {
+        KAFKA_SASL_MECHANISM: s.kafkaSaslMechanism,
+        KAFKA_SASL_USERNAME: s.kafkaSaslUsername,
+        KAFKA_SASL_PASSWORD: s.kafkaSaslPassword,
+        KAFKA_SASL_PASSWORD_FILE: s.kafkaSaslPasswordFile,
+      },
+      `no SASL setting with ${protocolIs} (use SASL_SSL or SASL_PLAINTEXT)`,
+    );
   }
   if (!usesTls) {
-    const stray = firstSet({
-      KAFKA_SSL_CA_LOCATION: s.kafkaSslCaLocation,
-      KAFKA_SSL_CERTIFICATE_LOCATION: s.kafkaSslCertificateLocation,
-      KAFKA_SSL_KEY_LOCATION: s.kafkaSslKeyLocation,
-      KAFKA_SSL_KEY_PASSWORD: s.kafkaSslKeyPassword,
-      KAFKA_SSL_KEY_PASSWORD_FILE: s.kafkaSslKeyPasswordFile,
-      KAFKA_SSL_SERVER_NAME: s.kafkaSslServerName,
-    });
-    if (stray) throw new ConfigError(stray, shown(stray, s), `no TLS setting with ${protocolIs} (use SSL or SASL_SSL)`);
+    refuseIgnored(
+      s,
+      {
+        KAFKA_SSL_CA_LOCATION: s.kafkaSslCaLocation,
+        KAFKA_SSL_CERTIFICATE_LOCATION: s.kafkaSslCertificateLocation,
+        KAFKA_SSL_KEY_LOCATION: s.kafkaSslKeyLocation,
+        KAFKA_SSL_KEY_PASSWORD: s.kafkaSslKeyPassword,
+        KAFKA_SSL_KEY_PASSWORD_FILE: s.kafkaSslKeyPasswordFile,
+        KAFKA_SSL_SERVER_NAME: s.kafkaSslServerName,
+      },
+      `no TLS setting with ${protocolIs} (use SSL or SASL_SSL)`,
+    );
   }
   return {
     protocol: s.kafkaSecurityProtocol,
@@ -228,6 +229,16 @@ export function secretFrom(name: string, value: Secret | undefined, file: string
   const text = readFileOrThrow(`${name}_FILE`, file, 'a readable file holding the secret').replace(/\r?\n$/, '');
   if (!text) throw new ConfigError(`${name}_FILE`, file, 'a file that is not empty');
   return new Secret(text);
+}
+
+/** Refuses the first of `values` that is set: `expected` says why the protocol ignores it. */
+function refuseIgnored(
+  s: KafkaSecuritySettings,
+  values: Record<string, string | Secret | undefined>,
+  expected: string,
+): void {
+  const stray = firstSet(values);
+  if (stray) throw new ConfigError(stray, shown(stray, s), expected);
 }
 
 function firstSet(values: Record<string, string | Secret | undefined>): string | undefined {
