@@ -161,7 +161,11 @@ describe('micro-batch runs', () => {
     // Records Kafka no longer has (retention, here deleteRecords up to offset 30) or never had (past
     // the end: a recreated topic) cannot load. The run loads the rest of its range, then fails naming
     // exactly the missing offsets.
-    await servers.admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '30' }] });
+    // (A busy broker may answer one deleteRecords with a passing partition error: ask again.)
+    await waitFor('records below offset 30 deleted', async () => {
+      await servers.admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '30' }] });
+      return true;
+    });
     const failureOf = async (batch: typeof range) => {
       const failure = await run(batch).catch((err: Error) => err);
       expect(failure).toBeInstanceOf(Error);
