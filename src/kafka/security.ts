@@ -85,7 +85,6 @@ export function resolveKafkaSecurity(s: KafkaSecuritySettings): KafkaSecurity {
   // is encrypted or authenticated): refuse it instead of ignoring it.
   if (!usesSasl) {
     refuseIgnored(
-      s,
       {
         KAFKA_SASL_MECHANISM: s.kafkaSaslMechanism,
         KAFKA_SASL_USERNAME: s.kafkaSaslUsername,
@@ -97,7 +96,6 @@ export function resolveKafkaSecurity(s: KafkaSecuritySettings): KafkaSecurity {
   }
   if (!usesTls) {
     refuseIgnored(
-      s,
       {
         KAFKA_SSL_CA_LOCATION: s.kafkaSslCaLocation,
         KAFKA_SSL_CERTIFICATE_LOCATION: s.kafkaSslCertificateLocation,
@@ -232,32 +230,8 @@ export function secretFrom(name: string, value: Secret | undefined, file: string
 }
 
 /** Refuses the first of `values` that is set: `expected` says why the protocol ignores it. */
-function refuseIgnored(
-  s: KafkaSecuritySettings,
-  values: Record<string, string | Secret | undefined>,
-  expected: string,
-): void {
-  const stray = firstSet(values);
-  if (stray) throw new ConfigError(stray, shown(stray, s), expected);
-}
-
-function firstSet(values: Record<string, string | Secret | undefined>): string | undefined {
-  return Object.entries(values).find(([, v]) => v !== undefined && v !== '')?.[0];
-}
-
-/** The value to show in an error: a secret setting only says it is set. */
-function shown(variable: string, s: KafkaSecuritySettings): string {
-  const byName: Record<string, string | Secret | undefined> = {
-    KAFKA_SASL_MECHANISM: s.kafkaSaslMechanism,
-    KAFKA_SASL_USERNAME: s.kafkaSaslUsername,
-    KAFKA_SASL_PASSWORD: s.kafkaSaslPassword,
-    KAFKA_SASL_PASSWORD_FILE: s.kafkaSaslPasswordFile,
-    KAFKA_SSL_CA_LOCATION: s.kafkaSslCaLocation,
-    KAFKA_SSL_CERTIFICATE_LOCATION: s.kafkaSslCertificateLocation,
-    KAFKA_SSL_KEY_LOCATION: s.kafkaSslKeyLocation,
-    KAFKA_SSL_KEY_PASSWORD: s.kafkaSslKeyPassword,
-    KAFKA_SSL_KEY_PASSWORD_FILE: s.kafkaSslKeyPasswordFile,
-    KAFKA_SSL_SERVER_NAME: s.kafkaSslServerName,
-  };
-  return String(byName[variable] ?? '');
+function refuseIgnored(values: Record<string, string | Secret | undefined>, expected: string): void {
+  const stray = Object.entries(values).find(([, v]) => v !== undefined && v !== '');
+  // A Secret prints as [redacted]: the error says it is set, never what it is.
+  if (stray) throw new ConfigError(stray[0], String(stray[1]), expected);
 }
