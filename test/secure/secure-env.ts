@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 const root = resolve(__dirname, '../..');
 
@@ -107,4 +107,28 @@ export function startCommand(script: string, env: Record<string, string>): Runni
       return code;
     },
   };
+}
+
+/** A run of a command expected to stop at startup on a refused setting. */
+export interface Refusal {
+  code: number | null;
+  /** Its stderr, line by line. */
+  lines: string[];
+  seconds: number;
+}
+
+export async function runRefused(script: string, args: string[], env: Record<string, string>): Promise<Refusal> {
+  const started = Date.now();
+  const result = await runCommand(script, args, env, { timeoutMs: 60_000 });
+  return { code: result.code, lines: result.stderr.trim().split('\n'), seconds: (Date.now() - started) / 1000 };
+}
+
+/** What a refused setting must give: one line naming it and what the server said, exit code 2, soon. */
+export function expectRefusedAtStartup({ code, lines, seconds }: Refusal, variable: string, said: string): void {
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^configuration error: /);
+  expect(lines[0]).toContain(variable);
+  expect(lines[0]).toContain(said);
+  expect(code).toBe(2);
+  expect(seconds).toBeLessThan(30);
 }
