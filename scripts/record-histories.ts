@@ -9,7 +9,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Partitioners } from 'kafkajs';
 import { sensorWorkflowId } from '../src/batch';
 import { BATCH_PAYLOADS, type BatchPayload } from '../src/config';
 import { SinkUnavailableError } from '../src/errors';
@@ -29,6 +28,7 @@ import {
   sinkRows,
   startPipeline,
   testConfig,
+  testProducer,
   waitFor,
 } from '../test/helpers';
 
@@ -96,7 +96,7 @@ async function record(payload: BatchPayload): Promise<void> {
         count: RECORDS,
         messageBytes: 100,
       }).run();
-      const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = testProducer(servers.kafka);
       await producer.connect();
       await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
       await producer.disconnect();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
-import type { Admin, Kafka } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../src/config';
 import { createKafka } from '../src/kafka/client';
@@ -23,6 +23,19 @@ import { sensorWorkflowId } from '../src/batch';
 import { stopSignal } from '../src/workflows/sensor';
 
 export const logger = createLogger((process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'warn', 'test');
+
+/**
+ * The producer every test seeds its topic with. Idempotent, so that each message is written once:
+ * a plain kafkajs producer resends a request whose answer was slow in coming (a busy broker on a
+ * loaded machine), and the partition then holds that batch twice, at offsets no test expects.
+ */
+export function testProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

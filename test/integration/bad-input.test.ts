@@ -5,7 +5,6 @@
 // Temporal's payloads.
 
 import { spawn } from 'node:child_process';
-import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { ensureTopic } from '../../src/kafka/topics';
@@ -13,7 +12,7 @@ import type { SourceRecord } from '../../src/processing/transform';
 import { runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { statusQuery } from '../../src/workflows/sensor';
-import { logger, sinkRows, testConfig, waitFor } from '../helpers';
+import { logger, sinkRows, testConfig, testProducer, waitFor } from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
 const defer = cleanupAfterEach();
@@ -96,7 +95,7 @@ describe('awkward streams', () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1', MAX_BATCH_BYTES: '4096' });
     const { servers } = await setUpPipeline(config, defer);
     const big = JSON.stringify({ seq: 'big', payload: 'x'.repeat(20_000) });
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({
       topic: config.topic,
@@ -136,7 +135,7 @@ describe('awkward streams', () => {
     // .length, 5.8 MB in UTF-8. Counted by length, one consume result (up to 1.5 million) weighs
     // 4.5 MB, past Temporal's 2 MiB payload limit, and the sensor takes the same records forever.
     const values = Array.from({ length: 48 }, (_, seq) => JSON.stringify({ seq, text: nonAsciiText(seq, 40_000) }));
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     for (let i = 0; i < values.length; i += 4) {
       // A few per request: Kafka refuses a record batch over 1 MiB.
@@ -169,7 +168,7 @@ describe('awkward streams', () => {
     const { servers } = await setUpPipeline(config, defer, { transform: asText });
     // 400 KB in Kafka, 2.4 MB as JSON: every control character is written as \u00XX.
     const heavy = '\u0001'.repeat(400_000);
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({
       topic: config.topic,

@@ -3,13 +3,23 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Partitioners, type KafkaMessage } from 'kafkajs';
+import { type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterPublisher, DLQ_HEADERS, type DeadLetter } from '../../src/kafka/dead-letter';
 import { listDeadLetters, replayDeadLetters } from '../../src/kafka/dead-letter-replay';
 import { ensureTopic } from '../../src/kafka/topics';
 import { ensureSensors } from '../../src/workers/sensors';
-import { cleanUp, connectServers, logger, sinkRows, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import {
+  cleanUp,
+  connectServers,
+  logger,
+  sinkRows,
+  testConfig,
+  testProducer,
+  uniqueName,
+  waitFor,
+  type Servers,
+} from '../helpers';
 import { cleanupAfterEach, setUpPipeline } from '../pipeline-harness';
 
 const config = testConfig();
@@ -186,7 +196,7 @@ describe('dead letters the topic holds more than once', () => {
     const { servers: own } = await setUpPipeline(run, defer, { deadLetters: publisher });
     const target = uniqueName('replayed');
     await scratchTopics(target);
-    const producer = own.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(own.kafka);
     await producer.connect();
     await producer.send({
       topic: run.topic,

@@ -11,7 +11,7 @@ import * as searchAttributes from '../../src/search-attributes';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { historyLengths } from '../history-chain';
-import { sinkRows, testConfig, waitFor } from '../helpers';
+import { sinkRows, testConfig, testProducer, waitFor } from '../helpers';
 import { startPipelineOnEnv } from '../pipeline-on-env';
 
 const SUGGEST_CONTINUE_AS_NEW_AT = 100;
@@ -46,7 +46,7 @@ describe('a run held by a broken transform', () => {
         return { payload: JSON.parse(record.valueText!) };
       },
     });
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     await producer.send({
       topic: config.topic,

@@ -15,7 +15,7 @@ import type { Sink } from '../../src/sink';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { KafkaSensor } from '../../src/workflows';
 import { pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/sensor';
-import { logger, openSink, sinkRows, testConfig, waitFor } from '../helpers';
+import { logger, openSink, sinkRows, testConfig, testProducer, waitFor } from '../helpers';
 import { createTimeSkippingEnv, skipTimeInBackground } from '../time-skipping';
 import { startPipelineOnEnv, type PipelineOnEnvOptions } from '../pipeline-on-env';
 import { historyLengths } from '../history-chain';
@@ -55,7 +55,7 @@ async function startSensor(client: Client, config: Config) {
 }
 
 async function produce(kafka: ReturnType<typeof createKafka>, topic: string, from: number, count: number) {
-  const producer = kafka.producer();
+  const producer = testProducer(kafka);
   await producer.connect();
   await producer.send({
     topic,

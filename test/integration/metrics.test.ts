@@ -4,14 +4,13 @@
 // gauges follow a pause; and the Temporal SDK's own endpoint serves the names the dashboard uses.
 
 import { createServer } from 'node:net';
-import { Partitioners } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { serveMetrics } from '../../src/metrics/metrics-server';
 import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { pauseSignal } from '../../src/workflows/sensor';
-import { installTemporalLoggerOnce, logger, sinkRows, testConfig, waitFor } from '../helpers';
+import { installTemporalLoggerOnce, logger, sinkRows, testConfig, testProducer, waitFor } from '../helpers';
 import { has, scrape, total, type Sample } from '../metrics-scrape';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 import { TEMPORAL_SDK_METRICS } from '../temporal-sdk-metrics';
@@ -52,7 +51,7 @@ describe('the metrics endpoint of a running pipeline', () => {
     await ensureSensors(servers.client, config, logger);
 
     const produced = produce(servers, config.topic, GOOD, 10_000);
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({ topic: config.topic, messages: BAD.map((value) => ({ value, partition: 0 })) });
     await producer.disconnect();

@@ -8,7 +8,16 @@ import { toBatchMessage } from '../../src/kafka/encoding';
 import { RecordsUnavailableError } from '../../src/errors';
 import { RangeReader, type RangeReaderOptions } from '../../src/kafka/range-reader';
 import { ensureTopic } from '../../src/kafka/topics';
-import { cleanUp, connectServers, logger, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import {
+  cleanUp,
+  connectServers,
+  logger,
+  testConfig,
+  testProducer,
+  uniqueName,
+  waitFor,
+  type Servers,
+} from '../helpers';
 
 const PARTITIONS = 3;
 const PER_PARTITION = 100;
@@ -43,7 +52,7 @@ async function seededTopic(): Promise<{ topic: string; records: BatchMessage[][]
   const config = testConfig();
   toClose.push(() => cleanUp(config, servers.admin));
   await ensureTopic(servers.admin, config.topic, PARTITIONS);
-  const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = testProducer(servers.kafka);
   await producer.connect();
   await producer.send({
     topic: config.topic,
@@ -252,6 +261,13 @@ describe('RangeReader', () => {
       await tx.send({ topic, messages: keys.map((key) => ({ key, value: key })) });
       await (commit ? tx.commit() : tx.abort());
     }
+    // A commit returns once the coordinator has decided it; its marker reaches the partition a
+    // moment later, and until then the log ends short of the range (as it did once under load).
+    // A range the sensor consumed was always complete: wait for the last marker as it would have.
+    await waitFor('the last transaction marker in the log', async () => {
+      const [offsets] = await servers.admin.fetchTopicOffsets(topic);
+      return offsets?.high === '10';
+    });
     // A read that waited for records that never come would reject with the timeout error; each
     // of these resolving shows the reader saw the markers and stopped.
     const { reader } = openReader(topic, { readTimeoutMs: 15_000 });

@@ -4,7 +4,7 @@
 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { Partitioners, type KafkaMessage } from 'kafkajs';
+import { type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { runWorkflowId, sensorWorkflowId, type Batch } from '../../src/batch';
 import { SinkUnavailableError } from '../../src/errors';
@@ -18,7 +18,7 @@ import { runsQuery } from '../../src/runs';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/sensor';
-import { logger, openSink, sinkRows, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import { logger, openSink, sinkRows, testConfig, testProducer, uniqueName, waitFor, type Servers } from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
 const defer = cleanupAfterEach();
@@ -223,7 +223,7 @@ describe('micro-batch runs', () => {
   it('sends bad records to the dead-letter topic with the reason, and loads the rest', async () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1' });
     const { servers } = await setUpPipeline(config, defer);
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({
       topic: config.topic,
@@ -269,7 +269,7 @@ describe('micro-batch runs', () => {
     const { servers } = await setUpPipeline(config, defer);
     // Valid JSON that JSON.parse reads but JSON.stringify cannot write back (its stack overflows).
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({
       topic: config.topic,

@@ -4,9 +4,8 @@
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cleanUp, connectServers, testConfig, uniqueName, waitFor, type Servers } from '../helpers';
+import { cleanUp, connectServers, testConfig, testProducer, uniqueName, waitFor, type Servers } from '../helpers';
 
 const config = testConfig();
 let servers: Servers;
@@ -22,7 +21,7 @@ afterAll(async () => {
 describe('the local servers', () => {
   it('Kafka stores and delivers real messages on a fresh topic', async () => {
     await servers.admin.createTopics({ topics: [{ topic: config.topic, numPartitions: 3 }], waitForLeaders: true });
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     const sent = Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `message ${i}` }));
     await producer.send({ topic: config.topic, messages: sent });

@@ -5,11 +5,10 @@
 // against the secured broker and the TLS front of Temporal that `infra.sh up secure` starts.
 
 import Database from 'better-sqlite3';
-import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach, setUpPipeline } from '../pipeline-harness';
 import { ensureSensors } from '../../src/workers/sensors';
-import { logger, sinkRows, testConfig, uniqueName, waitFor } from '../helpers';
+import { logger, sinkRows, testConfig, testProducer, uniqueName, waitFor } from '../helpers';
 import { runCommand, secureKafkaEnv, secureTemporalEnv, type SecureVariant, type TemporalVariant } from './secure-env';
 
 const defer = cleanupAfterEach();
@@ -43,7 +42,7 @@ describe.each<[string, SecureVariant, TemporalVariant]>([
     expect(produced.stderr).not.toContain('error');
     expect(produced.code).toBe(0);
     // A record the transform rejects: the dead-letter publisher must get through too.
-    const producer = servers.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = testProducer(servers.kafka);
     await producer.connect();
     await producer.send({ topic: config.topic, messages: [{ key: 'bad', value: 'not json' }] });
     await producer.disconnect();
