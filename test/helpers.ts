@@ -34,6 +34,8 @@ export function testProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
+    // kafkajs warns that fewer retries than this may break idempotence; the test's timeout bounds it.
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
 }
 
