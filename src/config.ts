@@ -2,7 +2,8 @@
 // call loadConfig() once at startup; nothing else reads process.env. A bad value stops the program
 // with exit code 2 and a message naming the variable, the value and what was expected.
 //
-// Neighbours: src/config-schema.ts holds the parsers; README.md's settings table mirrors SETTINGS.
+// Neighbours: src/config-schema.ts holds the parsers; README.md's settings table and .env.example
+// are rendered from SETTINGS (scripts/docs/settings-docs.ts, `npm run docs:settings`).
 
 import { existsSync } from 'node:fs';
 import { ConfigError } from './config-error';
@@ -83,7 +84,7 @@ export const SETTINGS = {
     'a group with no committed offset starts at the oldest message (else the newest)',
     boolean,
   ),
-  dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means <KAFKA_TOPIC>.dlq', (raw) => raw.trim()),
+  dlqTopic: setting('KAFKA_DLQ_TOPIC', '', 'dead-letter topic; empty means `<KAFKA_TOPIC>.dlq`', (raw) => raw.trim()),
   kafkaSecurityProtocol: setting(
     'KAFKA_SECURITY_PROTOCOL',
     'PLAINTEXT',
@@ -225,7 +226,7 @@ export const SETTINGS = {
   batchPayload: setting(
     'BATCH_PAYLOAD',
     'offsets',
-    'what a MicroBatchRun carries: offsets (its offset range; process-batch takes the records from the worker that consumed them, or reads them back from Kafka) or records (the records themselves, stored in Temporal history)',
+    'what a MicroBatchRun carries: `offsets` (its offset range; process-batch takes the records from the memory of the worker that consumed them, or reads them back from Kafka) or `records` (the records themselves, stored in Temporal history). See "Choices we made"',
     oneOf(BATCH_PAYLOADS),
   ),
   payloadCompression: setting(
@@ -243,7 +244,7 @@ export const SETTINGS = {
   metricsPort: setting(
     'METRICS_PORT',
     '9464',
-    'port where `npm run worker` serves the pipeline\'s metrics for Prometheus (`/metrics`: lag, records loaded, runs, durations; see "Metrics and dashboards"); 0 turns it off. Each worker process on a machine needs its own',
+    "port where `npm run worker` serves the pipeline's metrics for Prometheus (`/metrics`: lag, records loaded, runs, durations; see [Metrics and dashboards](#metrics-and-dashboards)); 0 turns it off. Each worker process on a machine needs its own",
     integer(0, 65_535),
   ),
   temporalMetricsPort: setting(
@@ -255,7 +256,7 @@ export const SETTINGS = {
   metricsHost: setting(
     'METRICS_HOST',
     '127.0.0.1',
-    'address both metrics endpoints listen on; 0.0.0.0 lets a Prometheus on another host (or in a container) scrape them',
+    'address both metrics endpoints listen on; `0.0.0.0` lets a Prometheus on another host (or in a container) scrape them',
     text,
   ),
   sensorTaskQueue: setting(
@@ -292,13 +293,13 @@ export const SETTINGS = {
   maxBatchBytes: setting(
     'MAX_BATCH_BYTES',
     '',
-    `byte cap of one batch, counted as its records weigh in a Temporal payload: their JSON in UTF-8 (a character of Chinese text is 3 bytes, an emoji 4, a control character 6; bytes that are not UTF-8 count as base64); a larger single record forms a batch of its own. Empty means ${MAX_BATCH_BYTES_DEFAULT.offsets} with BATCH_PAYLOAD=offsets, ${MAX_BATCH_BYTES_DEFAULT.records} with records (at most ${MAX_BATCH_BYTES_INLINE} there: a batch travels in one Temporal payload)`,
+    `byte cap of one batch, counted as its records weigh in a Temporal payload: their JSON in UTF-8 (a character of Chinese text is 3 bytes, an emoji 4, a control character 6; bytes that are not UTF-8 count as base64); a larger single record forms a batch of its own. Empty means ${MAX_BATCH_BYTES_DEFAULT.offsets} (4 MiB) with \`BATCH_PAYLOAD=offsets\`, ${MAX_BATCH_BYTES_DEFAULT.records} (384 KiB) with \`records\` (at most ${MAX_BATCH_BYTES_INLINE} there: a batch travels in one Temporal payload)`,
     (raw) => (raw.trim() === '' ? undefined : integer(1024, MAX_BATCH_BYTES_IN_MEMORY)(raw)),
   ),
   maxConsumeResultBytes: setting(
     'MAX_CONSUME_RESULT_BYTES',
     '1572864',
-    'with BATCH_PAYLOAD=records: bytes of records (counted as for MAX_BATCH_BYTES) one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
+    'with `BATCH_PAYLOAD=records`: bytes of records (counted as for `MAX_BATCH_BYTES`) one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
     integer(1024, 1_572_864),
   ),
   maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
@@ -365,27 +366,27 @@ export const SETTINGS = {
   sink: setting(
     'SINK',
     'sqlite',
-    'where processed batches go: sqlite (a file) or postgres (a PostgreSQL server)',
+    'where processed batches go: `sqlite` (a file) or `postgres` (a PostgreSQL server; see "Processing and sinks")',
     oneOf(['sqlite', 'postgres'] as const),
   ),
   sinkWriteMode: setting(
     'SINK_WRITE_MODE',
     'insert',
-    'a record loaded again: insert keeps the row already stored (the first load wins), replace overwrites it with the new load',
+    'a record loaded again: `insert` keeps the row already stored (the first load wins), `replace` overwrites it with the new load',
     oneOf(WRITE_MODES),
   ),
   sqlitePath: setting('SQLITE_PATH', '.data/sink.sqlite', 'SQLite database file of the sqlite sink', text),
   databaseUrl: setting(
     'DATABASE_URL',
     '',
-    'PostgreSQL server of the postgres sink, postgresql://user:password@host:port/database?sslmode=...; empty means the PG* variables (PGHOST, PGUSER, ...), and without those the local server of scripts/infra.sh (postgresql://microbatch@127.0.0.1:5433/microbatch)',
+    'PostgreSQL server of the postgres sink, `postgresql://user:password@host:port/database?sslmode=…`; empty means the libpq `PG*` variables (`PGHOST`, `PGUSER`, …), and without those the local server of `scripts/infra.sh` (`postgresql://microbatch@127.0.0.1:5433/microbatch`). The password never appears in a message',
     (raw) => raw.trim(),
     { shown: redactUrl },
   ),
   postgresTable: setting(
     'POSTGRES_TABLE',
     'events',
-    'table of the postgres sink, optionally schema-qualified; created if missing',
+    'table of the postgres sink, optionally schema-qualified (`sink.events`); created if missing',
     tableName,
   ),
   workerRoles: setting(
