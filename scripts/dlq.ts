@@ -7,6 +7,7 @@
 // Both show and send each source record once, however often the topic holds it (a retried activity
 // publishes its dead letters again): `copies` and `otherRuns` say how often and from which runs.
 
+import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config';
 import { createKafka } from '../src/kafka/client';
 import { listDeadLetters, replayDeadLetters, type DeadLetterRecord } from '../src/kafka/dead-letter-replay';
@@ -47,9 +48,34 @@ function printTable(records: DeadLetterRecord[], dlqTopic: string): void {
   console.log(`\n${records.length} record(s) in ${dlqTopic}${note}. Replay after a fix: npm run dlq -- replay`);
 }
 
+type Command = { name: 'list'; json: boolean } | { name: 'replay'; to?: string };
+
+/** The command and its flags, or undefined (after printing why) when they make no sense. */
+function parseCommand(args: string[]): Command | undefined {
+  try {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, to: { type: 'string' } },
+    });
+    const [name = 'list', ...extra] = positionals;
+    if (extra.length > 0) throw new Error(`unexpected argument ${extra[0]}`);
+    if (name === 'list' && values.to === undefined) return { name, json: values.json ?? false };
+    if (name === 'replay' && !values.json) return { name, to: values.to };
+    if (name === 'list') throw new Error('--to is a flag of replay, not of list');
+    if (name === 'replay') throw new Error('--json is a flag of list, not of replay');
+    throw new Error(`unknown command ${name}`);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const [command = 'list', ...rest] = process.argv.slice(2);
+  const command = parseCommand(process.argv.slice(2));
+  if (!command) return;
   const logger = createLogger(config.logLevel, 'dlq');
   const kafka = createKafka(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
@@ -59,23 +85,18 @@ async function main(): Promise<void> {
     console.log(`${config.dlqTopic} does not exist yet: nothing has been dead-lettered.`);
     return;
   }
-  if (command === 'list') {
+  if (command.name === 'list') {
     const records = await listDeadLetters(kafka, config.dlqTopic);
-    if (rest.includes('--json')) {
+    if (command.json) {
       for (const r of records) console.log(deadLetterLine(r));
     } else {
       printTable(records, config.dlqTopic);
     }
-  } else if (command === 'replay') {
-    const toIndex = rest.indexOf('--to');
-    const to = toIndex >= 0 ? rest[toIndex + 1] : undefined;
-    if (toIndex >= 0 && !to) throw new Error(`--to needs a topic name\n${USAGE}`);
+  } else {
+    const { to } = command;
     const { sent, copies } = await replayDeadLetters(kafka, { dlqTopic: config.dlqTopic, to });
     const skipped = copies > 0 ? ` (${copies} cop${copies === 1 ? 'y' : 'ies'} of records sent once skipped)` : '';
     console.log(`replayed ${sent} record(s) from ${config.dlqTopic} to ${to ?? 'their source topics'}${skipped}`);
-  } else {
-    console.error(USAGE);
-    process.exitCode = 2;
   }
 }
 
