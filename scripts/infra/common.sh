@@ -124,6 +124,37 @@ stop_pids() {
   sleep 0.5
 }
 
+# reusing_ours NAME ADDRESS PIDFILE PID HEALTHY : a start function found the process of its own PID
+# file alive. Keeps the PID file; says so and returns 0 when the server answers (HEALTHY, a
+# function), 1 while it does not answer yet (another `up` is starting it) for the caller to wait.
+reusing_ours() {
+  local name="$1" address="$2" pidfile="$3" pid="$4" healthy="$5"
+  echo "$pid" >"$pidfile"
+  "$healthy" || return 1
+  say "$name already running (pid $pid, $address)"
+}
+
+# stop_server NAME PIDFILE KNOWN_PID [MARKER...] : stops a server of ours, the process in its PID
+# file (KNOWN_PID, may be empty) and, given markers, any process carrying them (one whose PID file
+# was lost); says what it did and removes the PID file.
+stop_server() {
+  local name="$1" pidfile="$2" known="$3"; shift 3
+  local pids=() p
+  [[ -n "$known" ]] && pids+=("$known")
+  if (($# > 0)); then
+    for p in $(pids_with_marker "$@"); do
+      [[ " ${pids[*]} " == *" $p "* ]] || pids+=("$p")
+    done
+  fi
+  if [[ ${#pids[@]} -eq 0 ]]; then
+    say "$name not running"
+  else
+    stop_pids "$name" "${pids[@]}"
+    say "$name stopped"
+  fi
+  rm -f "$pidfile"
+}
+
 rotate_log() {
   local f="$1"
   if [[ -f "$f" ]] && (($(stat -c %s "$f") > LOG_ROTATE_BYTES)); then

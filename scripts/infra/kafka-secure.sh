@@ -114,17 +114,7 @@ kafka_secure_wait() {
 }
 
 kafka_secure_stop() {
-  local pids=() p
-  for p in $(kafka_secure_pid) $(pids_with_marker kafka.Kafka "$KAFKA_SECURE_PROPS"); do
-    [[ " ${pids[*]} " == *" $p "* ]] || pids+=("$p")
-  done
-  if [[ ${#pids[@]} -eq 0 ]]; then
-    say "secure Kafka not running"
-  else
-    stop_pids "secure Kafka" "${pids[@]}"
-    say "secure Kafka stopped"
-  fi
-  rm -f "$KAFKA_SECURE_PIDFILE"
+  stop_server "secure Kafka" "$KAFKA_SECURE_PIDFILE" "$(kafka_secure_pid)" kafka.Kafka "$KAFKA_SECURE_PROPS"
 }
 
 # KEY=VALUE lines a client needs: SASL_SSL as the KAFKA_* settings every command reads, the mTLS

@@ -246,14 +246,10 @@ kafka_start() {
   local pid
   pid="$(kafka_pid)"
   if [[ -n "$pid" ]]; then
-    echo "$pid" >"$KAFKA_PIDFILE"
     kafka_fetch
     kafka_write_config_if_missing
-    if kafka_healthy; then
-      say "Kafka already running (pid $pid, $KAFKA_BOOTSTRAP)"
-    else
-      KAFKA_STARTED=1 # alive but not answering yet: let kafka_wait wait for it
-    fi
+    # Alive but not answering yet: let kafka_wait wait for it.
+    reusing_ours Kafka "$KAFKA_BOOTSTRAP" "$KAFKA_PIDFILE" "$pid" kafka_healthy || KAFKA_STARTED=1
     return 0
   fi
   rm -f "$KAFKA_PIDFILE"
@@ -289,20 +285,7 @@ kafka_wait() {
 }
 
 kafka_stop() {
-  local pids=() p
-  p="$(kafka_pid)"
-  [[ -n "$p" ]] && pids+=("$p")
-  # Also catch a broker of ours whose PID file was lost.
-  for p in $(pids_with_marker kafka.Kafka "$KAFKA_PROPS"); do
-    [[ " ${pids[*]} " == *" $p "* ]] || pids+=("$p")
-  done
-  if [[ ${#pids[@]} -eq 0 ]]; then
-    say "Kafka not running"
-  else
-    stop_pids "Kafka" "${pids[@]}"
-    say "Kafka stopped"
-  fi
-  rm -f "$KAFKA_PIDFILE"
+  stop_server Kafka "$KAFKA_PIDFILE" "$(kafka_pid)" kafka.Kafka "$KAFKA_PROPS"
 }
 
 # One status line on stdout; returns 0 if ours (or a reused one) answers.

@@ -126,13 +126,9 @@ postgres_start() {
   postgres_choose_data_dir
   pid="$(postgres_pid)"
   if [[ -n "$pid" ]]; then
-    echo "$pid" >"$POSTGRES_PIDFILE"
-    if postgres_healthy; then
-      say "PostgreSQL already running (pid $pid, $POSTGRES_HOST:$POSTGRES_PORT)"
-      return 0
-    fi
-    wait_until_healthy PostgreSQL "$POSTGRES_HOST:$POSTGRES_PORT" "$POSTGRES_PIDFILE" "$POSTGRES_LOG" \
-      "$POSTGRES_START_TIMEOUT" 0.3 postgres_healthy
+    reusing_ours PostgreSQL "$POSTGRES_HOST:$POSTGRES_PORT" "$POSTGRES_PIDFILE" "$pid" postgres_healthy ||
+      wait_until_healthy PostgreSQL "$POSTGRES_HOST:$POSTGRES_PORT" "$POSTGRES_PIDFILE" "$POSTGRES_LOG" \
+        "$POSTGRES_START_TIMEOUT" 0.3 postgres_healthy
     return 0
   fi
   rm -f "$POSTGRES_PIDFILE"

@@ -120,14 +120,7 @@ temporal_tls_healthy() {
 }
 
 temporal_tls_stop() {
-  local pid
-  pid="$(temporal_tls_pid)"
-  if [[ -z "$pid" ]]; then
-    say "Temporal TLS front not running"
-  else
-    stop_pids "Temporal TLS front" "$pid"
-  fi
-  rm -f "$TEMPORAL_TLS_PIDFILE"
+  stop_server "Temporal TLS front" "$TEMPORAL_TLS_PIDFILE" "$(temporal_tls_pid)"
 }
 
 # TEMPORAL_* settings for the mTLS port (what every command reads), then the API key port's under

@@ -150,13 +150,8 @@ temporal_start() {
   local pid
   pid="$(temporal_pid)"
   if [[ -n "$pid" ]]; then
-    echo "$pid" >"$TEMPORAL_PIDFILE"
-    if temporal_healthy; then
-      say "Temporal already running (pid $pid, $TEMPORAL_ADDRESS)"
-      return 0
-    fi
-    # Alive but not answering yet: probably still starting (another up); wait for it.
-    TEMPORAL_STARTED=1
+    # Alive but not answering yet: probably still starting (another up); temporal_wait waits for it.
+    reusing_ours Temporal "$TEMPORAL_ADDRESS" "$TEMPORAL_PIDFILE" "$pid" temporal_healthy || TEMPORAL_STARTED=1
     return 0
   fi
   rm -f "$TEMPORAL_PIDFILE"
@@ -198,20 +193,7 @@ temporal_wait() {
 }
 
 temporal_stop() {
-  local pids=() p
-  p="$(temporal_pid)"
-  [[ -n "$p" ]] && pids+=("$p")
-  # Also catch a server of ours whose PID file was lost.
-  for p in $(pids_with_marker start-dev "$TEMPORAL_DB"); do
-    [[ " ${pids[*]} " == *" $p "* ]] || pids+=("$p")
-  done
-  if [[ ${#pids[@]} -eq 0 ]]; then
-    say "Temporal not running"
-  else
-    stop_pids "Temporal" "${pids[@]}"
-    say "Temporal stopped"
-  fi
-  rm -f "$TEMPORAL_PIDFILE"
+  stop_server Temporal "$TEMPORAL_PIDFILE" "$(temporal_pid)" start-dev "$TEMPORAL_DB"
 }
 
 # Where the server we start serves its metrics (empty with TEMPORAL_SERVER_METRICS_PORT=0).
