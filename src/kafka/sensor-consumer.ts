@@ -63,8 +63,11 @@ export interface TopicReset {
   logEnd: string;
 }
 
-/** The consumer stopped for good (kafkajs gave up restarting it); the sensor must claim a new one. */
-export class ConsumerFailedError extends Error {
+/**
+ * The consumer stopped for good (kafkajs gave up restarting it); the sensor must claim a new one.
+ * Private: the sensor retries any failure of its consume call alike; the name is for the reader.
+ */
+class ConsumerFailedError extends Error {
   override readonly name = 'ConsumerFailedError';
 }
 

@@ -9,7 +9,8 @@ import { statusQuery } from '../workflows/sensor';
 /** Phases of a sensor that is on its way out (or restarting) rather than running. */
 const LEAVING = new Set(['stopping', 'restarting']);
 
-export class SensorsNotRunningError extends Error {
+/** Its name tells a reader of the failure what happened; no caller tells it apart, so it stays private. */
+class SensorsNotRunningError extends Error {
   override readonly name = 'SensorsNotRunningError';
 }
 
