@@ -18,7 +18,8 @@ import type { SourceRecord, TransformedRecord } from '../src/processing/transfor
 import { SqliteSink } from '../src/sink/sqlite-sink';
 import type { Sink } from '../src/sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from '../src/workers/connect';
-import { bundleWorkflows, createPipeline, type Pipeline } from '../src/workers/pipeline';
+import { createPipeline, type Pipeline } from '../src/workers/pipeline';
+import { loadWorkflowBundle } from '../src/workers/workflow-bundle';
 import { sensorWorkflowId } from '../src/batch';
 import { stopSignal } from '../src/workflows/sensor';
 
@@ -70,9 +71,9 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
-/** One workflow bundle per test file: bundling takes seconds. */
+/** The workflow bundle, read once per test file (built once per version of the code: src/workers/workflow-bundle.ts). */
 export function sharedBundle(): Promise<WorkflowBundle> {
-  return (bundle ??= bundleWorkflows());
+  return (bundle ??= loadWorkflowBundle());
 }
 
 export interface Servers {

@@ -7,9 +7,8 @@
 // which `npm run worker` serves on METRICS_PORT.
 // Used by `npm run worker` (src/workers/main.ts), the demo, the benchmark and the tests.
 
-import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Admin, Kafka } from 'kafkajs';
 import { createRunActivities } from '../activities/run-activities';
 import { createSensorActivities } from '../activities/sensor-activities';
@@ -28,6 +27,7 @@ import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
 import { dataConverterFor } from './compression-codec';
 import { releasedConsumersNotice } from './released-consumers';
+import { loadWorkflowBundle } from './workflow-bundle';
 
 export interface PipelineDeps {
   config: Config;
@@ -54,34 +54,17 @@ export interface Pipeline {
   metrics: PipelineMetrics;
 }
 
-/**
- * The workflows, with the interceptor that tells the workers when runs start and end (for
- * metrics; it adds nothing to histories). Every worker given this bundle needs runMetricsSinks.
- */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({
-    workflowsPath: resolve(__dirname, '../workflows'),
-    workflowInterceptorModules: [resolve(__dirname, '../workflows/run-metrics-interceptor')],
-    logger: quietBundlerLogger,
-  });
-}
-
 const MiB = 1_048_576;
-
-/** Keeps the bundler's progress lines out of the output; warnings and errors still show. */
-export const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config, connection, logger } = deps;
   const roles = new Set(config.workerRoles);
-  const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
+  const workflowBundle =
+    deps.workflowBundle ??
+    (await loadWorkflowBundle({
+      onCacheError: (err) =>
+        logger.warn('could not keep the workflow bundle for the next start', { error: String(err) }),
+    }));
   const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
   const workers: Worker[] = [];
   const closers: Array<() => Promise<void>> = [];

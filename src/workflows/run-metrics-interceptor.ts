@@ -1,6 +1,6 @@
 // Tells the worker when a MicroBatchRun starts and ends, for the pipeline's metrics
 // (src/metrics/run-sinks.ts records them). Bundled with the workflows as an interceptor module
-// (src/workers/pipeline.ts, bundleWorkflows): it changes nothing a workflow does or records in its
+// (src/workers/workflow-bundle.ts, bundleWorkflows): it changes nothing a workflow does or records in its
 // history, so histories recorded without it replay the same.
 //
 // Why a workflow interceptor and sinks, not an activity: an activity sees process-batch attempts,

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { WorkflowNotFoundError, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { quietBundlerLogger } from '../../src/workers/pipeline';
+import { quietBundlerLogger } from '../../src/workers/workflow-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../../src/search-attributes';
 import { uniqueName } from '../helpers';
