@@ -1,0 +1,148 @@
+// The benchmark's charts as Vega-Lite specs, built from a results JSON (what scripts/bench.ts
+// writes): drain throughput against the ceiling per repeat, and steady-state lag and latency over
+// time. Pure data → spec; scripts/bench/chart-files.ts renders them to SVG and writes the files.
+//
+// Every chart takes its series from the data, not from a fixed list: a drain under a new variant
+// name (another sink, other settings) is one more key in a repeat's `drains` and so one more bar,
+// and another ceiling is one more line in CEILINGS.
+
+import type { TopLevelSpec } from 'vega-lite';
+import type { CeilingResult } from './ceiling';
+import type { DrainResult } from './drain';
+import type { LagPoint, LatencyPoint } from './timeline';
+
+/** The part of a results JSON the charts read. Older files lack the steady samples. */
+export interface ChartInput {
+  startedAt: string;
+  params: { messages: number };
+  repeats: Array<{
+    ceiling?: Pick<CeilingResult, 'messagesPerSecond'>;
+    drains: Record<string, Pick<DrainResult, 'messagesPerSecond'>>;
+  }>;
+  steady?: { desiredRate: number; lagOverTime?: LagPoint[]; latencyOverTime?: LatencyPoint[] };
+}
+
+/**
+ * Throughputs a repeat measured beside the drains, each drawn as a series. The read-only ceiling is
+ * left out on purpose: at 5–10× the others it would flatten every other bar.
+ */
+export const CEILINGS: Array<{ series: string; pick: (r: ChartInput['repeats'][number]) => number | undefined }> = [
+  { series: 'ceiling: kafkajs → sink', pick: (r) => r.ceiling?.messagesPerSecond },
+];
+
+export const drainSeries = (variant: string) => `drain [${variant}]`;
+
+export interface Point {
+  x: number | string;
+  series: string;
+  value: number;
+}
+
+/** One point per repeat and series: the ceilings first, then the drains in the order they appear. */
+export function drainPoints(input: ChartInput): Point[] {
+  const points: Point[] = [];
+  input.repeats.forEach((r, i) => {
+    const repeat = `repeat ${i + 1}`;
+    for (const c of CEILINGS) {
+      const value = c.pick(r);
+      if (value !== undefined && Number.isFinite(value)) points.push({ x: repeat, series: c.series, value });
+    }
+    for (const [variant, d] of Object.entries(r.drains)) {
+      if (Number.isFinite(d.messagesPerSecond))
+        points.push({ x: repeat, series: drainSeries(variant), value: d.messagesPerSecond });
+    }
+  });
+  return points;
+}
+
+export const LAG_SERIES = { endToEnd: 'lag: topic − sink', committed: 'lag: committed offsets' } as const;
+export const LATENCY_SERIES = { p50: 'latency p50', p99: 'latency p99', max: 'latency max' } as const;
+
+export function lagPoints(lag: LagPoint[]): Point[] {
+  return lag.flatMap((p) => [
+    { x: p.second, series: LAG_SERIES.endToEnd, value: p.endToEnd },
+    { x: p.second, series: LAG_SERIES.committed, value: p.committed },
+  ]);
+}
+
+export function latencyPoints(latency: LatencyPoint[]): Point[] {
+  return latency.flatMap((p) => [
+    { x: p.second, series: LATENCY_SERIES.p50, value: p.p50 },
+    { x: p.second, series: LATENCY_SERIES.p99, value: p.p99 },
+    { x: p.second, series: LATENCY_SERIES.max, value: p.max },
+  ]);
+}
+
+const WIDTH = 640;
+/** White background and a system font: the SVG reads the same on GitHub in light and dark mode. */
+const CONFIG = { background: 'white', font: 'sans-serif', view: { stroke: 'transparent' } } as const;
+/** Legends below the plot, with room for a whole series name (Vega cuts labels at 160 px). */
+const LEGEND = { orient: 'bottom', direction: 'horizontal', labelLimit: 400 } as const;
+
+/** Grouped bars: per repeat, one bar per series, labelled with its msg/s. */
+export function drainChart(input: ChartInput): TopLevelSpec | undefined {
+  const values = drainPoints(input);
+  if (!values.some((p) => p.series.startsWith('drain ['))) return undefined;
+  const series = [...new Set(values.map((p) => p.series))];
+  const encoding = {
+    x: { field: 'x', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+    xOffset: { field: 'series', type: 'nominal', sort: series },
+    y: { field: 'value', type: 'quantitative', title: 'messages per second' },
+  } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Backlog drain vs the ceiling, per repeat',
+      subtitle: `${input.params.messages.toLocaleString('en-US')} messages, bench run ${input.startedAt}`,
+    },
+    width: WIDTH,
+    height: 320,
+    config: CONFIG,
+    data: { values },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+          ...encoding,
+          color: { field: 'series', type: 'nominal', sort: series, title: null, legend: LEGEND },
+        },
+      },
+      {
+        mark: { type: 'text', dy: -6, fontSize: 10 },
+        encoding: { ...encoding, text: { field: 'value', type: 'quantitative', format: ',.0f' } },
+      },
+    ],
+  };
+}
+
+/** Two panels on one time axis: lag (messages) above, latency of the rows loaded each second below. */
+export function steadyChart(input: ChartInput): TopLevelSpec | undefined {
+  const steady = input.steady;
+  if (!steady?.lagOverTime?.length || !steady.latencyOverTime?.length) return undefined;
+  const panel = (values: Point[], title: string, order: string[]) =>
+    ({
+      width: WIDTH,
+      height: 200,
+      data: { values },
+      mark: { type: 'line', point: { size: 12 } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'seconds since the producer started' },
+        y: { field: 'value', type: 'quantitative', title },
+        color: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
+      },
+    }) as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Steady state at ${steady.desiredRate.toLocaleString('en-US')} msg/s: lag and latency over time`,
+      subtitle: `bench run ${input.startedAt}; lag sampled once a second, latency of the rows loaded in each second`,
+    },
+    config: CONFIG,
+    // Each panel keeps its own colours: the two legends name different things.
+    resolve: { scale: { color: 'independent' } },
+    vconcat: [
+      panel(lagPoints(steady.lagOverTime), 'lag (messages)', Object.values(LAG_SERIES)),
+      panel(latencyPoints(steady.latencyOverTime), 'latency (ms)', Object.values(LATENCY_SERIES)),
+    ],
+  };
+}
