@@ -36,27 +36,41 @@ export interface Point {
   x: number | string;
   series: string;
   value: number;
+  /** Text over a bar. */
+  label?: string;
 }
 
-/** One point per repeat and series: the ceilings first, then the drains in the order they appear. */
+const msgs = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/**
+ * One point per repeat and series: the ceilings first, then the drains in the order they appear.
+ * A drain's label also gives its ratio to the first ceiling of the same repeat, the figure
+ * docs/BENCHMARKS.md quotes (ratios are taken within a repeat, never across).
+ */
 export function drainPoints(input: ChartInput): Point[] {
   const points: Point[] = [];
   input.repeats.forEach((r, i) => {
     const repeat = `repeat ${i + 1}`;
+    let ceiling: number | undefined;
     for (const c of CEILINGS) {
       const value = c.pick(r);
-      if (value !== undefined && Number.isFinite(value)) points.push({ x: repeat, series: c.series, value });
+      if (value === undefined || !Number.isFinite(value)) continue;
+      ceiling ??= value;
+      points.push({ x: repeat, series: c.series, value, label: msgs(value) });
     }
     for (const [variant, d] of Object.entries(r.drains)) {
-      if (Number.isFinite(d.messagesPerSecond))
-        points.push({ x: repeat, series: drainSeries(variant), value: d.messagesPerSecond });
+      const value = d.messagesPerSecond;
+      if (!Number.isFinite(value)) continue;
+      const ratio = ceiling ? ` (${(value / ceiling).toFixed(2)})` : '';
+      points.push({ x: repeat, series: drainSeries(variant), value, label: `${msgs(value)}${ratio}` });
     }
   });
   return points;
 }
 
 export const LAG_SERIES = { endToEnd: 'lag: topic − sink', committed: 'lag: committed offsets' } as const;
-export const LATENCY_SERIES = { p50: 'latency p50', p99: 'latency p99', max: 'latency max' } as const;
+/** Highest first: the legend reads in the order the lines lie, and p99 is drawn over max where they meet. */
+export const LATENCY_SERIES = { max: 'latency max', p99: 'latency p99', p50: 'latency p50' } as const;
 
 export function lagPoints(lag: LagPoint[]): Point[] {
   return lag.flatMap((p) => [
@@ -67,15 +81,20 @@ export function lagPoints(lag: LagPoint[]): Point[] {
 
 export function latencyPoints(latency: LatencyPoint[]): Point[] {
   return latency.flatMap((p) => [
-    { x: p.second, series: LATENCY_SERIES.p50, value: p.p50 },
-    { x: p.second, series: LATENCY_SERIES.p99, value: p.p99 },
     { x: p.second, series: LATENCY_SERIES.max, value: p.max },
+    { x: p.second, series: LATENCY_SERIES.p99, value: p.p99 },
+    { x: p.second, series: LATENCY_SERIES.p50, value: p.p50 },
   ]);
 }
 
 const WIDTH = 640;
 /** White background and a system font: the SVG reads the same on GitHub in light and dark mode. */
-const CONFIG = { background: 'white', font: 'sans-serif', view: { stroke: 'transparent' } } as const;
+const CONFIG = {
+  background: 'white',
+  font: 'sans-serif',
+  view: { stroke: 'transparent' },
+  title: { anchor: 'start' },
+} as const;
 /** Legends below the plot, with room for a whole series name (Vega cuts labels at 160 px). */
 const LEGEND = { orient: 'bottom', direction: 'horizontal', labelLimit: 400 } as const;
 
@@ -93,7 +112,10 @@ export function drainChart(input: ChartInput): TopLevelSpec | undefined {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Backlog drain vs the ceiling, per repeat',
-      subtitle: `${input.params.messages.toLocaleString('en-US')} messages, bench run ${input.startedAt}`,
+      subtitle: [
+        `${msgs(input.params.messages)} messages per drain; bench run ${input.startedAt}`,
+        "labels: msg/s (a drain's ratio to the ceiling of the same repeat)",
+      ],
     },
     width: WIDTH,
     height: 320,
@@ -109,7 +131,7 @@ export function drainChart(input: ChartInput): TopLevelSpec | undefined {
       },
       {
         mark: { type: 'text', dy: -6, fontSize: 10 },
-        encoding: { ...encoding, text: { field: 'value', type: 'quantitative', format: ',.0f' } },
+        encoding: { ...encoding, text: { field: 'label', type: 'nominal' } },
       },
     ],
   };
@@ -129,17 +151,22 @@ export function steadyChart(input: ChartInput): TopLevelSpec | undefined {
         x: { field: 'x', type: 'quantitative', title: 'seconds since the producer started' },
         y: { field: 'value', type: 'quantitative', title },
         color: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
+        // Lines that often lie on top of each other (p99 and max) stay apart by their dashes.
+        strokeDash: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
       },
     }) as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `Steady state at ${steady.desiredRate.toLocaleString('en-US')} msg/s: lag and latency over time`,
-      subtitle: `bench run ${input.startedAt}; lag sampled once a second, latency of the rows loaded in each second`,
+      subtitle: [
+        'lag sampled every second (less often when Kafka answers slowly)',
+        `latency of the rows loaded in each second; bench run ${input.startedAt}`,
+      ],
     },
     config: CONFIG,
-    // Each panel keeps its own colours: the two legends name different things.
-    resolve: { scale: { color: 'independent' } },
+    // One time axis for both panels; each keeps its own colours, as the two legends name different things.
+    resolve: { scale: { x: 'shared', color: 'independent', strokeDash: 'independent' } },
     vconcat: [
       panel(lagPoints(steady.lagOverTime), 'lag (messages)', Object.values(LAG_SERIES)),
       panel(latencyPoints(steady.latencyOverTime), 'latency (ms)', Object.values(LATENCY_SERIES)),

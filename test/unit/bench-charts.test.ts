@@ -34,7 +34,7 @@ function texts(svg: string): string[] {
 }
 
 describe('bench charts', () => {
-  it('draws the ceiling and each drain per repeat, with their msg/s', async () => {
+  it("draws the ceiling and each drain per repeat, with their msg/s and the drain's ratio to the ceiling", async () => {
     const { drain } = await renderCharts(results);
     expect(drain).toMatch(/^<svg/);
     const shown = texts(drain!);
@@ -46,7 +46,7 @@ describe('bench charts', () => {
       'repeat 2',
       'messages per second',
       '91,234',
-      '47,321',
+      '47,321 (0.50)', // a drain's ratio to the ceiling of its own repeat
     ])
       expect(shown).toContain(label);
   });
