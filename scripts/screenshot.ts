@@ -17,7 +17,7 @@ import { createLogger } from '../src/logger';
 import { RateProducer } from '../src/producer/rate-producer';
 import { pipelineFilter, runsQuery, type PipelineId } from '../src/runs';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
-import { startSession } from './bench/pipeline-session';
+import { startSession, type PipelineSession } from './bench/pipeline-session';
 import { makeScenario, removeSink } from './bench/scenario';
 import { createTopic, deleteTopics } from './bench/topics';
 
@@ -77,7 +77,6 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PARTITIONS: '3',
     SENSOR_REPLICAS: '3',
     CODEC_SERVER_PORT: '0',
-    LOG_LEVEL: 'warn',
   });
   const kafka = createKafka(s.config, logger);
   const admin = await connectAdmin(kafka, s.config, logger);
@@ -85,8 +84,9 @@ async function main(): Promise<void> {
   const logFile = join(runDir, `${s.config.topic}.worker.log`);
   let producer: RateProducer | undefined;
   let producing: Promise<unknown> = Promise.resolve();
-  const session = await startSession(s, logger, { logFile });
+  let session: PipelineSession | undefined;
   try {
+    session = await startSession(s, logger, { logFile });
     await session.startSensors();
     producer = new RateProducer(kafka, {
       topic: s.config.topic,
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   } finally {
     producer?.stop();
     await producing.catch(() => undefined);
-    await session.stop();
+    await session?.stop();
     await deleteTopics(admin, [s.config.topic, s.config.dlqTopic]);
     removeSink(s);
     await admin.disconnect();
