@@ -39,7 +39,10 @@ function options() {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) throw new Error(USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const positive = (flag: string, text: string) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} ${text} is not valid: expected an integer >= 1`);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   try {
     o = options();
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     process.exit(2);
   }
   // scripts/screenshot.sh has checked it; run directly, this is the one place that can say so.
