@@ -9,6 +9,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CeilingResult } from './ceiling';
 import type { DrainResult } from './drain';
+import type { SteadyResult } from './steady';
 import type { LagPoint, LatencyPoint } from './timeline';
 
 /** The part of a results JSON the charts read. Older files lack the steady samples. */
@@ -19,7 +20,8 @@ export interface ChartInput {
     ceiling?: Pick<CeilingResult, 'messagesPerSecond'>;
     drains: Record<string, Pick<DrainResult, 'messagesPerSecond'>>;
   }>;
-  steady?: { desiredRate: number; lagOverTime?: LagPoint[]; latencyOverTime?: LatencyPoint[] };
+  steady?: Pick<SteadyResult, 'desiredRate'> &
+    Partial<Pick<SteadyResult, 'sent' | 'achievedRate' | 'lagOverTime' | 'latencyOverTime'>>;
 }
 
 /**
@@ -141,20 +143,40 @@ export function drainChart(input: ChartInput): TopLevelSpec | undefined {
 export function steadyChart(input: ChartInput): TopLevelSpec | undefined {
   const steady = input.steady;
   if (!steady?.lagOverTime?.length || !steady.latencyOverTime?.length) return undefined;
-  const panel = (values: Point[], title: string, order: string[]) =>
-    ({
-      width: WIDTH,
-      height: 200,
-      data: { values },
-      mark: { type: 'line', point: { size: 12 } },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: 'seconds since the producer started' },
-        y: { field: 'value', type: 'quantitative', title },
-        color: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
-        // Lines that often lie on top of each other (p99 and max) stay apart by their dashes.
-        strokeDash: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
-      },
-    }) as const;
+  const x = { field: 'x', type: 'quantitative', title: 'seconds since the producer started' } as const;
+  // When the producer stopped (it sent `sent` messages at its achieved rate): lag that grows until
+  // this line and falls after it means the pipeline fell behind and caught up once the load ended.
+  const stoppedAt = steady.sent && steady.achievedRate ? steady.sent / steady.achievedRate : undefined;
+  const stop = { values: [{ x: stoppedAt, label: 'producer stops' }] };
+  const stopRule =
+    stoppedAt === undefined
+      ? []
+      : [
+          { data: stop, mark: { type: 'rule' as const, color: 'gray', strokeDash: [2, 2] }, encoding: { x } },
+          {
+            data: stop,
+            mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, dx: 4, y: 2 },
+            encoding: { x, text: { field: 'label', type: 'nominal' as const } },
+          },
+        ];
+  const panel = (values: Point[], title: string, order: string[]) => ({
+    width: WIDTH,
+    height: 200,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', point: { size: 12 } },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title },
+          color: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
+          // Lines that often lie on top of each other (p99 and max) stay apart by their dashes.
+          strokeDash: { field: 'series', type: 'nominal', sort: order, title: null, legend: LEGEND },
+        },
+      } as const,
+      ...stopRule,
+    ],
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {

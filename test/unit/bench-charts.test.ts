@@ -14,6 +14,8 @@ const results: ChartInput = {
   ],
   steady: {
     desiredRate: 5000,
+    sent: 12_500,
+    achievedRate: 5000,
     lagOverTime: [
       { second: 0, endToEnd: 0, committed: 0 },
       { second: 1, endToEnd: 4_000, committed: 3_500 },
@@ -64,6 +66,7 @@ describe('bench charts', () => {
       'lag (messages)',
       'latency (ms)',
       'seconds since the producer started',
+      'producer stops', // at sent / achieved rate = 2.5 s
     ])
       expect(shown).toContain(label);
   });
