@@ -2,9 +2,11 @@
 // writes): drain throughput against the ceiling per repeat, and steady-state lag and latency over
 // time. Pure data → spec; scripts/bench/chart-files.ts renders them to SVG and writes the files.
 //
-// Every chart takes its series from the data, not from a fixed list: a drain under a new variant
-// name (another sink, other settings) is one more key in a repeat's `drains` and so one more bar,
-// and another ceiling is one more line in CEILINGS.
+// The drains' series come from the data, not from a list: a drain under a new variant name
+// (another sink, other settings) is one more key in a repeat's `drains` and so one more bar. A
+// second ceiling (say, kafkajs into PostgreSQL) is one more entry in CEILINGS; drain labels take
+// their ratio against the first entry, so a sink compared with its own ceiling would need a
+// drain → ceiling pairing there.
 
 import type { TopLevelSpec } from 'vega-lite';
 import type { CeilingResult } from './ceiling';
