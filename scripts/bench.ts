@@ -3,7 +3,8 @@
 // same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
 // sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant. Then
 // a steady-state run: a producer at a fixed rate, end-to-end latency and lag. Prints a table and
-// writes JSON to bench-results/. docs/BENCHMARKS.md shows the latest table and how to read it.
+// writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws the charts of a JSON).
+// docs/BENCHMARKS.md shows the latest table and charts and how to read them.
 //
 // Parameters (env or flag; `npm run bench -- --help`):
 //   BENCH_MESSAGES        --messages        messages per pre-filled topic (500000)
@@ -22,7 +23,7 @@
 // A quick run: npm run bench -- --messages 20000 --repeats 1 --steady-seconds 20 --steady-rate 2000
 //
 // Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, steady,
-// temporal-cost, proc, worker-process, profile-summary, report).
+// temporal-cost, proc, worker-process, profile-summary, report, charts).
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -34,6 +35,7 @@ import { createLogger } from '../src/logger';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
 import { runDrain, type ProfileWindow } from './bench/drain';
+import { writeCharts } from './bench/chart-files';
 import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
 import { renderTable, renderTargets, summarize, type RepeatResult } from './bench/report';
@@ -200,9 +202,14 @@ async function main(): Promise<void> {
     join(params.outDir, 'latest.md'),
     `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
   );
+  // A chart that fails to draw must not cost the measurements: they are already written.
+  const charts = await writeCharts(out, params.outDir, `bench-${stamp}-`).catch((err: unknown) => {
+    logger.warn(`charts not drawn: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  });
   // Sink files are gone; keep worker logs and profiles in the run directory.
   rmSync(join(runDir, 'tick.sqlite'), { force: true });
-  logger.info(`results: ${file} (worker logs and profiles in ${runDir})`);
+  logger.info(`results: ${file} (worker logs and profiles in ${runDir})`, { charts });
 }
 
 main().catch((err) => {

@@ -96,6 +96,15 @@ export class SinkReader {
     return out;
   }
 
+  /** Every row's load time and latency (ms), for latency over time (scripts/bench/timeline.ts). */
+  latencies(): Array<{ loadedAt: number; latencyMs: number }> {
+    return this.open()!
+      .prepare(
+        'SELECT loaded_at AS loadedAt, loaded_at - produced_at AS latencyMs FROM events WHERE produced_at IS NOT NULL',
+      )
+      .all() as Array<{ loadedAt: number; latencyMs: number }>;
+  }
+
   close(): void {
     this.db?.close();
     this.db = undefined;

@@ -1,7 +1,8 @@
 // Steady state: the pipeline is running and caught up (its consumers have joined the group); a
 // producer publishes at a fixed rate for a fixed time. Every second the benchmark samples two lags:
 // end-to-end (messages in the topic minus rows in the sink) and the group's committed-offset lag.
-// Latency per row is loaded_at - produced_at, read from the sink once every message is in.
+// Latency per row is loaded_at - produced_at, read from the sink once every message is in. The lag
+// samples and the latency per second go into the results too, for the chart (scripts/bench/charts.ts).
 
 import type { Admin, Kafka } from 'kafkajs';
 import { topicLag } from '../../src/kafka/lag';
@@ -10,6 +11,7 @@ import { RateProducer } from '../../src/producer/rate-producer';
 import type { Scenario } from './scenario';
 import { SinkReader } from '../sink-reader';
 import { startSession } from './pipeline-session';
+import { latencyPerSecond, type LagPoint, type LatencyPoint } from './timeline';
 
 export interface SteadyResult {
   desiredRate: number;
@@ -24,6 +26,10 @@ export interface SteadyResult {
   lagBounded: boolean;
   workerPeakRssMiB: number;
   workerCpuPerSecond: number;
+  /** Lag sampled once a second, from the producer's start until every row was in the sink. */
+  lagOverTime: LagPoint[];
+  /** Latency of the rows loaded in each second since the producer's start. */
+  latencyOverTime: LatencyPoint[];
 }
 
 export async function runSteady(
@@ -92,6 +98,10 @@ export async function runSteady(
       lagBounded: lagLastThird <= Math.max(lagFirstTwoThirds * 1.2, lagFirstTwoThirds + o.rate),
       workerPeakRssMiB: session.worker.peakRssMiB(),
       workerCpuPerSecond: (cpu1 - cpu0) / ((producedUntil - started) / 1000),
+      lagOverTime: samples
+        .filter((x) => x.at >= started)
+        .map((x) => ({ second: (x.at - started) / 1000, endToEnd: x.endToEnd, committed: x.committed })),
+      latencyOverTime: latencyPerSecond(reader.latencies(), started),
     };
   } finally {
     reader.close();
