@@ -61,5 +61,12 @@ export async function setUpPipeline(
 
 /** Produces `count` JSON messages (seq 0..count-1) as fast as the broker takes them, or at `rate`. */
 export function produce(servers: Servers, topic: string, count: number, rate = 100_000) {
-  return new RateProducer(servers.kafka, { topic, ratePerSecond: rate, count, messageBytes: 100 }).run();
+  // Idempotent: a send retried on a busy broker must not write its messages twice (tests count rows).
+  return new RateProducer(servers.kafka, {
+    topic,
+    ratePerSecond: rate,
+    count,
+    messageBytes: 100,
+    idempotent: true,
+  }).run();
 }

@@ -15,7 +15,7 @@ export interface RateProducerOptions {
   firstSeq?: number;
   /**
    * Idempotent sends: a send retried after a lost acknowledgement (e.g. across a broker restart)
-   * does not write its messages twice. The fault tests need it to count every message once.
+   * does not write its messages twice. Tests that count every message once need it.
    */
   idempotent?: boolean;
 }

@@ -110,6 +110,7 @@ describe('two pipelines on one topic', () => {
         ratePerSecond: 100_000,
         count: MESSAGES,
         messageBytes: 100,
+        idempotent: true,
       }).run();
       expect(sent.sent).toBe(MESSAGES);
 
