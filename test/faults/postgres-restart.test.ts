@@ -13,8 +13,8 @@ import type { WorkerProcess } from './processes';
 import { killServer, startServer, stopServer } from './servers';
 
 /** A backlog large enough that both faults land while it drains. */
-const MESSAGES = 60_000;
-const DOWN_MS = 8_000;
+const MESSAGES = 40_000;
+const DOWN_MS = 5_000;
 
 const scenario = scenarioPerTest();
 
