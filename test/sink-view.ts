@@ -1,14 +1,14 @@
 // The sink seen from outside, as a user would read it (sqlite3 shell, psql), for tests that run the
-// pipeline in other processes: how many rows a topic has, and the rows themselves. The PostgreSQL
-// view reads through a pool, so a server restarted under a test only costs it one failed read.
+// pipeline in other processes or must read what the workers loaded: how many rows a topic has
+// (scripts/sink-reader.ts's counter, which the demo also uses), and the rows themselves. The
+// PostgreSQL reads go through a pool, so a server restarted under a test only costs one failed read.
 //
 // Neighbours: helpers.ts (sinkRows: the SQLite read), postgres.ts (a test's own database).
 
-import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Config } from '../src/config';
 import { quoteTable } from '../src/sink/postgres-sink';
+import { sinkCounter } from '../scripts/sink-reader';
 import { sinkRows } from './helpers';
 
 export type SinkKind = 'sqlite' | 'postgres';
@@ -30,47 +30,25 @@ export interface SinkView {
 }
 
 export function sinkView(config: Config): SinkView {
-  return config.sink === 'postgres' ? postgresView(config) : sqliteView(config);
-}
-
-function sqliteView(config: Config): SinkView {
+  const counter = sinkCounter(config);
+  const rows = config.sink === 'postgres' ? postgresRows(config) : undefined;
   return {
-    async count() {
-      if (!existsSync(config.sqlitePath)) return 0;
-      const db = new Database(config.sqlitePath, { readonly: true });
-      try {
-        db.pragma('busy_timeout = 5000');
-        const row = db.prepare('SELECT COUNT(*) AS n FROM events WHERE topic = ?').get(config.topic) as { n: number };
-        return row.n;
-      } catch {
-        return 0; // the table is created by the first worker; a busy file is read next time
-      } finally {
-        db.close();
-      }
+    count: () => counter.count(config.topic),
+    rows: async () => (rows ? rows.read() : sinkRows(config)),
+    async close() {
+      await counter.close();
+      await rows?.close();
     },
-    rows: async () => sinkRows(config),
-    close: async () => undefined,
   };
 }
 
-function postgresView(config: Config): SinkView {
+function postgresRows(config: Config) {
   const pool = new pg.Pool({ ...config.postgres!.options, max: 1 });
   pool.on('error', () => undefined); // a restart ends the idle connection; the next read reconnects
-  const table = quoteTable(config.postgresTable);
   return {
-    async count() {
-      try {
-        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE topic = $1`, [
-          config.topic,
-        ]);
-        return rows[0]!.n;
-      } catch {
-        return 0;
-      }
-    },
-    async rows() {
+    async read(): Promise<SinkViewRow[]> {
       const { rows } = await pool.query<SinkViewRow>(
-        `SELECT partition, "offset"::int AS offset, payload::text AS payload FROM ${table}
+        `SELECT partition, "offset"::int AS offset, payload::text AS payload FROM ${quoteTable(config.postgresTable)}
          WHERE topic = $1 ORDER BY partition, "offset"`,
         [config.topic],
       );
