@@ -17,6 +17,7 @@
 //   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost (all)
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
+//   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
 //   BENCH_PROFILE         --profile         CPU-profile the first drain's worker (false)
 //   BENCH_DRAIN_TIMEOUT   --drain-timeout   seconds before a drain counts as failed (900)
 //   BENCH_OUT_DIR         --out-dir         results directory (bench-results)
@@ -32,6 +33,7 @@ import { loadConfig } from '../src/config';
 import { exitOnError, isSettingError } from '../src/workers/exit';
 import { createKafka } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
+import { openSink } from '../src/sink';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
 import { runDrain, type ProfileWindow } from './bench/drain';
@@ -40,6 +42,7 @@ import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
 import { renderTable, renderTargets, summarize, type RepeatResult } from './bench/report';
 import { makeScenario, removeSink, type Scenario } from './bench/scenario';
+import { drainKey, sinkEnv } from './bench/sinks';
 import { runSteady, type SteadyResult } from './bench/steady';
 import { createTopic, deleteTopics, prefill } from './bench/topics';
 
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   };
   const cleanUp = async (s: Scenario) => {
     await deleteTopics(admin, [s.config.topic, s.config.dlqTopic]);
-    removeSink(s);
+    await removeSink(s);
   };
 
   const repeats: RepeatResult[] = [];
@@ -100,23 +103,37 @@ async function main(): Promise<void> {
           };
           result.ceilingRead = await runCeiling(kafka, { ...base, groupId: `${s.config.groupId}-read` });
           logger.info(`repeat ${r + 1}: ceiling read only ${result.ceilingRead.messagesPerSecond.toFixed(0)} msg/s`);
-          result.ceiling = await runCeiling(kafka, {
-            ...base,
-            groupId: s.config.groupId,
-            sinkPath: s.config.sqlitePath,
-          });
-          logger.info(`repeat ${r + 1}: ceiling kafkajs → sink ${result.ceiling.messagesPerSecond.toFixed(0)} msg/s`);
+          for (const sink of params.sinks) {
+            // Each sink's ceiling reads the same topic; a scenario of its own names its file or table.
+            const into = makeScenario(`ceiling-${sink}`, runDir, { ...common, ...sinkEnv(sink) });
+            try {
+              const ceiling = await runCeiling(kafka, {
+                ...base,
+                groupId: `${s.config.groupId}-${sink}`,
+                sink: await openSink(into.config, logger),
+              });
+              result[sink === 'postgres' ? 'ceilingPostgres' : 'ceiling'] = ceiling;
+              logger.info(`repeat ${r + 1}: ceiling kafkajs → ${sink} ${ceiling.messagesPerSecond.toFixed(0)} msg/s`);
+            } finally {
+              await removeSink(into);
+            }
+          }
         } finally {
           await cleanUp(s);
         }
       }
       if (params.scenarios.has('drain')) {
-        // Rotate the order across repeats, so no variant always runs first (or last) on a warm box.
-        const order = params.variants.map((_, i) => params.variants[(i + r) % params.variants.length]!);
-        for (const variant of order) {
-          const { s } = await filledScenario(`drain-${variant.name}`, variant.env);
+        // Every variant into every sink. Rotate the order across repeats, so no drain always runs
+        // first (or last) on a warm box.
+        const drains = params.sinks.flatMap((sink) => params.variants.map((variant) => ({ variant, sink })));
+        const order = drains.map((_, i) => drains[(i + r) % drains.length]!);
+        for (const { variant, sink } of order) {
+          const key = drainKey(variant.name, sink);
+          const { s } = await filledScenario(`drain-${variant.name}-${sink}`, { ...sinkEnv(sink), ...variant.env });
           const profileDir =
-            params.profile && !profile && variant === params.variants[0] ? join(runDir, 'profile') : undefined;
+            params.profile && !profile && variant === params.variants[0] && sink === params.sinks[0]
+              ? join(runDir, 'profile')
+              : undefined;
           try {
             const { window, ...drain } = await runDrain(s, logger, {
               messages: params.messages,
@@ -125,10 +142,10 @@ async function main(): Promise<void> {
               cpuProfileDir: profileDir,
               measureCost: params.scenarios.has('cost'),
             });
-            result.drains[variant.name] = drain;
+            result.drains[key] = drain;
             if (profileDir) profileWindow = window;
             logger.info(
-              `repeat ${r + 1}: drain [${variant.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`,
+              `repeat ${r + 1}: drain [${key}] ${drain.messagesPerSecond.toFixed(0)} msg/s in ${drain.seconds.toFixed(1)}s`,
               {
                 firstRowSeconds: drain.firstRowSeconds.toFixed(1),
                 afterFirstRowPerSecond: drain.afterFirstRowPerSecond.toFixed(0),
@@ -141,13 +158,14 @@ async function main(): Promise<void> {
           }
           if (profileDir) {
             profile = renderProfile(summarizeProfiles(profileDir, profileWindow));
-            logger.info(`profile of the [${variant.name}] drain's worker:\n${profile}`);
+            logger.info(`profile of the [${key}] drain's worker:\n${profile}`);
           }
         }
       }
     }
     if (params.scenarios.has('steady')) {
-      const s = makeScenario('steady', runDir, { ...common, ...params.variants[0]!.env });
+      // Steady state reads latency from the SQLite file (scripts/bench/steady.ts): always that sink.
+      const s = makeScenario('steady', runDir, { ...common, ...params.variants[0]!.env, ...sinkEnv('sqlite') });
       await createTopic(admin, s.config.topic, params.partitions);
       try {
         steady = await runSteady(s, kafka, admin, logger, {
@@ -167,7 +185,7 @@ async function main(): Promise<void> {
   const tickMs = makeScenario('tick', runDir, { ...common, ...params.variants[0]!.env }).config.timeBetweenSensorTicks;
   const { rows, targets } = summarize(
     repeats,
-    params.variants.map((v) => v.name),
+    params.sinks.flatMap((sink) => params.variants.map((v) => drainKey(v.name, sink))),
     params.messages,
     steady,
     tickMs,

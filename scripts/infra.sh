@@ -14,6 +14,7 @@
 #                                        lines (also fetches the time-skipping test server)
 #   bash scripts/infra.sh stop kafka|temporal|postgres   stop one server, keeping its data
 #   bash scripts/infra.sh start kafka|temporal|postgres  start one server and wait until it answers
+#   bash scripts/infra.sh kill kafka|temporal|postgres   SIGKILL one server (a crash), keeping its data
 #
 # Tools are cached in .tools/, state and logs live in .data/ (or $INFRA_DATA_DIR, for a second
 # pair of servers on other ports). See docs/INFRA.md.
@@ -38,7 +39,7 @@ source "$INFRA_DIR/kafka-secure.sh"
 source "$INFRA_DIR/temporal-tls.sh"
 
 usage() {
-  sed -n '6,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 cmd_up() {
@@ -137,6 +138,49 @@ cmd_stop() {
   esac
 }
 
+# A crash, for the fault tests: SIGKILL to the server and its child processes at once, so a
+# PostgreSQL's backends die with its postmaster, as when the machine or container dies. (Killed
+# alone, the postmaster leaves backends that still hold its shared memory until they notice, and a
+# start meanwhile refuses to run; a group kill misses them, as each backend leads a process group
+# of its own.) `start` then brings it back on its kept data, through crash recovery.
+cmd_kill() {
+  local server pid i
+  server="$(server_arg kill "${1:-}")"
+  take_lock
+  case "$server" in
+    kafka) pid="$(kafka_pid)" ;;
+    temporal) pid="$(temporal_pid)" ;;
+    postgres)
+      if id postgres >/dev/null 2>&1; then postgres_choose_data_dir; fi
+      pid="$(postgres_pid)"
+      ;;
+  esac
+  if [[ -z "$pid" ]]; then
+    say "$server not running"
+    return 0
+  fi
+  local pids
+  mapfile -t pids < <(echo "$pid"; ps -o pid= --ppid "$pid" | tr -d ' ')
+  say "killing $server (SIGKILL to pid ${pids[*]})..."
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    any_alive "${pids[@]}" || break
+    sleep 0.2
+  done
+  if any_alive "${pids[@]}"; then die "$server (pid ${pids[*]}) still alive after SIGKILL"; fi
+  say "$server killed"
+}
+
+# True while one of the PIDs exists, zombies included: PostgreSQL's start takes a postmaster PID
+# that still answers kill -0 for a live server, and refuses to run.
+any_alive() {
+  local p
+  for p in "$@"; do
+    [[ -e "/proc/$p" ]] && return 0
+  done
+  return 1
+}
+
 cmd_start() {
   local server
   server="$(server_arg start "${1:-}")"
@@ -222,6 +266,7 @@ main() {
     paths) cmd_paths ;;
     stop) cmd_stop "$@" ;;
     start) cmd_start "$@" ;;
+    kill) cmd_kill "$@" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;
   esac

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await producing.catch(() => undefined);
     await session?.stop();
     await deleteTopics(admin, [s.config.topic, s.config.dlqTopic]);
-    removeSink(s);
+    await removeSink(s);
     await admin.disconnect();
     logger.info(`stopped the pipeline and deleted its topic; the worker's log is ${logFile}`);
   }

@@ -1,7 +1,8 @@
 // Reads the sink from the outside while workers write to it. SinkReader reads the SQLite file
 // read-only (WAL mode lets it): how many rows are in, when the last one landed, and end-to-end
 // latency (loaded_at - produced_at, both stamped by this machine's clock), for the benchmark.
-// sinkCounter counts rows in whichever sink SINK names, for `npm run demo`.
+// sinkCounter counts rows in whichever sink SINK names, and tells when they landed, for `npm run
+// demo` and the benchmark's drains.
 
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -12,27 +13,39 @@ import { quoteTable } from '../src/sink/postgres-sink';
 /** Counts the rows of one topic in the configured sink; 0 before the table exists. */
 export interface SinkCounter {
   count(topic: string): Promise<number>;
+  /** When the first and the last row of the sink were loaded (ms since the epoch). */
+  loadedRange(): Promise<{ first: number; last: number }>;
   close(): Promise<void>;
 }
 
 export function sinkCounter(config: Config): SinkCounter {
   if (config.sink === 'sqlite') {
     const reader = new SinkReader(config.sqlitePath);
-    return { count: async (topic) => reader.count(topic), close: async () => reader.close() };
+    return {
+      count: async (topic) => reader.count(topic),
+      loadedRange: async () => reader.loadedRange(),
+      close: async () => reader.close(),
+    };
   }
   const pool = new pg.Pool({ ...config.postgres!.options, max: 1 });
   pool.on('error', () => undefined); // a server restart ends the idle connection; the next count reconnects
+  const table = quoteTable(config.postgresTable);
   return {
     async count(topic) {
       try {
-        const { rows } = await pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ${quoteTable(config.postgresTable)} WHERE topic = $1`,
-          [topic],
-        );
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE topic = $1`, [
+          topic,
+        ]);
         return rows[0]!.n;
       } catch {
         return 0;
       }
+    },
+    async loadedRange() {
+      const { rows } = await pool.query<{ first: string; last: string }>(
+        `SELECT min(loaded_at) AS first, max(loaded_at) AS last FROM ${table}`,
+      );
+      return { first: Number(rows[0]!.first), last: Number(rows[0]!.last) };
     },
     close: () => pool.end(),
   };

@@ -1,5 +1,6 @@
 // PostgreSQL for integration tests: the shared server the global setup started (its superuser URL
-// comes through `inject`), and a database of its own for each test, dropped afterwards.
+// comes through `inject`), and a database of its own for each test, dropped afterwards. The fault
+// tests pass their own server's URL (test/faults/servers.ts).
 
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -20,8 +21,7 @@ export function serverUrl(): string {
   return url;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = serverUrl();
+export async function createTestDatabase(server = serverUrl()): Promise<TestDatabase> {
   const name = uniqueName('t').replace(/-/g, '_');
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
@@ -33,6 +33,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(server);
   url.pathname = `/${name}`;
   const own = new pg.Client({ connectionString: url.toString() });
+  // A server restarted under a test ends this session; without a listener that would crash the run.
+  own.on('error', () => undefined);
   await own.connect();
   return {
     url: url.toString(),

@@ -1,12 +1,13 @@
 // The ceiling: what this machine does without Temporal. A bare kafkajs consumer (fresh group,
-// from the beginning) reads the pre-filled topic and writes the same rows to the same SqliteSink,
-// cut into batches by the same limits (MAX_BATCH_SIZE records / MAX_BATCH_BYTES per partition),
-// after the same transform. The read-only figure is the same consumer doing nothing per record.
+// from the beginning) reads the pre-filled topic and writes the same rows through the same sink
+// class the workers use (SqliteSink, or PostgresSink with its COPY and ON CONFLICT), one batch at a
+// time, cut into batches by the same limits (MAX_BATCH_SIZE records / MAX_BATCH_BYTES per
+// partition), after the same transform. The read-only figure is the same consumer doing nothing
+// per record.
 
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { transform } from '../../src/processing/transform';
-import { SqliteSink } from '../../src/sink/sqlite-sink';
-import type { SinkRow } from '../../src/sink';
+import type { Sink, SinkRow } from '../../src/sink';
 
 /**
  * Roughly what the pipeline's exact count (messageBytes in src/batch.ts: a record's JSON, escapes
@@ -20,8 +21,11 @@ export interface CeilingOptions {
   topic: string;
   groupId: string;
   messages: number;
-  /** Write to this sink file; without it the consumer only counts records (read-only figure). */
-  sinkPath?: string;
+  /**
+   * Write into this sink (closed when done); without it the consumer only counts records (the
+   * read-only figure).
+   */
+  sink?: Sink;
   maxBatchSize: number;
   maxBatchBytes: number;
   timeoutMs: number;
@@ -34,7 +38,7 @@ export interface CeilingResult {
 }
 
 export async function runCeiling(kafka: Kafka, o: CeilingOptions): Promise<CeilingResult> {
-  const sink = o.sinkPath ? new SqliteSink(o.sinkPath) : undefined;
+  const sink = o.sink;
   const consumer = kafka.consumer({ groupId: o.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const pending = new Map<number, { rows: SinkRow[]; bytes: number }>();
   let seen = 0;

@@ -1,12 +1,12 @@
 // Backlog drain: the topic already holds M messages; the pipeline starts from a fresh group and
-// loads them into its sink. Time runs from starting the sensors (the worker is up and bundled)
-// until the last row's loaded_at. Also: worker CPU seconds and peak memory, server CPU, and what
-// it cost Temporal.
+// loads them into its sink (SQLite or PostgreSQL, as the scenario's SINK says). Time runs from
+// starting the sensors (the worker is up and bundled) until the last row's loaded_at. Also: worker
+// CPU seconds and peak memory, server CPU, and what it cost Temporal.
 
 import type { Logger } from '../../src/logger';
 import { findServers, serverCpu } from './proc';
 import type { Scenario } from './scenario';
-import { SinkReader } from '../sink-reader';
+import { sinkCounter } from '../sink-reader';
 import { startSession } from './pipeline-session';
 import { temporalCost, type TemporalCost } from './temporal-cost';
 
@@ -40,7 +40,7 @@ export async function runDrain(
   o: { messages: number; timeoutMs: number; logFile: string; cpuProfileDir?: string; measureCost: boolean },
 ): Promise<DrainResult & { window: ProfileWindow }> {
   const session = await startSession(s, logger, o);
-  const reader = new SinkReader(s.config.sqlitePath);
+  const reader = sinkCounter(s.config);
   const servers = findServers(portOf(s.config.kafkaBrokers[0]!), portOf(s.config.temporalAddress));
   try {
     const cpu0 = session.worker.cpuSeconds();
@@ -49,7 +49,7 @@ export async function runDrain(
     const t0 = await session.startSensors();
     const deadline = t0 + o.timeoutMs;
     let count = 0;
-    while ((count = reader.count()) < o.messages) {
+    while ((count = await reader.count(s.config.topic)) < o.messages) {
       if (Date.now() > deadline)
         throw new Error(
           `drain of ${s.name} timed out after ${o.timeoutMs / 1000}s with ${count} of ${o.messages} rows`,
@@ -57,7 +57,7 @@ export async function runDrain(
       await new Promise((r) => setTimeout(r, 500));
     }
     const window = { fromUs, toUs: monotonicUs() };
-    const range = reader.loadedRange();
+    const range = await reader.loadedRange();
     const seconds = (range.last - t0) / 1000;
     const cpu1 = session.worker.cpuSeconds();
     const server1 = serverCpu(servers);
@@ -76,7 +76,7 @@ export async function runDrain(
     if (o.measureCost) result.cost = await temporalCost(session.client, s.config, o.messages);
     return result;
   } finally {
-    reader.close();
+    await reader.close();
     await session.stop();
   }
 }

@@ -2,6 +2,7 @@
 // (`--messages 20000` or `--messages=20000` sets BENCH_MESSAGES). docs/BENCHMARKS.md lists them.
 // A bad value stops the benchmark with the variable's name, as src/config.ts does for the app.
 
+import { SINK_CHOICES, type SinkKind } from './sinks';
 import type { Padding } from './topics';
 
 export interface Variant {
@@ -23,6 +24,8 @@ export interface BenchParams {
   /** Worker settings shared by every variant (batch size, replicas, ...), from BENCH_WORKER_ENV. */
   workerEnv: Record<string, string>;
   variants: Variant[];
+  /** Sinks the ceiling and the drains write into, each drain against its own sink's ceiling. */
+  sinks: SinkKind[];
   profile: boolean;
   drainTimeoutSeconds: number;
   outDir: string;
@@ -99,6 +102,12 @@ export const PARAMS: Record<string, Spec> = {
     default: 'baseline',
     help: 'drain variants, ";"-separated "name:KEY=V,KEY=V"; the first is the reference',
   },
+  sink: {
+    env: 'BENCH_SINK',
+    flag: 'sink',
+    default: 'sqlite',
+    help: 'sink of the ceiling and the drains: sqlite, postgres (a table per scenario in DATABASE_URL) or both',
+  },
   profile: {
     env: 'BENCH_PROFILE',
     flag: 'profile',
@@ -168,10 +177,17 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     scenarios,
     workerEnv: parseAssignments('BENCH_WORKER_ENV', raw.workerEnv!),
     variants: parseVariants(raw.variants!),
+    sinks: sinksOf(raw.sink!),
     profile: /^(1|true|yes)$/i.test(raw.profile!),
     drainTimeoutSeconds: int('drainTimeoutSeconds', 1),
     outDir: raw.outDir!,
   };
+}
+
+function sinksOf(text: string): SinkKind[] {
+  const sinks = Object.hasOwn(SINK_CHOICES, text) ? SINK_CHOICES[text] : undefined;
+  if (!sinks) throw new BenchParamError(`BENCH_SINK=${text} is not valid: expected sqlite, postgres or both`);
+  return sinks;
 }
 
 function paddingOf(text: string): Padding {
@@ -204,6 +220,8 @@ function parseVariants(text: string): Variant[] {
       return { name, env: colon < 0 ? {} : parseAssignments('BENCH_VARIANTS', v.slice(colon + 1)) };
     });
   if (variants.length === 0) throw new BenchParamError('BENCH_VARIANTS is empty');
+  if (variants.some((v) => v.name.includes('@')))
+    throw new BenchParamError('BENCH_VARIANTS: names must not contain "@" (it marks a drain into PostgreSQL)');
   if (new Set(variants.map((v) => v.name)).size !== variants.length)
     throw new BenchParamError('BENCH_VARIANTS: names must differ');
   return variants;

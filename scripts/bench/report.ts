@@ -4,13 +4,23 @@
 
 import type { DrainResult } from './drain';
 import type { CeilingResult } from './ceiling';
+import { sinkOfDrain } from './sinks';
 import type { SteadyResult } from './steady';
 
 export interface RepeatResult {
   prefillSeconds: number;
   ceilingRead?: CeilingResult;
+  /** The bare consumer into SQLite. */
   ceiling?: CeilingResult;
+  /** The bare consumer into PostgreSQL (`--sink postgres|both`). */
+  ceilingPostgres?: CeilingResult;
+  /** By drainKey(): variant name, `@postgres` when it drained into PostgreSQL. */
   drains: Record<string, DrainResult>;
+}
+
+/** A drain's ceiling: the bare consumer writing into the same sink, in the same repeat. */
+function ceilingOf(r: RepeatResult, drain: string): CeilingResult | undefined {
+  return sinkOfDrain(drain) === 'postgres' ? r.ceilingPostgres : r.ceiling;
 }
 
 export interface Spread {
@@ -55,6 +65,11 @@ export function summarize(
     repeats.map((r) => r.ceiling?.messagesPerSecond ?? NaN),
     'msg/s',
   );
+  add(
+    'ceiling, kafkajs → PostgreSQL',
+    repeats.map((r) => r.ceilingPostgres?.messagesPerSecond ?? NaN),
+    'msg/s',
+  );
   const baseline = variants[0]!;
   for (const v of variants) {
     const d = repeats.map((r) => r.drains[v]);
@@ -76,7 +91,7 @@ export function summarize(
     );
     add(
       `drain [${v}] / ceiling`,
-      repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)),
+      repeats.map((r) => (r.drains[v]?.messagesPerSecond ?? NaN) / (ceilingOf(r, v)?.messagesPerSecond ?? NaN)),
       'ratio',
     );
     if (v !== baseline) {
@@ -147,7 +162,9 @@ export function summarize(
   }
 
   const baseRatio = spread(
-    repeats.map((r) => (r.drains[baseline]?.messagesPerSecond ?? NaN) / (r.ceiling?.messagesPerSecond ?? NaN)),
+    repeats.map(
+      (r) => (r.drains[baseline]?.messagesPerSecond ?? NaN) / (ceilingOf(r, baseline)?.messagesPerSecond ?? NaN),
+    ),
   );
   const baseRate = spread(repeats.map((r) => r.drains[baseline]?.messagesPerSecond ?? NaN));
   const targets: Array<{ target: string; value: string; met: boolean }> = [];

@@ -1,15 +1,15 @@
-// One fault scenario: a topic, group, task queues and sink file of its own on the fault tests'
-// servers; real worker processes (processes.ts) configured through the same environment variables
-// a user sets; a producer writing a known set of messages at a steady rate; and the checks every
-// fault test ends with: the sink holds exactly the produced (partition, offset) pairs and sequence
-// numbers, lag is back to 0, and no MicroBatchRun failed.
+// One fault scenario: a topic, group, task queues and sink of its own on the fault tests' servers
+// (a SQLite file, or a database of its own on their PostgreSQL); real worker processes
+// (processes.ts) configured through the same environment variables a user sets; a producer writing
+// a known set of messages at a steady rate; and the checks every fault test ends with: the sink
+// holds exactly the produced (partition, offset) pairs and sequence numbers, lag is back to 0, no
+// MicroBatchRun failed and nothing was dead-lettered (a fault is an outage, never bad data).
 //
-// Neighbours: servers.ts (the second pair of servers), processes.ts (worker processes),
-// ../helpers.ts (shared with the integration tests).
+// Neighbours: servers.ts (the second set of servers), processes.ts (worker processes),
+// ../helpers.ts (shared with the integration tests), ../sink-view.ts (reading either sink).
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, expect, onTestFailed } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { topicLag } from '../../src/kafka/lag';
@@ -22,7 +22,9 @@ import type { Client } from '@temporalio/client';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client';
 import { connectAdmin, connectClient } from '../../src/workers/connect';
-import { logger, sinkRows, uniqueName } from '../helpers';
+import { logger, uniqueName } from '../helpers';
+import { createTestDatabase, type TestDatabase } from '../postgres';
+import { sinkView, type SinkKind, type SinkView } from '../sink-view';
 import { forgetWorkers, killAllWorkers, printWorkerLogs, startWorker, type WorkerProcess } from './processes';
 import { faultDataDir, faultServers } from './servers';
 
@@ -73,6 +75,8 @@ export interface Figures {
   duplicated: number;
   /** Messages carried by more than one run (re-read after a fault); the sink key absorbs them. */
   reRun: number;
+  /** Records in the dead-letter topic: a fault must put none there. */
+  deadLettered: number;
   runs: number;
   failedRuns: number;
 }
@@ -107,21 +111,33 @@ export class FaultScenario {
   private producerStartedAt = 0;
   private workerCount = 0;
 
+  private readonly sink: SinkView;
+
   private constructor(
     readonly name: string,
     readonly env: Record<string, string>,
     readonly servers: Servers,
+    private readonly database: TestDatabase | undefined,
   ) {
     this.config = loadConfig(env);
     this.logDir = join(faultDataDir, 'tests', name);
+    this.sink = sinkView(this.config);
   }
 
-  /** Names, topic and connections for one test; close() releases them. */
-  static async create(label: string, overrides: Record<string, string> = {}): Promise<FaultScenario> {
+  /**
+   * Names, topic, sink and connections for one test; close() releases them. With the postgres sink
+   * the workers write into a database of the test's own on the fault tests' PostgreSQL.
+   */
+  static async create(
+    label: string,
+    overrides: Record<string, string> = {},
+    sink: SinkKind = 'sqlite',
+  ): Promise<FaultScenario> {
     forgetWorkers();
     const name = uniqueName(label);
     const dir = join(faultDataDir, 'tests', name);
     mkdirSync(dir, { recursive: true });
+    const database = sink === 'postgres' ? await createTestDatabase(faultServers.databaseUrl) : undefined;
     const env: Record<string, string> = {
       ...BASE_SETTINGS,
       KAFKA_BROKERS: faultServers.kafkaBrokers,
@@ -130,7 +146,9 @@ export class FaultScenario {
       KAFKA_GROUP_ID: `${name}-group`,
       SENSOR_TASK_QUEUE: `${name}-sensor`,
       RUNS_TASK_QUEUE: `${name}-runs`,
+      SINK: sink,
       SQLITE_PATH: join(dir, 'sink.sqlite'),
+      ...(database ? { DATABASE_URL: database.url } : {}),
       // Several workers run at once on this machine: one metrics port each would collide.
       METRICS_PORT: '0',
       TEMPORAL_METRICS_PORT: '0',
@@ -140,7 +158,7 @@ export class FaultScenario {
     const servers = await connectServers(config);
     await ensureTopic(servers.admin, config.topic, config.topicPartitions);
     await ensureTopic(servers.admin, config.dlqTopic, 1);
-    return new FaultScenario(name, env, servers);
+    return new FaultScenario(name, env, servers, database);
   }
 
   /** Starts `npm run worker` with this scenario's settings plus `extra` (e.g. SENSOR_REPLICAS). */
@@ -149,7 +167,8 @@ export class FaultScenario {
     // The parent's environment minus our settings' names, so nothing of the developer's leaks in.
     const inherited = { ...process.env };
     for (const key of Object.keys(inherited))
-      if (/^(KAFKA|TEMPORAL|SENSOR|RUNS|MAX|SQLITE|SINK|METRICS)_/.test(key)) delete inherited[key];
+      if (/^(KAFKA|TEMPORAL|SENSOR|RUNS|MAX|SQLITE|SINK|METRICS|POSTGRES|PG)_|^(SINK|DATABASE_URL)$/.test(key))
+        delete inherited[key];
     return startWorker(label, this.logDir, { ...inherited, ...this.env, ...extra });
   }
 
@@ -181,22 +200,13 @@ export class FaultScenario {
     return at;
   }
 
-  /** Rows in the sink for this topic (0 before the first worker created the file). */
-  sinkCount(): number {
-    if (!existsSync(this.config.sqlitePath)) return 0;
-    const db = new Database(this.config.sqlitePath, { readonly: true });
-    try {
-      db.pragma('busy_timeout = 5000');
-      return (db.prepare('SELECT COUNT(*) AS n FROM events WHERE topic = ?').get(this.config.topic) as { n: number }).n;
-    } catch {
-      return 0; // the table is created by the first worker; a busy file is read next time
-    } finally {
-      db.close();
-    }
+  /** Rows in the sink for this topic (0 before the first worker created the table). */
+  sinkCount(): Promise<number> {
+    return this.sink.count();
   }
 
   async waitForSinkRows(atLeast: number, timeoutMs = 60_000): Promise<void> {
-    await waitUntil(`${atLeast} rows in the sink`, () => this.sinkCount() >= atLeast, timeoutMs);
+    await waitUntil(`${atLeast} rows in the sink`, async () => (await this.sinkCount()) >= atLeast, timeoutMs);
   }
 
   async totalLag(): Promise<number> {
@@ -213,7 +223,7 @@ export class FaultScenario {
     let lagMs: number | undefined;
     let idleChecks = 0;
     while ((sinkMs === undefined || lagMs === undefined) && Date.now() < since + timeoutMs) {
-      if (sinkMs === undefined && this.sinkCount() >= messages) sinkMs = Date.now() - since;
+      if (sinkMs === undefined && (await this.sinkCount()) >= messages) sinkMs = Date.now() - since;
       const lag = await topicLag(this.servers.admin, this.config.groupId, this.config.topic).catch(() => undefined);
       // Lag is 0 only once everything was produced: an early 0 between bursts does not count.
       if (lagMs === undefined && lag?.totalLag === 0 && lag.totalLogEnd >= messages) lagMs = Date.now() - since;
@@ -235,7 +245,7 @@ export class FaultScenario {
    */
   async figures(messages: number): Promise<Figures & { problems: string[] }> {
     const problems: string[] = [];
-    const rows = sinkRows(this.config);
+    const rows = await this.sink.rows();
     const lag = await topicLag(this.servers.admin, this.config.groupId, this.config.topic);
     if (lag.totalLogEnd !== messages) problems.push(`the topic holds ${lag.totalLogEnd} records, not ${messages}`);
 
@@ -267,11 +277,17 @@ export class FaultScenario {
 
     const runs = await this.runFigures();
     if (runs.failedRuns > 0) problems.push(`${runs.failedRuns} MicroBatchRun workflows failed`);
+    const deadLettered = (await this.servers.admin.fetchTopicOffsets(this.config.dlqTopic)).reduce(
+      (sum, p) => sum + Number(p.high) - Number(p.low),
+      0,
+    );
+    if (deadLettered > 0) problems.push(`${deadLettered} records dead-lettered`);
     return {
       messages,
       rowsInSink: rows.length,
       missing: Math.max(missing, missingSeqs),
       duplicated,
+      deadLettered,
       ...runs,
       reRun: Math.max(0, runs.carried - messages),
       problems,
@@ -298,7 +314,7 @@ export class FaultScenario {
     const seconds = (ms?: number) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
     const line =
       `[fault] ${fault}: ${figures.messages} messages, ${figures.rowsInSink} rows, missing ${figures.missing}, ` +
-      `duplicated ${figures.duplicated}, re-run by a second run ${figures.reRun} (in ${figures.runs} runs, ` +
+      `duplicated ${figures.duplicated}, dead-lettered ${figures.deadLettered}, re-run by a second run ${figures.reRun} (in ${figures.runs} runs, ` +
       `${figures.failedRuns} failed); recovered ${from}: sink complete in ${seconds(recovery.sinkMs)}, ` +
       `lag 0 in ${seconds(recovery.lagMs)}. Timeline: ${t}`;
     console.log(line);
@@ -318,6 +334,8 @@ export class FaultScenario {
       ),
     );
     await this.servers.close().catch(() => undefined);
+    await this.sink.close().catch(() => undefined);
+    await this.database?.drop().catch(() => undefined);
   }
 }
 
@@ -339,20 +357,24 @@ function sleepMs(ms: number): Promise<void> {
 }
 
 /**
- * For a fault test file, at top level: returns `scenario(label, overrides)`, which a test calls to
- * get its scenario. After each test its workers are killed and its scenario closed; a failing test
- * prints the workers' logs.
+ * For a fault test file, at top level: returns `scenario(label, overrides, sink)`, which a test calls
+ * to get its scenario. After each test its workers are killed and its scenario closed; a failing
+ * test prints the workers' logs.
  */
-export function scenarioPerTest(): (label: string, overrides?: Record<string, string>) => Promise<FaultScenario> {
+export function scenarioPerTest(): (
+  label: string,
+  overrides?: Record<string, string>,
+  sink?: SinkKind,
+) => Promise<FaultScenario> {
   let current: FaultScenario | undefined;
   afterEach(async () => {
     await killAllWorkers();
     await current?.close();
     current = undefined;
   });
-  return async (label, overrides) => {
+  return async (label, overrides, sink) => {
     onTestFailed(() => printWorkerLogs());
-    current = await FaultScenario.create(label, overrides);
+    current = await FaultScenario.create(label, overrides, sink);
     return current;
   };
 }

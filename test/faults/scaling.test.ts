@@ -54,7 +54,7 @@ describe('workers and sensor replicas scaled mid-stream', () => {
     await first.stop();
     expect(first.log()).toContain('worker stopped cleanly');
     await waitUntil('worker 2 holding all 4 consumers', async () => consumersStartedBy(second).size === 4, 120_000);
-    await s.waitForSinkRows(s.sinkCount() + 1_000);
+    await s.waitForSinkRows((await s.sinkCount()) + 1_000);
     s.mark('worker 2 holds 4 consumers');
 
     s.mark('worker 3 joins, 4 → 1 replica');

@@ -1,13 +1,12 @@
-// The fault tests' own Kafka broker and Temporal server: a second pair beside the one the other
-// tests (and other people) use, kept in .data/faults on other ports, so a test may stop and restart
-// a server without disturbing anyone. Everything goes through scripts/infra.sh, which keys every
+// The fault tests' own Kafka broker, Temporal server and PostgreSQL: a second set beside the one the
+// other tests (and other people) use, kept in .data/faults on other ports, so a test may stop, kill
+// and restart a server without disturbing anyone. Everything goes through scripts/infra.sh, which keys every
 // PID it matches on the pair's data folder.
 //
 // Neighbours: global-setup.ts brings the pair up and down; harness.ts and processes.ts use it.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const repoRoot = resolve(__dirname, '../..');
@@ -21,6 +20,8 @@ const ports = { kafka: 19092, kafkaController: 19093, temporal: 17233, temporalU
 export const faultServers = {
   kafkaBrokers: `127.0.0.1:${ports.kafka}`,
   temporalAddress: `127.0.0.1:${ports.temporal}`,
+  /** The superuser's URL (trusted on loopback, no password); each test makes a database of its own. */
+  databaseUrl: `postgresql://microbatch@127.0.0.1:${ports.postgres}/microbatch`,
 };
 
 /** The environment that points scripts/infra.sh at the second pair. */
@@ -39,20 +40,23 @@ export function infraSync(...args: string[]): void {
   execFileSync('bash', [infraScript, ...args], { env: infraEnv, stdio: 'inherit' });
 }
 
-export type ServerName = 'kafka' | 'temporal';
+export type ServerName = 'kafka' | 'temporal' | 'postgres';
 
-/** Stops one server of the pair (SIGTERM, SIGKILL after 20 s); its data is kept. */
+/**
+ * Stops one server of the pair (SIGTERM, SIGKILL after 20 s; PostgreSQL: a fast shutdown, which
+ * ends open sessions as a database restart does); its data is kept.
+ */
 export async function stopServer(server: ServerName): Promise<void> {
   await infra('stop', server);
 }
 
 /**
- * Kills one server of the pair with SIGKILL (a crash: no controlled shutdown, connections cut);
- * startServer() brings it back on its kept data.
+ * Kills one server of the pair with SIGKILL, its whole process group (a crash: no controlled
+ * shutdown, connections cut; a PostgreSQL's backends die with it); startServer() brings it back on
+ * its kept data (PostgreSQL through crash recovery).
  */
-export function killServer(server: ServerName): void {
-  const pid = Number(readFileSync(join(faultDataDir, 'run', `${server}.pid`), 'utf8').trim());
-  process.kill(pid, 'SIGKILL');
+export async function killServer(server: ServerName): Promise<void> {
+  await infra('kill', server);
 }
 
 /** Starts one server of the pair on its kept data and waits until it answers. */

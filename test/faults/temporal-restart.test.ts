@@ -2,11 +2,12 @@
 // the worker can neither fetch tasks nor report results. The server is stopped while both sensors'
 // consume-batch calls run on the worker (each waits up to MAX_BATCH_WAIT=2s for a full batch), so
 // their results, holding records taken from the consumers' buffers, are lost: the activities time
-// out once the server is back and the sensors claim their consumers again.
+// out once the server is back and the sensors claim their consumers again. Run against each sink.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
+import { SINKS } from '../sink-view';
 import { expectExactlyOnce, FaultScenario, scenarioPerTest, SINK_BOUND_MS } from './harness';
 import { startServer, stopServer } from './servers';
 
@@ -33,9 +34,9 @@ async function consumeCallsRunning(s: FaultScenario, replicas: number): Promise<
 
 const scenario = scenarioPerTest();
 
-describe('the Temporal server restarted mid-stream', () => {
+describe.each(SINKS)('the Temporal server restarted mid-stream (%s sink)', (sink) => {
   it('loses and duplicates nothing when Temporal stops and restarts with its data', async () => {
-    const s = await scenario('temporal', { MAX_BATCH_SIZE: '1000', MAX_BATCH_WAIT: '2s' });
+    const s = await scenario('temporal', { MAX_BATCH_SIZE: '1000', MAX_BATCH_WAIT: '2s' }, sink);
     const worker = s.startWorker();
     await worker.started();
     const producing = s.produce(MESSAGES, RATE);
@@ -53,7 +54,7 @@ describe('the Temporal server restarted mid-stream', () => {
     const figures = await s.figures(MESSAGES);
     const reclaimed = (worker.log().match(/rewound the Kafka consumer/g) ?? []).length;
     s.report(
-      `Temporal server down ${DOWN_MS / 1000} s (${reclaimed} consumers claimed again)`,
+      `Temporal server down ${DOWN_MS / 1000} s (${reclaimed} consumers claimed again, ${sink} sink)`,
       figures,
       recovery,
       'after Temporal was back',

@@ -46,7 +46,7 @@ describe('a worker stopped while the broker is down', () => {
 
     const logBeforeKill = worker.log().length;
     const killedAt = Date.now();
-    killServer('kafka');
+    await killServer('kafka');
     try {
       await worker.waitForLog(/kafka Consumer: Restarting the consumer/, 120_000, logBeforeKill);
       // The restart has begun: it retries its connection to the broker that is gone.
