@@ -87,6 +87,7 @@ async function withSensor(
       return script.consume(input);
     },
     commitOffsets: async (input) => input.offsets,
+    resetOffsets: async (input) => input.targets,
     releaseConsumer: async () => undefined,
     findUnfinishedRuns: async (ids) => {
       const running: string[] = [];
