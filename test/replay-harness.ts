@@ -22,7 +22,7 @@ export function versionedTransform(): { transform: (r: SourceRecord) => Transfor
 
 /** Writes `perPartition` records to each of `partitions`, record i stamped `baseMs + i * stepMs`. */
 export async function seed(
-  servers: Servers,
+  servers: Pick<Servers, 'kafka'>,
   topic: string,
   partitions: number,
   perPartition: number,
