@@ -55,7 +55,12 @@ describe('npm run reset', () => {
     expect(dry.stdout).toContain('partition 0: 10 → 4');
     expect(dry.stdout).toContain('partition 1: 10 → 4');
     expect(dry.stdout).toContain('nothing changed');
-    await new Promise((r) => setTimeout(r, 2_000));
+    // By time, resolved with Kafka's offsets-for-times: before every record is the log start, after
+    // the last one the log end.
+    const byTime = async (t: number) =>
+      (await runCommand('reset', ['--to-time', String(t), '--dry-run'], envOf(config))).stdout;
+    expect(await byTime(0)).toContain('partition 1: 10 → 0');
+    expect(await byTime(Date.now() + 3_600_000)).toContain('partition 1: 10 → 10');
     expect(await committedOffsets(servers.admin, config.groupId, config.topic)).toEqual(before);
     expect(rowsWithRuns(config).every((r) => r.v === 1)).toBe(true);
 
