@@ -520,6 +520,13 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * failed (tried again on the next turn of the main loop).
    */
   async function applyReset(request: OffsetReset): Promise<void> {
+    if (state.halted) {
+      // Halted since the request came: its offsets belong to a topic that is gone (see halt()).
+      const refused = 'the sensor is halted (see halted.reason)';
+      state.lastReset = { id: request.id, applied: [], refused, at: new Date().toISOString() };
+      state.resetRequest = undefined;
+      return;
+    }
     phase = 'resetting';
     // Runs in flight load records of the old position: they finish first, so the rows of the
     // re-read come after theirs, and no run of the old position is still counted against the new.
