@@ -81,6 +81,7 @@ export function envOf(config: Config): Record<string, string> {
     SENSOR_TASK_QUEUE: config.sensorTaskQueue,
     RUNS_TASK_QUEUE: config.runsTaskQueue,
     MAX_BATCH_SIZE: String(config.maxBatchSize),
+    MAX_IN_FLIGHT_RUNS: String(config.maxInFlightRuns),
     SINK_WRITE_MODE: config.sinkWriteMode,
     SENSOR_REPLICAS: String(config.sensorReplicas),
     LOG_LEVEL: 'warn',
@@ -93,15 +94,31 @@ export interface CommandRun {
   stderr: string;
 }
 
-/** Runs `scripts/<name>.ts` with `args`, as `npm run <name> -- args` would. */
-export function runCommand(name: string, args: string[], env: Record<string, string>, timeoutMs = 120_000) {
+/**
+ * Runs `scripts/<name>.ts` with `args`, as `npm run <name> -- args` would. `interruptWhen`: sends
+ * SIGINT (Ctrl-C) once the output so far matches it.
+ */
+export function runCommand(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  interruptWhen?: RegExp,
+) {
   return new Promise<CommandRun>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
       env: { ...process.env, ...env },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => void (stdout += c.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (interruptWhen?.test(stdout) && !interrupted) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {

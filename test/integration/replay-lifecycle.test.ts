@@ -10,6 +10,7 @@ import { replayRunWorkflowId, replayWorkflowId } from '../../src/batch';
 import { startReplay } from '../../src/replay/start';
 import * as searchAttributes from '../../src/search-attributes';
 import type { Sink, SinkRow } from '../../src/sink';
+import type { Replay } from '../../src/workflows';
 import { replayStatusQuery } from '../../src/workflows/replay';
 import { historyLengths } from '../history-chain';
 import { openSink, sinkRows, testConfig, waitFor } from '../helpers';
@@ -55,7 +56,7 @@ describe('a Replay workflow', () => {
     expect(sinkRows(config)).toHaveLength(60);
   });
 
-  it('cancelled with npm run replay -- --cancel, it starts no more runs and lets the started ones finish', async () => {
+  it('goes on after Ctrl-C in npm run replay; cancelled with --cancel, it starts no more runs and lets the started ones finish', async () => {
     const config = testConfig({
       WORKER_ROLES: 'runs',
       KAFKA_TOPIC_PARTITIONS: '1',
@@ -73,8 +74,23 @@ describe('a Replay workflow', () => {
       close: async () => undefined,
     };
     const { servers } = await setUpPipeline(config, defer, { sink: slow });
-    await seed(servers, config.topic, 1, 20);
-    const handle = await startReplay(servers.client, config, 'stopme', [{ partition: 0, first: '0', last: '19' }]);
+    await seed(servers, config.topic, 1, 40);
+    // Ctrl-C while watching stops the command, not the replay, and says how to watch or cancel it.
+    const watched = await runCommand(
+      'replay',
+      ['--partition', '0', '--from-offset', '0', '--name', 'stopme'],
+      envOf(config),
+      60_000,
+      /offsets in started runs [1-9]/,
+    );
+    expect(watched.code).toBe(130);
+    expect(watched.stdout).toContain('the replay goes on in Temporal');
+    expect(watched.stdout).toContain('npm run replay -- --watch stopme');
+    expect(watched.stdout).toContain('npm run replay -- --cancel stopme');
+    const handle = servers.client.workflow.getHandle<typeof Replay>(
+      replayWorkflowId('stopme', config.topic, config.groupId),
+    );
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     await waitFor('two runs started', async () => (await handle.query(replayStatusQuery)).runsStarted >= 2);
 
     const cancel = await runCommand('replay', ['--cancel', 'stopme'], envOf(config));
@@ -86,9 +102,9 @@ describe('a Replay workflow', () => {
         .status.name,
     ).toBe('CANCELLED');
 
-    // Every run it started completed (none was cancelled mid-batch), and it started fewer than all ten.
+    // Every run it started completed (none was cancelled mid-batch), and it started fewer than all 20.
     const statuses: string[] = [];
-    for (let first = 0; first < 20; first += 2) {
+    for (let first = 0; first < 40; first += 2) {
       const id = replayRunWorkflowId(
         'stopme',
         {
@@ -106,7 +122,7 @@ describe('a Replay workflow', () => {
       if (d) statuses.push(d.status.name);
     }
     expect(statuses.length).toBeGreaterThanOrEqual(2);
-    expect(statuses.length).toBeLessThan(10);
+    expect(statuses.length).toBeLessThan(20);
     expect(new Set(statuses)).toEqual(new Set(['COMPLETED']));
     expect(sinkRows(config)).toHaveLength(statuses.length * 2);
   });
