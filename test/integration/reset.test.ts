@@ -5,11 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunWorkflowId } from '../../src/batch';
 import { topicLag } from '../../src/kafka/lag';
+import { ensureTopic } from '../../src/kafka/topics';
 import { committedOffsets } from '../../src/replay/resolve';
 import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import type { MicroBatchRunResult } from '../../src/workflows/micro-batch-run';
-import { logger, testConfig, waitFor, type Servers } from '../helpers';
+import { cleanUp, connectServers, logger, testConfig, waitFor, type Servers } from '../helpers';
 import { cleanupAfterEach, setUpPipeline } from '../pipeline-harness';
 import { envOf, rowsWithRuns, runCommand, seed, versionedTransform } from '../replay-harness';
 
@@ -86,6 +87,25 @@ describe('npm run reset', () => {
       0: '10',
       1: '10',
     });
+  });
+
+  it('with no sensor running, sets the group offsets directly', async () => {
+    const config = testConfig({ KAFKA_TOPIC_PARTITIONS: '2' });
+    const servers = await connectServers(config);
+    defer(async () => {
+      await servers.admin.deleteGroups([config.groupId]).catch(() => undefined);
+      await cleanUp(config, servers.admin);
+      await servers.close();
+    });
+    await ensureTopic(servers.admin, config.topic, 2);
+    await seed(servers, config.topic, 2, 10);
+
+    const reset = await runCommand('reset', ['--to-offset', '3', '--partition', '1'], envOf(config));
+    expect(reset.stderr).toBe('');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('partition 1: (none) → 3');
+    expect(reset.stdout).toContain('offsets moved directly (no sensor running)');
+    expect(Object.fromEntries(await committedOffsets(servers.admin, config.groupId, config.topic))).toEqual({ 1: '3' });
   });
 
   it('in insert mode a reset to the earliest offsets re-processes every record, and the sink absorbs them', async () => {
