@@ -1,6 +1,7 @@
 // `npm run fixtures:record`: records workflow histories from real runs of the sensor and of
 // MicroBatchRun (a plain run, one that dead-letters a bad record, one that retries a failing record
-// and dead-letters it on its last attempt, one held by a sink outage), once per BATCH_PAYLOAD, into test/fixtures/histories/. The replay test
+// and dead-letters it on its last attempt, one held by a sink outage) and of a Replay, once per
+// BATCH_PAYLOAD, into test/fixtures/histories/. The replay test
 // (test/unit/replay.test.ts) replays them against the current workflow code, so a change that would
 // break running workflows fails CI.
 // Refresh them only for a deliberate, compatible change (see README: "Changing workflow code").
@@ -14,6 +15,7 @@ import { BATCH_PAYLOADS, type BatchPayload } from '../src/config';
 import { SinkUnavailableError } from '../src/errors';
 import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
+import { startReplay } from '../src/replay/start';
 import { runsQuery } from '../src/runs';
 import { transform, type SourceRecord } from '../src/processing/transform';
 import type { Sink } from '../src/sink';
@@ -117,7 +119,16 @@ async function record(payload: BatchPayload): Promise<void> {
         else if (covers(Number(HELD_OFFSET))) runs[`${payload}-micro-batch-run-held`] = run.workflowId;
         else runs[`${payload}-micro-batch-run-plain`] = run.workflowId;
       }
-      const histories: Record<string, string> = { [`${payload}-sensor`]: sensor.workflowId, ...runs };
+      // A replay of the first 40 offsets (two runs, one of which dead-letters seq 7 on its last attempt).
+      const replay = await startReplay(servers.client, config, `fixture-${payload}`, [
+        { partition: 0, first: '0', last: '39' },
+      ]);
+      await replay.result();
+      const histories: Record<string, string> = {
+        [`${payload}-sensor`]: sensor.workflowId,
+        ...runs,
+        [`${payload}-replay`]: replay.workflowId,
+      };
       for (const [name, workflowId] of Object.entries(histories)) {
         await servers.client.workflow.getHandle(workflowId).result();
         // The CLI's JSON is the format Worker.runReplayHistory reads (and the Web UI downloads).

@@ -84,24 +84,66 @@ const GROUP_SEPARATOR = '@';
 export function runWorkflowId(
   b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>,
   groupId: string | undefined,
+  /**
+   * The reset the partition's offsets were last moved by (`npm run reset`), if any: `-r<reset>`
+   * follows the offsets, so a range read again after a reset is run again (with the same
+   * boundaries its earlier run's ID would be taken, and the batch skipped as done).
+   */
+  reset?: string,
 ): string {
-  const id = `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}`;
+  const id = `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}${reset === undefined ? '' : `-r${reset}`}`;
   return groupId === undefined ? id : `${id}${GROUP_SEPARATOR}${groupId}`;
+}
+
+/** A replay's name: it goes into workflow IDs, so letters, digits, '.', '_' and '-' only. */
+export const REPLAY_NAME = /^[A-Za-z0-9._-]{1,80}$/;
+
+/**
+ * The Replay workflow of `npm run replay`: `replay-<name>/<topic>@<group>`. Its runs' IDs start
+ * with the same `replay-<name>/`, so they never collide with the live runs of the same offsets
+ * (which Temporal would refuse to start again) and one replay's runs are listed together.
+ */
+export function replayWorkflowId(name: string, topic: string, groupId: string): string {
+  return `replay-${name}/${topic}${GROUP_SEPARATOR}${groupId}`;
+}
+
+/** The ID of a run a replay starts: `replay-<name>/` and the live run's ID for the same offsets. */
+export function replayRunWorkflowId(
+  name: string,
+  b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>,
+  groupId: string,
+): string {
+  return `replay-${name}/${runWorkflowId(b, groupId)}`;
 }
 
 /** What a run's workflow ID names (see runWorkflowId); groupId is absent in an ID without a group. */
 export type RunWorkflowIdParts = Pick<BatchRange, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & {
   groupId?: string;
+  /** The replay that started the run (see replayRunWorkflowId); absent for a live run. */
+  replay?: string;
+  /** The reset after which the run's offsets were read again (see runWorkflowId). */
+  reset?: string;
 };
 
 /** The topic, partition, offsets and group a run's workflow ID names (see runWorkflowId), or undefined. */
 export function parseRunWorkflowId(workflowId: string): RunWorkflowIdParts | undefined {
+  const replay = /^replay-([A-Za-z0-9._-]+)\/(microbatch-.*)$/.exec(workflowId);
+  if (replay) {
+    const live = parseRunWorkflowId(replay[2]!);
+    return live && { ...live, replay: replay[1]! };
+  }
   const at = workflowId.indexOf(GROUP_SEPARATOR);
   const head = at < 0 ? workflowId : workflowId.slice(0, at);
   // Topic names may contain '-' (even '-p1-2-3'): the partition and offsets are matched from the end.
-  const match = /^microbatch-([A-Za-z0-9._-]+)-p(\d+)-(\d+)-(\d+)$/.exec(head);
+  const match = /^microbatch-([A-Za-z0-9._-]+)-p(\d+)-(\d+)-(\d+)(?:-r([a-z0-9]+))?$/.exec(head);
   if (!match) return undefined;
-  const range = { topic: match[1]!, partition: Number(match[2]), firstOffset: match[3]!, lastOffset: match[4]! };
+  const range: RunWorkflowIdParts = {
+    topic: match[1]!,
+    partition: Number(match[2]),
+    firstOffset: match[3]!,
+    lastOffset: match[4]!,
+    ...(match[5] === undefined ? {} : { reset: match[5] }),
+  };
   return at < 0 ? range : { ...range, groupId: workflowId.slice(at + 1) };
 }
 

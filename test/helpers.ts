@@ -149,7 +149,8 @@ export async function startPipeline(
 }
 
 export function openSink(config: Config): SqliteSink {
-  return new SqliteSink(config.sqlitePath);
+  // In the test's write mode, as src/sink's openSink would open it (SINK_WRITE_MODE=replace tests).
+  return new SqliteSink(config.sqlitePath, config.sinkWriteMode);
 }
 
 /** Reads the sink file directly, as a user would with the sqlite3 shell. */

@@ -1,5 +1,5 @@
 // Activities of the sensor workflow. claimConsumer and findUnfinishedRuns run on the shared sensor
-// task queue; consumeBatch, commitOffsets and releaseConsumer run on the task queue of the one
+// task queue; consumeBatch, commitOffsets, resetOffsets and releaseConsumer run on the task queue of the one
 // worker process that holds the replica's Kafka consumer (its worker-specific task queue).
 
 import { ApplicationFailure } from '@temporalio/common';
@@ -154,6 +154,21 @@ export function createSensorActivities(deps: SensorActivityDeps) {
       const consumer = consumerOf(input.replica);
       if (input.idleTimeoutMs !== undefined) deps.registry.keepFor(input.replica, input.idleTimeoutMs);
       return consumer.exclusive(() => consumer.commit(input.offsets, input.known));
+    },
+
+    /**
+     * Moves the committed offsets of the target partitions this consumer holds to the targets, even
+     * backwards, and re-reads them from there (`npm run reset`, applied by the sensor). Returns the
+     * targets it applied; the others are held by other replicas, which apply them themselves.
+     */
+    async resetOffsets(input: {
+      replica: number;
+      targets: PartitionOffset[];
+      idleTimeoutMs?: number;
+    }): Promise<PartitionOffset[]> {
+      const consumer = consumerOf(input.replica);
+      if (input.idleTimeoutMs !== undefined) deps.registry.keepFor(input.replica, input.idleTimeoutMs);
+      return consumer.exclusive(() => consumer.resetTo(input.targets));
     },
 
     async releaseConsumer(input: { replica: number }): Promise<void> {

@@ -336,6 +336,23 @@ export class SensorConsumer {
     }
   }
 
+  /**
+   * A reset of the group's offsets (`npm run reset`): commits the targets of the partitions this
+   * consumer holds, whether ahead of the group's offsets or behind them (unlike commit()), then
+   * reads them from there, dropping what is buffered. Returns the targets it applied. A refused
+   * commit throws: the sensor tries again, and nothing has moved.
+   */
+  async resetTo(targets: PartitionOffset[]): Promise<PartitionOffset[]> {
+    this.lastUsedAt = Date.now();
+    const held = targets.filter((t) => this.assignment.includes(t.partition));
+    if (held.length === 0) return [];
+    const { topic, groupId } = this.options;
+    await this.requireConsumer().commitOffsets(held.map((t) => ({ topic, partition: t.partition, offset: t.offset })));
+    this.rewind(held);
+    this.options.logger?.info('consumer group offsets reset', { group: groupId, topic, offsets: held });
+    return held;
+  }
+
   /** Partitions this consumer holds now. */
   get heldPartitions(): number[] {
     return [...this.assignment];

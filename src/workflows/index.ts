@@ -2,3 +2,4 @@
 // be reachable from this file (lint bans Node built-ins under src/workflows).
 export { KafkaSensor } from './sensor';
 export { MicroBatchRun } from './micro-batch-run';
+export { Replay } from './replay';

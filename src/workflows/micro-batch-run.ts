@@ -20,7 +20,8 @@
 //
 // When it ends (loaded or failed), a run tells the sensor that started it (runFinishedSignal): after
 // the sensor continued as new it no longer gets its children's results, and would otherwise only
-// learn of the free in-flight slot by asking.
+// learn of the free in-flight slot by asking. A run started by someone else names whom to tell in
+// `reportTo` (a replay names itself, never a live sensor: see src/workflows/replay.ts).
 
 import {
   ActivityFailure,
@@ -54,6 +55,11 @@ export interface RunSettings {
 export interface MicroBatchRunInput {
   batch: RunBatch;
   settings: RunSettings;
+  /**
+   * The workflow told when the run holds its records or ends (runHeldSignal, runFinishedSignal).
+   * Absent: the workflow that started it (a sensor). null: nobody.
+   */
+  reportTo?: string | null;
   /** Set by continue-as-new: what an earlier run of this batch left to do; absent on a first start. */
   progress?: RunProgress;
 }
@@ -88,7 +94,9 @@ export interface MicroBatchRunResult {
 }
 
 export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBatchRunResult> {
-  const sensor = input.progress?.sensor ?? workflowInfo().parent?.workflowId;
+  const sensor =
+    input.progress?.sensor ??
+    (input.reportTo === undefined ? workflowInfo().parent?.workflowId : (input.reportTo ?? undefined));
   let continued = false;
   try {
     return await processRange(input, sensor);
@@ -109,7 +117,7 @@ export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBat
 }
 
 async function processRange(
-  { batch, settings, progress }: MicroBatchRunInput,
+  { batch, settings, progress, reportTo }: MicroBatchRunInput,
   sensor: string | undefined,
 ): Promise<MicroBatchRunResult> {
   const messages = batch ? recordCount(batch) : 0;
@@ -154,7 +162,7 @@ async function processRange(
         continuedAsNew: (progress?.continuedAsNew ?? 0) + 1,
         sensor,
       };
-      await continueAsNew<typeof MicroBatchRun>({ batch, settings, progress: carried });
+      await continueAsNew<typeof MicroBatchRun>({ batch, settings, reportTo, progress: carried });
     }
     const current = pending.shift()!;
     try {

@@ -60,6 +60,32 @@ export interface SensorState {
   lastError?: { message: string; at: string; recoveredAt?: string; run?: string };
   assignment: number[];
   consumerTaskQueue?: string;
+  /** A reset of the group's offsets (`npm run reset`) this sensor has still to apply. */
+  resetRequest?: OffsetReset;
+  /** The last reset this sensor dealt with, and what it did: `npm run reset` waits for it. */
+  lastReset?: ResetOutcome;
+  /**
+   * Per partition, the last reset that moved its offsets: part of the IDs of the runs started
+   * since (see runWorkflowId), so records read again after it are run again.
+   */
+  resetOf?: Record<string, string>;
+}
+
+/** Sent by `npm run reset` to every sensor of the pipeline (resetOffsetsSignal). */
+export interface OffsetReset {
+  /** Lower-case letters and digits; goes into run IDs. */
+  id: string;
+  /** The new committed offset (the next to read) of each partition to move. */
+  targets: PartitionOffset[];
+}
+
+export interface ResetOutcome {
+  id: string;
+  /** Of the targets, those this sensor held and so committed and sought to. */
+  applied: PartitionOffset[];
+  /** Why it applied none, when it could not (halted, replaced by a newer reset). */
+  refused?: string;
+  at: string;
 }
 
 export function initialSensorState(): SensorState {
@@ -138,7 +164,7 @@ export function recordStartOutcomes(
     state.batches++;
     state.messages += recordCount(batch);
     state.lastBatch = {
-      workflowId: runWorkflowId(batch, groupId),
+      workflowId: runWorkflowId(batch, groupId, state.resetOf?.[key]),
       partition: batch.partition,
       firstOffset: batch.firstOffset,
       lastOffset: batch.lastOffset,
@@ -149,4 +175,34 @@ export function recordStartOutcomes(
 
 function toOffsets(byPartition: Record<string, string>): PartitionOffset[] {
   return Object.entries(byPartition).map(([partition, offset]) => ({ partition: Number(partition), offset }));
+}
+
+/**
+ * A reset arrived: pending commits, skip points and rewinds of its partitions belong to the old
+ * position. Dropped at once (a commit sent after the reset would move the partition back where it
+ * was), and again right before the reset is applied (runs started meanwhile added some).
+ */
+export function dropForReset(state: SensorState, targets: PartitionOffset[]): void {
+  for (const { partition } of targets) {
+    const key = String(partition);
+    delete state.pendingCommit[key];
+    delete state.skipThrough[key];
+    delete state.rewind[key];
+  }
+}
+
+/**
+ * The reset is done here: the group's offsets are the targets now (for the partitions this sensor
+ * held; the others' holders apply the same request), and runs of these partitions are named
+ * after it from now on, in every sensor, whichever holds the partition next.
+ */
+export function resetDone(state: SensorState, request: OffsetReset, applied: PartitionOffset[], at: string): void {
+  dropForReset(state, request.targets);
+  state.resetOf ??= {};
+  for (const { partition, offset } of request.targets) {
+    state.committed[String(partition)] = offset;
+    state.resetOf[String(partition)] = request.id;
+  }
+  state.lastReset = { id: request.id, applied, at };
+  state.resetRequest = undefined;
 }

@@ -20,7 +20,13 @@
 //   committed, or the group's offsets vanished): the sensor halts and says so instead of taking the
 //   new records for ones already loaded;
 // - a stop followed by new settings (SENSOR_REPLICAS lowered, then raised again) restarts the
-//   sensor instead of ending it.
+//   sensor instead of ending it;
+// - a reset of the group's offsets (`npm run reset`, resetOffsetsSignal) is applied by the sensor
+//   itself, at a safe point: it stops taking records, waits for its in-flight runs, drops pending
+//   commits, then its consumer commits the targets of the partitions it holds and seeks to them.
+//   Kafka refuses an admin's offset change while the group has members, and the consumers stay
+//   members while their sensors pause; and only the member that holds a partition can move its
+//   fetch position. The request is durable state: it survives continue-as-new.
 
 import {
   ActivityFailure,
@@ -47,15 +53,18 @@ import { MicroBatchRun, runFinishedSignal, runHeldSignal, type RunSettings } fro
 import {
   acknowledgeCommits,
   commitsToSend,
+  dropForReset,
   initialSensorState,
+  resetDone,
   recordStartOutcomes,
   rewindsApplied,
   rewindsToSend,
+  type OffsetReset,
   type SensorState,
   type StartOutcome,
 } from './sensor-state';
 
-export type { SensorState } from './sensor-state';
+export type { OffsetReset, ResetOutcome, SensorState } from './sensor-state';
 
 export interface SensorSettings {
   maxBatchSize: number;
@@ -100,7 +109,8 @@ type Phase =
   | 'halted'
   | 'claiming consumer'
   | 'stopping'
-  | 'restarting';
+  | 'restarting'
+  | 'resetting';
 
 export const pauseSignal = defineSignal('pause');
 /** Resumes a paused sensor, or a halted one (see SensorState.halted) once someone has looked. */
@@ -113,6 +123,11 @@ export const stopSignal = defineSignal('stop');
  */
 export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
 export const statusQuery = defineQuery<SensorStatus>('status');
+/**
+ * Moves the group's committed offsets (`npm run reset`); sent to every sensor of the pipeline, each
+ * applies it to the partitions it holds and reports in `status` (lastReset).
+ */
+export const resetOffsetsSignal = defineSignal<[OffsetReset]>('resetOffsets');
 /**
  * Sent by a worker that shut down after closing this replica's consumer; carries that worker's
  * consumer task queue. The sensor claims a consumer elsewhere at once, instead of first waiting out
@@ -176,6 +191,18 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     state.consumerTaskQueue = undefined;
     released = true;
     consumerCall?.cancel();
+  });
+  setHandler(resetOffsetsSignal, (request) => {
+    const at = new Date().toISOString();
+    if (state.resetRequest) {
+      state.lastReset = { id: state.resetRequest.id, applied: [], refused: `replaced by reset ${request.id}`, at };
+    }
+    if (state.halted) {
+      state.lastReset = { id: request.id, applied: [], refused: 'the sensor is halted (see halted.reason)', at };
+      return;
+    }
+    state.resetRequest = request;
+    dropForReset(state, request.targets);
   });
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
@@ -335,14 +362,16 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * started before continue-as-new are also checked by query now and then, in case one was
    * terminated (a terminated run sends nothing).
    */
+  /** Forgets carried runs that are no longer running (a terminated run sends nothing). */
+  async function checkCarried(): Promise<void> {
+    if (carried.size === 0) return;
+    const running = new Set(await shared.findUnfinishedRuns([...carried]).catch(() => [...carried]));
+    for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
+  }
+
   async function waitForFreeSlot(): Promise<void> {
     if (inFlight() < settings.maxInFlightRuns) return;
     phase = 'at in-flight limit';
-    const checkCarried = async () => {
-      if (carried.size === 0) return;
-      const running = new Set(await shared.findUnfinishedRuns([...carried]).catch(() => [...carried]));
-      for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
-    };
     await holdConsumerUntil(
       () => inFlight() < settings.maxInFlightRuns,
       carried.size > 0 ? CARRIED_RUNS_FIRST_CHECK_MS : keepAliveMs(),
@@ -356,7 +385,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   }
 
   async function startRun(batch: RunBatch): Promise<StartOutcome> {
-    const workflowId = runWorkflowId(batch, groupId);
+    const workflowId = runWorkflowId(batch, groupId, state.resetOf?.[String(batch.partition)]);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
@@ -420,7 +449,14 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     const tickEnds = Date.now() + settings.maxTickRuntimeMs;
     let caughtUp = false;
     checkTopic = true;
-    while (Date.now() < tickEnds && !state.paused && !state.halted && !stopping && !historyIsLong()) {
+    while (
+      Date.now() < tickEnds &&
+      !state.paused &&
+      !state.halted &&
+      !state.resetRequest &&
+      !stopping &&
+      !historyIsLong()
+    ) {
       await waitForFreeSlot();
       if (stopping || inFlight() >= settings.maxInFlightRuns) break;
       // (An activities proxy is never returned from an async function: awaiting it would look up
@@ -478,6 +514,39 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     return caughtUp;
   }
 
+  /**
+   * Applies the pending reset (see resetOffsetsSignal). Returns without it when the sensor is
+   * stopping, its history grew long (the request is carried through continue-as-new) or a call
+   * failed (tried again on the next turn of the main loop).
+   */
+  async function applyReset(request: OffsetReset): Promise<void> {
+    if (state.halted) {
+      // Halted since the request came: its offsets belong to a topic that is gone (see halt()).
+      const refused = 'the sensor is halted (see halted.reason)';
+      state.lastReset = { id: request.id, applied: [], refused, at: new Date().toISOString() };
+      state.resetRequest = undefined;
+      return;
+    }
+    phase = 'resetting';
+    // Runs in flight load records of the old position: they finish first, so the rows of the
+    // re-read come after theirs, and no run of the old position is still counted against the new.
+    await holdConsumerUntil(() => inFlight() === 0, CARRIED_RUNS_FIRST_CHECK_MS, checkCarried);
+    if (inFlight() > 0 || stopping || !(await ensureConsumer())) return;
+    const activities = consumerActivities()!;
+    // Runs started while the request waited added pending commits of these partitions: drop them.
+    dropForReset(state, request.targets);
+    try {
+      const applied = await onConsumer(() =>
+        activities.resetOffsets({ replica, targets: request.targets, idleTimeoutMs: idleTimeoutMs() }),
+      );
+      resetDone(state, request, applied, new Date().toISOString());
+      recovered();
+      log.info('offsets reset', { reset: request.id, applied });
+    } catch (err) {
+      if (!loseConsumer(err)) await backoff();
+    }
+  }
+
   async function continueAsNewWithState(): Promise<never> {
     state.continuedAsNew++;
     state.carriedRuns = [...tracked, ...carried];
@@ -488,11 +557,15 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   let waited = false;
   while (!stopping) {
     if (historyIsLong()) await continueAsNewWithState();
+    if (state.resetRequest) {
+      await applyReset(state.resetRequest);
+      continue;
+    }
     if (state.paused || state.halted) {
       phase = state.halted ? 'halted' : 'paused';
       // Commit what has started; keep the partitions (their records wait in Kafka).
       await commitPending();
-      await holdConsumerUntil(() => !state.paused && !state.halted, keepAliveMs());
+      await holdConsumerUntil(() => (!state.paused && !state.halted) || !!state.resetRequest, keepAliveMs());
       continue;
     }
     const caughtUp = await tick(waited);
@@ -500,7 +573,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (caughtUp && !stopping && !state.paused && !state.halted && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';
       // condition() is false when the wait ran its full time (not cut short by pause or stop).
-      waited = !(await condition(() => stopping || state.paused, settings.timeBetweenTicksMs));
+      waited = !(await condition(() => stopping || state.paused || !!state.resetRequest, settings.timeBetweenTicksMs));
     }
   }
 

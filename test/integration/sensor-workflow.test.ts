@@ -5,14 +5,21 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { compareOffsets, runWorkflowId, type Batch, type RunBatch } from '../../src/batch';
+import { compareOffsets, runWorkflowId, type Batch, type PartitionOffset, type RunBatch } from '../../src/batch';
 import type { ConsumeInput, ConsumeResult, SensorActivities } from '../../src/activities/sensor-activities';
 import type { RunActivities } from '../../src/activities/run-activities';
 import { PipelineMetrics } from '../../src/metrics/pipeline-metrics';
 import { runMetricsSinks } from '../../src/metrics/run-sinks';
 import * as searchAttributes from '../../src/search-attributes';
 import { KafkaSensor } from '../../src/workflows';
-import { pauseSignal, resumeSignal, statusQuery, stopSignal, type SensorSettings } from '../../src/workflows/sensor';
+import {
+  pauseSignal,
+  resetOffsetsSignal,
+  resumeSignal,
+  statusQuery,
+  stopSignal,
+  type SensorSettings,
+} from '../../src/workflows/sensor';
 import { sharedBundle, uniqueName, waitFor } from '../helpers';
 import { syntheticBatch } from '../synthetic-batch';
 
@@ -35,6 +42,10 @@ const GROUP = 'scripted-group';
 interface Script {
   consume(input: ConsumeInput): Promise<ConsumeResult> | ConsumeResult;
   processBatch?(b: RunBatch): Promise<void>;
+  /** What commitOffsets settles; by default all it is sent. */
+  commit?(offsets: PartitionOffset[]): PartitionOffset[];
+  /** The consumer's reset (npm run reset); by default every target is applied. */
+  resetOffsets?(targets: PartitionOffset[]): PartitionOffset[];
 }
 
 interface Harness {
@@ -86,7 +97,8 @@ async function withSensor(
       calls.push(structuredClone(input));
       return script.consume(input);
     },
-    commitOffsets: async (input) => input.offsets,
+    commitOffsets: async (input) => script.commit?.(input.offsets) ?? input.offsets,
+    resetOffsets: async (input) => script.resetOffsets?.(input.targets) ?? input.targets,
     releaseConsumer: async () => undefined,
     findUnfinishedRuns: async (ids) => {
       const running: string[] = [];
@@ -278,6 +290,83 @@ describe('the sensor workflow', () => {
       await waitFor('consuming again', () => calls.length > whilePaused + 2, 10_000);
       expect((await handle.query(statusQuery)).paused).toBe(false);
     });
+  });
+});
+
+describe('the sensor workflow resetting its offsets', () => {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    h.env = await startEnv();
+    h.bundle = await sharedBundle();
+  });
+  afterAll(async () => {
+    await h.env?.teardown();
+  });
+
+  it('applies a reset once its in-flight runs finished, sends no commit of the old position after it, and names later runs after it', async () => {
+    let releaseRun!: () => void;
+    const runHeld = new Promise<void>((r) => (releaseRun = r));
+    const log: string[] = [];
+    let reRead = false;
+    const consume = (input: ConsumeInput): ConsumeResult => {
+      log.push(`consume ${JSON.stringify(input.commit)}`);
+      // Until the reset, the group refuses the commits (a rebalance, say): the old position's
+      // commit stays pending in the sensor, and must not be sent once the reset is applied.
+      const refused = !log.includes('reset');
+      if (log.length === 1) return { ...empty(input), batches: [batch(0, 0, 10)], settled: [] };
+      if (refused) return { ...empty(input), settled: [] };
+      // After the reset the consumer reads partition 0 again from 0, once.
+      if (reRead) {
+        reRead = false;
+        log.push('re-read');
+        return { ...empty(input), batches: [batch(0, 0, 10)] };
+      }
+      return empty(input);
+    };
+    const script: Script = {
+      consume,
+      commit: (offsets) => {
+        log.push(`commit ${JSON.stringify(offsets)}`);
+        return log.includes('reset') ? offsets : [];
+      },
+      processBatch: async (b) => {
+        if (log.every((l) => l !== 'reset')) await runHeld;
+        log.push(`run ${b.firstOffset}-${b.lastOffset}`);
+      },
+      resetOffsets: (targets) => {
+        log.push('reset');
+        reRead = true;
+        return targets;
+      },
+    };
+    await withSensor(h, script, settings({ timeBetweenTicksMs: 200 }), async ({ handle }) => {
+      await waitFor('the first run started', async () => (await handle.query(statusQuery)).inFlightRuns === 1);
+      await handle.signal(resetOffsetsSignal, { id: 'abc', targets: [{ partition: 0, offset: '0' }] });
+      await waitFor(
+        'the sensor to wait for its run',
+        async () => (await handle.query(statusQuery)).phase === 'resetting',
+      );
+      await sleep(1_000);
+      expect(log).not.toContain('reset');
+      releaseRun();
+      await waitFor('the reset applied', async () => (await handle.query(statusQuery)).lastReset?.id === 'abc');
+      const status = await handle.query(statusQuery);
+      expect(status.lastReset?.applied).toEqual([{ partition: 0, offset: '0' }]);
+      // The re-read batch is run again under an ID naming the reset (the first run's ID is taken).
+      const again = runWorkflowId(batch(0, 0, 10), GROUP, 'abc');
+      await waitFor(
+        'the re-read batch run',
+        async () => (await h.env.client.workflow.getHandle(again).describe()).status.name === 'COMPLETED',
+      );
+      await waitFor('its commit', () => log.some((l, i) => i > log.indexOf('reset') && l.includes('"offset":"10"')));
+    });
+    // Before the reset the old position's commit (10) went out; between the reset and the re-read
+    // run's start, nothing of partition 0 was committed (it would have undone the reset).
+    const resetAt = log.indexOf('reset');
+    expect(log.slice(0, resetAt).some((l) => l.includes('"offset":"10"'))).toBe(true);
+    const between = log.slice(resetAt, log.indexOf('re-read')).filter((l) => /^(consume|commit) /.test(l));
+    expect(between.length).toBeGreaterThan(0);
+    expect(between.filter((l) => l.includes('"offset"'))).toEqual([]);
   });
 });
 

@@ -20,12 +20,13 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('recorded workflow histories', () => {
-  it('include the sensor and every MicroBatchRun path, for both batch payloads', () => {
+  it('include the sensor, every MicroBatchRun path and a Replay, for both batch payloads', () => {
     const paths = [
       'micro-batch-run-dead-letter',
       'micro-batch-run-held',
       'micro-batch-run-plain',
       'micro-batch-run-retried',
+      'replay',
       'sensor',
     ];
     // Once with runs carrying offsets, once with runs carrying their records (BATCH_PAYLOAD).
