@@ -56,7 +56,14 @@ export class RateProducer {
     const producer = this.kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      ...(this.options.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}),
+      // kafkajs asks an idempotent producer for unbounded retries (it warns otherwise).
+      ...(this.options.idempotent
+        ? {
+            idempotent: true,
+            maxInFlightRequests: 1,
+            retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+          }
+        : {}),
     });
     await producer.connect();
     const started = Date.now();
