@@ -155,7 +155,8 @@ const empty = (input: ConsumeInput): ConsumeResult => ({
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('the sensor workflow', () => {
+/** A test environment and the bundle, made once for the describe block that calls it. */
+function harnessPerDescribe(): Harness {
   const h = {} as Harness;
   beforeAll(async () => {
     h.env = await startEnv();
@@ -164,6 +165,11 @@ describe('the sensor workflow', () => {
   afterAll(async () => {
     await h.env?.teardown();
   });
+  return h;
+}
+
+describe('the sensor workflow', () => {
+  const h = harnessPerDescribe();
 
   it('waits TIME_BETWEEN_SENSOR_TICKS between ticks once it has caught up', async () => {
     // Each caught-up tick is one empty consume-batch call; the gap between calls is the wait.
@@ -294,14 +300,7 @@ describe('the sensor workflow', () => {
 });
 
 describe('the sensor workflow resetting its offsets', () => {
-  const h = {} as Harness;
-  beforeAll(async () => {
-    h.env = await startEnv();
-    h.bundle = await sharedBundle();
-  });
-  afterAll(async () => {
-    await h.env?.teardown();
-  });
+  const h = harnessPerDescribe();
 
   it('applies a reset once its in-flight runs finished, sends no commit of the old position after it, and names later runs after it', async () => {
     let releaseRun!: () => void;
