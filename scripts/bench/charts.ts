@@ -3,12 +3,12 @@
 // time. Pure data → spec; scripts/bench/chart-files.ts renders them to SVG and writes the files.
 //
 // The drains' series come from the data, not from a list: a drain under a new variant name
-// (another sink, other settings) is one more key in a repeat's `drains` and so one more bar. A
-// second ceiling (say, kafkajs into PostgreSQL) is one more entry in CEILINGS; drain labels take
-// their ratio against the first entry, so a sink compared with its own ceiling would need a
-// drain → ceiling pairing there.
+// (other settings, or `<variant>@postgres` for the PostgreSQL sink) is one more key in a repeat's
+// `drains` and so one more bar. Each sink has its ceiling (CEILINGS), and a drain's label gives its
+// ratio to the ceiling of its own sink in the same repeat (sinks.ts says which sink a drain wrote).
 
 import type { TopLevelSpec } from 'vega-lite';
+import { sinkOfDrain, type SinkKind } from './sinks';
 import type { CeilingResult } from './ceiling';
 import type { DrainResult } from './drain';
 import type { SteadyResult } from './steady';
@@ -20,6 +20,7 @@ export interface ChartInput {
   params: { messages: number };
   repeats: Array<{
     ceiling?: Pick<CeilingResult, 'messagesPerSecond'>;
+    ceilingPostgres?: Pick<CeilingResult, 'messagesPerSecond'>;
     drains: Record<string, Pick<DrainResult, 'messagesPerSecond'>>;
   }>;
   steady?: Pick<SteadyResult, 'desiredRate'> &
@@ -30,8 +31,13 @@ export interface ChartInput {
  * Throughputs a repeat measured beside the drains, each drawn as a series. The read-only ceiling is
  * left out on purpose: at 5–10× the others it would flatten every other bar.
  */
-export const CEILINGS: Array<{ series: string; pick: (r: ChartInput['repeats'][number]) => number | undefined }> = [
-  { series: 'ceiling: kafkajs → sink', pick: (r) => r.ceiling?.messagesPerSecond },
+export const CEILINGS: Array<{
+  series: string;
+  sink: SinkKind;
+  pick: (r: ChartInput['repeats'][number]) => number | undefined;
+}> = [
+  { series: 'ceiling: kafkajs → sink', sink: 'sqlite', pick: (r) => r.ceiling?.messagesPerSecond },
+  { series: 'ceiling: kafkajs → PostgreSQL', sink: 'postgres', pick: (r) => r.ceilingPostgres?.messagesPerSecond },
 ];
 
 export const drainSeries = (variant: string) => `drain [${variant}]`;
@@ -48,23 +54,24 @@ const msgs = (x: number) => Math.round(x).toLocaleString('en-US');
 
 /**
  * One point per repeat and series: the ceilings first, then the drains in the order they appear.
- * A drain's label also gives its ratio to the first ceiling of the same repeat, the figure
- * docs/BENCHMARKS.md quotes (ratios are taken within a repeat, never across).
+ * A drain's label also gives its ratio to the ceiling of its own sink in the same repeat, the
+ * figure docs/BENCHMARKS.md quotes (ratios are taken within a repeat, never across).
  */
 export function drainPoints(input: ChartInput): Point[] {
   const points: Point[] = [];
   input.repeats.forEach((r, i) => {
     const repeat = `repeat ${i + 1}`;
-    let ceiling: number | undefined;
+    const ceilings = new Map<SinkKind, number>();
     for (const c of CEILINGS) {
       const value = c.pick(r);
       if (value === undefined || !Number.isFinite(value)) continue;
-      ceiling ??= value;
+      ceilings.set(c.sink, value);
       points.push({ x: repeat, series: c.series, value, label: msgs(value) });
     }
     for (const [variant, d] of Object.entries(r.drains)) {
       const value = d.messagesPerSecond;
       if (!Number.isFinite(value)) continue;
+      const ceiling = ceilings.get(sinkOfDrain(variant));
       const ratio = ceiling ? ` (${(value / ceiling).toFixed(2)})` : '';
       points.push({ x: repeat, series: drainSeries(variant), value, label: `${msgs(value)}${ratio}` });
     }

@@ -53,6 +53,26 @@ describe('bench charts', () => {
       expect(shown).toContain(label);
   });
 
+  it("takes a PostgreSQL drain's ratio against the PostgreSQL ceiling of its repeat, not the SQLite one", () => {
+    const both: ChartInput = {
+      ...results,
+      repeats: [
+        {
+          ceiling: { messagesPerSecond: 60_000 },
+          ceilingPostgres: { messagesPerSecond: 30_000 },
+          drains: { baseline: { messagesPerSecond: 30_000 }, 'baseline@postgres': { messagesPerSecond: 15_000 } },
+        },
+      ],
+    };
+    const labels = Object.fromEntries(drainPoints(both).map((p) => [p.series, p.label]));
+    expect(labels).toEqual({
+      'ceiling: kafkajs → sink': '60,000',
+      'ceiling: kafkajs → PostgreSQL': '30,000',
+      'drain [baseline]': '30,000 (0.50)',
+      'drain [baseline@postgres]': '15,000 (0.50)',
+    });
+  });
+
   it('draws steady-state lag and latency over time in two panels', async () => {
     const { steady } = await renderCharts(results);
     const shown = texts(steady!);
