@@ -74,8 +74,8 @@ async function main(): Promise<void> {
   if (plan.read) {
     const reader = new RangeReader(kafka, {
       topic: range.topic,
-      // The run's own group when its ID names one (IDs of runs started before groups were in them do not).
-      groupIdPrefix: range.groupId ?? config.groupId,
+      // The run's own group: its ID names it.
+      groupIdPrefix: range.groupId,
       logger,
     });
     try {

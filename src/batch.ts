@@ -78,12 +78,10 @@ const GROUP_SEPARATOR = '@';
  * `microbatch-<topic>-p<partition>-<first>-<last>@<group>`. Derived only from the offsets and the
  * pipeline, so the same batch read twice by one pipeline maps to the same run, and Temporal refuses
  * to start it a second time, while another pipeline's run of the same offsets is a run of its own.
- * `groupId` undefined (a sensor started before the group was part of its input) gives the ID such
- * a sensor always used, without the group.
  */
 export function runWorkflowId(
   b: Pick<Batch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>,
-  groupId: string | undefined,
+  groupId: string,
   /**
    * The reset the partition's offsets were last moved by (`npm run reset`), if any: `-r<reset>`
    * follows the offsets, so a range read again after a reset is run again (with the same
@@ -92,7 +90,7 @@ export function runWorkflowId(
   reset?: string,
 ): string {
   const id = `microbatch-${b.topic}-p${b.partition}-${b.firstOffset}-${b.lastOffset}${reset === undefined ? '' : `-r${reset}`}`;
-  return groupId === undefined ? id : `${id}${GROUP_SEPARATOR}${groupId}`;
+  return `${id}${GROUP_SEPARATOR}${groupId}`;
 }
 
 /** A replay's name: it goes into workflow IDs, so letters, digits, '.', '_' and '-' only. */
@@ -116,9 +114,9 @@ export function replayRunWorkflowId(
   return `replay-${name}/${runWorkflowId(b, groupId)}`;
 }
 
-/** What a run's workflow ID names (see runWorkflowId); groupId is absent in an ID without a group. */
+/** What a run's workflow ID names (see runWorkflowId). */
 export type RunWorkflowIdParts = Pick<BatchRange, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & {
-  groupId?: string;
+  groupId: string;
   /** The replay that started the run (see replayRunWorkflowId); absent for a live run. */
   replay?: string;
   /** The reset after which the run's offsets were read again (see runWorkflowId). */
@@ -133,18 +131,19 @@ export function parseRunWorkflowId(workflowId: string): RunWorkflowIdParts | und
     return live && { ...live, replay: replay[1]! };
   }
   const at = workflowId.indexOf(GROUP_SEPARATOR);
-  const head = at < 0 ? workflowId : workflowId.slice(0, at);
+  if (at < 0) return undefined;
+  const head = workflowId.slice(0, at);
   // Topic names may contain '-' (even '-p1-2-3'): the partition and offsets are matched from the end.
   const match = /^microbatch-([A-Za-z0-9._-]+)-p(\d+)-(\d+)-(\d+)(?:-r([a-z0-9]+))?$/.exec(head);
   if (!match) return undefined;
-  const range: RunWorkflowIdParts = {
+  return {
     topic: match[1]!,
     partition: Number(match[2]),
     firstOffset: match[3]!,
     lastOffset: match[4]!,
+    groupId: workflowId.slice(at + 1),
     ...(match[5] === undefined ? {} : { reset: match[5] }),
   };
-  return at < 0 ? range : { ...range, groupId: workflowId.slice(at + 1) };
 }
 
 /**

@@ -30,8 +30,7 @@ export interface SensorActivityDeps {
 
 export interface ClaimInput {
   topic: string;
-  /** Absent in sensors started before it was added. */
-  groupId?: string;
+  groupId: string;
   replica: number;
   /** Close the consumer if the sensor has not used it for this long (it moved elsewhere). */
   idleTimeoutMs: number;
@@ -93,7 +92,7 @@ export function createSensorActivities(deps: SensorActivityDeps) {
     /** Makes this worker hold the replica's consumer; returns the task queue to reach it on. */
     async claimConsumer({ topic, groupId, replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
       // A consumer of another pipeline would hand this sensor records it must not commit.
-      if (topic !== deps.topic || (groupId !== undefined && groupId !== deps.groupId)) {
+      if (topic !== deps.topic || groupId !== deps.groupId) {
         throw ApplicationFailure.nonRetryable(
           `this worker consumes topic "${deps.topic}" (group "${deps.groupId}"), not "${topic}" (group "${groupId}"): ` +
             'give each pipeline its own SENSOR_TASK_QUEUE',

@@ -69,8 +69,8 @@ export type { OffsetReset, ResetOutcome, SensorState } from './sensor-state';
 export interface SensorSettings {
   maxBatchSize: number;
   maxBatchBytes: number;
-  /** Record bytes one consume-batch result carries (MAX_CONSUME_RESULT_BYTES); absent in sensors started before it existed. */
-  maxResultBytes?: number;
+  /** Record bytes one consume-batch result carries (MAX_CONSUME_RESULT_BYTES). */
+  maxResultBytes: number;
   maxBatchWaitMs: number;
   maxTickRuntimeMs: number;
   timeBetweenTicksMs: number;
@@ -134,9 +134,6 @@ export const resetOffsetsSignal = defineSignal<[OffsetReset]>('resetOffsets');
  * the schedule-to-start timeout of a call on a queue nobody polls any more.
  */
 export const consumerReleasedSignal = defineSignal<[string]>('consumerReleased');
-
-/** Record bytes of one consume-batch result for sensors started before MAX_CONSUME_RESULT_BYTES existed. */
-const CONSUME_RESULT_BYTES = 448 * 1024;
 
 /** Activities on the shared sensor task queue (any worker may answer). */
 const shared = proxyActivities<SensorActivities>({
@@ -482,7 +479,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
               maxBatches: settings.maxInFlightRuns - inFlight(),
               // With BATCH_PAYLOAD=records the batches travel in one activity result, which must stay
               // under Temporal's 2 MiB limit (with offsets the activity lifts this cap).
-              maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes ?? CONSUME_RESULT_BYTES),
+              maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes),
               maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
               skipThrough: state.skipThrough,
             },

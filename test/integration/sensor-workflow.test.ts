@@ -67,6 +67,7 @@ function settings(overrides: Partial<SensorSettings> = {}): SensorSettings {
   return {
     maxBatchSize: 10,
     maxBatchBytes: 100_000,
+    maxResultBytes: 1_572_864,
     maxBatchWaitMs: 100,
     maxTickRuntimeMs: 1_000,
     timeBetweenTicksMs: 1_500,

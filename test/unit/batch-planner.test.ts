@@ -107,17 +107,13 @@ describe('batches and run IDs', () => {
     expect(parseRunWorkflowId(id)).toEqual({ ...parts, groupId });
   });
 
-  it('reads a run ID without a group (runs of sensors started before groups were in IDs)', () => {
-    const parts = { topic: 'orders-eu-p1-2', partition: 12, firstOffset: '1000', lastOffset: '1999' };
-    expect(runWorkflowId(parts, undefined)).toBe('microbatch-orders-eu-p1-2-p12-1000-1999');
-    expect(parseRunWorkflowId(runWorkflowId(parts, undefined))).toEqual(parts);
-  });
-
   it('refuses IDs that are not run IDs', () => {
     expect(parseRunWorkflowId('sensor-events-0@g')).toBeUndefined();
     expect(parseRunWorkflowId('microbatch-events-p3-100@g')).toBeUndefined();
     expect(parseRunWorkflowId('microbatch-events-p3-100')).toBeUndefined();
     expect(parseRunWorkflowId('microbatch-ev ents-p3-1-2@g')).toBeUndefined();
+    // Every run ID names its group (the pipeline's): one without is nobody's.
+    expect(parseRunWorkflowId('microbatch-events-p3-1-2')).toBeUndefined();
   });
 
   it.each([
