@@ -16,12 +16,13 @@
 //   takes. It says so once (a log line, the sensor's lastError via runHeldSignal) and shows the
 //   cause in the Web UI's current details while it waits.
 //
-// The loop (an outage may last weeks) continues as new when the history grows long (see ./history.ts), carrying what is left to do and the tallies.
+// The loop (an outage may last weeks) continues as new when the history grows long (see
+// ./history.ts), carrying what is left to do and the tallies.
 //
 // When it ends (loaded or failed), a run tells the sensor that started it (runFinishedSignal): after
 // the sensor continued as new it no longer gets its children's results, and would otherwise only
-// learn of the free in-flight slot by asking. A run started by someone else names whom to tell in
-// `reportTo` (a replay names itself, never a live sensor: see src/workflows/replay.ts).
+// learn of the free in-flight slot by asking. A replay's runs tell the Replay that started them,
+// never a live sensor (src/workflows/replay.ts).
 
 import {
   ActivityFailure,
@@ -55,11 +56,6 @@ export interface RunSettings {
 export interface MicroBatchRunInput {
   batch: RunBatch;
   settings: RunSettings;
-  /**
-   * The workflow told when the run holds its records or ends (runHeldSignal, runFinishedSignal).
-   * Absent: the workflow that started it (a sensor). null: nobody.
-   */
-  reportTo?: string | null;
   /** Set by continue-as-new: what an earlier run of this batch left to do; absent on a first start. */
   progress?: RunProgress;
 }
@@ -94,9 +90,7 @@ export interface MicroBatchRunResult {
 }
 
 export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBatchRunResult> {
-  const sensor =
-    input.progress?.sensor ??
-    (input.reportTo === undefined ? workflowInfo().parent?.workflowId : (input.reportTo ?? undefined));
+  const sensor = input.progress?.sensor ?? workflowInfo().parent?.workflowId;
   let continued = false;
   try {
     return await processRange(input, sensor);
@@ -117,7 +111,7 @@ export async function MicroBatchRun(input: MicroBatchRunInput): Promise<MicroBat
 }
 
 async function processRange(
-  { batch, settings, progress, reportTo }: MicroBatchRunInput,
+  { batch, settings, progress }: MicroBatchRunInput,
   sensor: string | undefined,
 ): Promise<MicroBatchRunResult> {
   const messages = batch ? recordCount(batch) : 0;
@@ -162,7 +156,7 @@ async function processRange(
         continuedAsNew: (progress?.continuedAsNew ?? 0) + 1,
         sensor,
       };
-      await continueAsNew<typeof MicroBatchRun>({ batch, settings, reportTo, progress: carried });
+      await continueAsNew<typeof MicroBatchRun>({ batch, settings, progress: carried });
     }
     const current = pending.shift()!;
     try {

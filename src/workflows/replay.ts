@@ -6,7 +6,7 @@
 //   so the max-concurrent-runs limit holds for live and replay runs together. At most
 //   maxInFlightRuns of its runs are unfinished at once.
 // - Run IDs are `replay-<name>/microbatch-…` (src/batch.ts), never a live run's ID, and a run
-//   reports to this workflow (MicroBatchRunInput.reportTo), never to a live sensor. A replay
+//   reports to this workflow, its parent, never to a live sensor. A replay
 //   commits no offsets: the live group's position is untouched.
 // - Cancelling it stops new runs; runs already started finish (they are started outside the
 //   cancellable scope), then it ends as cancelled.
@@ -105,7 +105,7 @@ export async function Replay(input: ReplayInput): Promise<ReplayResult> {
     };
   };
   setHandler(replayStatusQuery, status);
-  // Runs report here (reportTo): a held run shows in `status`; the end of a run arrives as its result.
+  // Runs report to their parent, here: a held run shows in `status`; the end of a run arrives as its result.
   setHandler(runHeldSignal, (run, cause) => void (state.held = { run, cause }));
   setHandler(runFinishedSignal, (run) => {
     if (state.held?.run === run) state.held = undefined;
@@ -119,7 +119,7 @@ export async function Replay(input: ReplayInput): Promise<ReplayResult> {
         startChild(MicroBatchRun, {
           workflowId,
           taskQueue: settings.runsTaskQueue,
-          args: [{ batch, settings: settings.run, reportTo: workflowInfo().workflowId }],
+          args: [{ batch, settings: settings.run }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
           typedSearchAttributes: [

@@ -354,11 +354,6 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     }
   }
 
-  /**
-   * Waits for a free in-flight slot. Runs tell the sensor when they end (runFinishedSignal); runs
-   * started before continue-as-new are also checked by query now and then, in case one was
-   * terminated (a terminated run sends nothing).
-   */
   /** Forgets carried runs that are no longer running (a terminated run sends nothing). */
   async function checkCarried(): Promise<void> {
     if (carried.size === 0) return;
@@ -366,6 +361,11 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
   }
 
+  /**
+   * Waits for a free in-flight slot. Runs tell the sensor when they end (runFinishedSignal); runs
+   * started before continue-as-new are also checked by query now and then, in case one was
+   * terminated (a terminated run sends nothing).
+   */
   async function waitForFreeSlot(): Promise<void> {
     if (inFlight() < settings.maxInFlightRuns) return;
     phase = 'at in-flight limit';
