@@ -21,7 +21,7 @@ import { transform, type SourceRecord } from '../src/processing/transform';
 import type { Sink } from '../src/sink';
 import { ensureSensors } from '../src/workers/sensors';
 import { describe } from '../src/workers/retry';
-import { stopSignal } from '../src/workflows/sensor';
+import { statusQuery, stopSignal } from '../src/workflows/sensor';
 import {
   cleanUp,
   connectServers,
@@ -81,6 +81,8 @@ async function record(payload: BatchPayload): Promise<void> {
     KAFKA_TOPIC_PARTITIONS: '1',
     MAX_BATCH_SIZE: '20',
     RUN_MAX_ATTEMPTS: '2',
+    // Long enough that only a wake signal (src/sensor-wake.ts) ends the sensor's wait below.
+    TIME_BETWEEN_SENSOR_TICKS: '1h',
   });
   const servers = await connectServers(config);
   const sink = openSink(config);
@@ -101,12 +103,22 @@ async function record(payload: BatchPayload): Promise<void> {
       const producer = testProducer(servers.kafka);
       await producer.connect();
       await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
-      await producer.disconnect();
       await ensureSensors(servers.client, config, logger);
       // 62 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
       await waitFor(`${RECORDS} rows`, () => sinkRows(config).length === RECORDS, 120_000);
 
+      // Caught up, the sensor waits between ticks; one more record wakes it.
       const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
+      const phase = async () => (await sensor.query(statusQuery)).phase;
+      await waitFor(
+        'the sensor waiting between ticks',
+        async () => (await phase()) === 'waiting between ticks',
+        60_000,
+      );
+      await producer.send({ topic: config.topic, messages: [{ value: '{"seq":1001}' }] });
+      await producer.disconnect();
+      await waitFor(`${RECORDS + 1} rows`, () => sinkRows(config).length === RECORDS + 1, 60_000);
+      if ((await sensor.query(statusQuery)).wakes !== 1) throw new Error('the sensor was not woken by the last record');
       await sensor.signal(stopSignal);
       await sensor.result();
       const runs: Record<string, string> = {};

@@ -10,8 +10,10 @@ import { MAX_BATCH_BYTES_INLINE, type BatchPayload } from '../config';
 import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
-import type { TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
+import type { SensorConsumer, TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics';
+import type { Logger } from '../logger';
+import { RECORDS_WAITING_SIGNAL, type WakeRequest } from '../sensor-wake';
 
 export interface SensorActivityDeps {
   registry: ConsumerRegistry;
@@ -26,6 +28,8 @@ export interface SensorActivityDeps {
   cache: BatchCache;
   /** Records consumed and batch sizes are counted here, where batches are cut. */
   metrics: Pick<PipelineMetrics, 'recordsConsumed' | 'batchSizeRecords' | 'batchSizeBytes'>;
+  /** Where a wake signal that could not be sent is reported (the sensor's timer still fires). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface ClaimInput {
@@ -53,6 +57,11 @@ export interface ConsumeInput {
   commit: PartitionOffset[];
   /** Partitions to read again from the given offset: their runs could not be started. */
   rewind: PartitionOffset[];
+  /**
+   * If this call takes nothing, signal the sensor when the next record arrives (see
+   * src/sensor-wake.ts): it waits between ticks only while its topic is idle.
+   */
+  wake?: WakeRequest;
 }
 
 export interface ConsumeResult extends Omit<TakeResult, 'batches'> {
@@ -88,6 +97,24 @@ export function createSensorActivities(deps: SensorActivityDeps) {
     return taken;
   };
 
+  /** Arms the consumer to signal its sensor when a record arrives after a call that took nothing. */
+  const wakeWhenIdle = <T extends TakeResult>(consumer: SensorConsumer, wake: WakeRequest | undefined, taken: T): T => {
+    if (wake && taken.batches.length === 0) {
+      consumer.wakeOnNextRecord(() => {
+        deps.temporal.workflow
+          .getHandle(wake.workflowId)
+          .signal(RECORDS_WAITING_SIGNAL, wake.token)
+          .catch((err: unknown) =>
+            deps.logger?.warn('could not wake the sensor: it starts its next tick on its timer', {
+              sensor: wake.workflowId,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          );
+      });
+    }
+    return taken;
+  };
+
   return {
     /** Makes this worker hold the replica's consumer; returns the task queue to reach it on. */
     async claimConsumer({ topic, groupId, replica, idleTimeoutMs }: ClaimInput): Promise<{ taskQueue: string }> {
@@ -117,7 +144,7 @@ export function createSensorActivities(deps: SensorActivityDeps) {
         if (input.checkTopic) {
           const topicReset = await consumer.findResetPartitions(input.known ?? {});
           if (topicReset.length > 0) {
-            return { batches: [], backlog: false, assignment: consumer.heldPartitions, settled: [], topicReset };
+            return { batches: [], assignment: consumer.heldPartitions, settled: [], topicReset };
           }
         }
         const settled = await consumer.commit(input.commit, input.known);
@@ -131,11 +158,15 @@ export function createSensorActivities(deps: SensorActivityDeps) {
             maxBytes: Math.min(maxBytes, MAX_BATCH_BYTES_INLINE),
             maxTotalBytes: Math.min(maxTotalBytes, MAX_BATCH_BYTES_INLINE),
           };
-          const taken = counted(await consumer.take(request));
+          const taken = wakeWhenIdle(consumer, input.wake, counted(await consumer.take(request)));
           return { ...taken, batches: taken.batches.map(inlineOrRange), settled };
         }
         // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
-        const taken = counted(await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER }));
+        const taken = wakeWhenIdle(
+          consumer,
+          input.wake,
+          counted(await consumer.take({ ...input.request, maxTotalBytes: Number.MAX_SAFE_INTEGER })),
+        );
         for (const batch of taken.batches) deps.cache.put(batch);
         return { ...taken, batches: taken.batches.map(rangeOf), settled };
       });

@@ -46,8 +46,6 @@ export interface TakeRequest extends BatchLimits {
 
 export interface TakeResult {
   batches: Batch[];
-  /** True when more records were waiting than this call returned: the sensor should not pause. */
-  backlog: boolean;
   /** Partitions this consumer holds now. */
   assignment: number[];
 }
@@ -98,6 +96,8 @@ export class SensorConsumer {
   private closedBecause: string | undefined;
   /** The call running now (see exclusive()); later calls wait for it. */
   private current: Promise<unknown> = Promise.resolve();
+  /** Called once when the next record is buffered (see wakeOnNextRecord()). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -170,6 +170,25 @@ export class SensorConsumer {
     this.buffered++;
     this.bufferedBytes += record.bytes;
     this.dataArrived.notify();
+    this.fireWake();
+  }
+
+  /**
+   * Calls `wake` once, as soon as a record is buffered (at once if one already is), unless a take()
+   * or stop() comes first. A sensor that found nothing waits between ticks; this lets it start its
+   * next tick when records arrive instead of when its timer fires.
+   */
+  wakeOnNextRecord(wake: () => void): void {
+    this.wake = wake;
+    if (this.buffered > 0) this.fireWake();
+  }
+
+  private fireWake(): void {
+    const wake = this.wake;
+    if (!wake) return;
+    this.wake = undefined;
+    // Out of the fetch loop's call stack: waking must never hold up (or throw into) kafkajs.
+    setImmediate(wake);
   }
 
   private tally(partition: number): PartitionTally {
@@ -239,6 +258,8 @@ export class SensorConsumer {
   /** Waits until a full batch is buffered or `maxWaitMs` has passed, then cuts batches. */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();
+    // The sensor is taking records: it is not waiting to be woken.
+    this.wake = undefined;
     this.dropThrough(request.skipThrough);
     const deadline = Date.now() + request.maxWaitMs;
     while (!this.failure && !this.hasFullBatch(request) && Date.now() < deadline) {
@@ -249,8 +270,7 @@ export class SensorConsumer {
     for (const b of batches) this.forget(b.partition, b.messages.length, b.bytes);
     if (batches.length > 0) this.spaceFreed.notify();
     this.lastUsedAt = Date.now();
-    const backlog = this.buffered > 0 || batches.some((b) => b.messages.length >= request.maxMessages);
-    return { batches, backlog, assignment: this.assignment };
+    return { batches, assignment: this.assignment };
   }
 
   private hasFullBatch(limits: BatchLimits): boolean {
@@ -449,6 +469,7 @@ export class SensorConsumer {
   /** Leaves the group, so Kafka hands this consumer's partitions to the other replicas. */
   async stop(): Promise<void> {
     this.retire('the consumer was closed');
+    this.wake = undefined;
     this.clearBuffer();
     await this.consumer?.disconnect();
     await this.admin?.disconnect();

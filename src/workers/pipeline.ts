@@ -118,6 +118,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       batchPayload: config.batchPayload,
       cache,
       metrics,
+      logger,
     });
     readLagAtScrape(metrics, async () => (await topicLag(deps.admin, config.groupId, config.topic)).partitions, logger);
     readSensorsAtScrape(

@@ -22,6 +22,8 @@ export interface Halt {
 export interface SensorState {
   paused: boolean;
   ticks: number;
+  /** Waits between ticks cut short because records arrived (src/sensor-wake.ts). */
+  wakes: number;
   batches: number;
   messages: number;
   /** Batches whose run was running or had completed already: a re-read after a rebalance or a restart. */
@@ -92,6 +94,7 @@ export function initialSensorState(): SensorState {
   return {
     paused: false,
     ticks: 0,
+    wakes: 0,
     batches: 0,
     messages: 0,
     batchesAlreadyStarted: 0,

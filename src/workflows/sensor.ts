@@ -1,7 +1,9 @@
 // KafkaSensor: one long-running workflow per sensor replica, ticking like a cron-scheduled sensor.
 // A tick runs consume-batch in a loop for up to MAX_SENSOR_TICK_RUNTIME; every batch becomes a
-// child MicroBatchRun; then the sensor waits TIME_BETWEEN_SENSOR_TICKS on a durable timer, unless
-// the tick ended with records still waiting, in which case the next tick starts at once.
+// child MicroBatchRun. A tick ends early when a call finds nothing (the topic is idle); then the
+// sensor waits TIME_BETWEEN_SENSOR_TICKS on a durable timer, cut short when records arrive (the
+// consumer's worker signals it, see src/sensor-wake.ts). While records flow, ticks follow each
+// other at once: a record waits about MAX_BATCH_WAIT for its batch, never for the timer.
 //
 // Guarantees kept here:
 // - at-least-once: a partition's offset is committed only after the runs holding every record
@@ -48,6 +50,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { recordCount, runWorkflowId, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
 import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
+import { RECORDS_WAITING_SIGNAL } from '../sensor-wake';
 import { historyIsLong } from './history';
 import { MicroBatchRun, runFinishedSignal, runHeldSignal, type RunSettings } from './micro-batch-run';
 import {
@@ -134,6 +137,11 @@ export const resetOffsetsSignal = defineSignal<[OffsetReset]>('resetOffsets');
  * the schedule-to-start timeout of a call on a queue nobody polls any more.
  */
 export const consumerReleasedSignal = defineSignal<[string]>('consumerReleased');
+/**
+ * Records arrived after a consume-batch call that found nothing; carries that call's token. Sent by
+ * the consumer's worker (src/sensor-wake.ts); it ends a wait between ticks.
+ */
+export const recordsWaitingSignal = defineSignal<[string]>(RECORDS_WAITING_SIGNAL);
 
 /** Activities on the shared sensor task queue (any worker may answer). */
 const shared = proxyActivities<SensorActivities>({
@@ -168,6 +176,12 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   let consumerCall: CancellationScope | undefined;
   /** The consumer's worker said it released the consumer: its calls end cancelled, not failed. */
   let released = false;
+  /** consume-batch calls made by this run; with the run ID, names each call (see recordsWaitingSignal). */
+  let calls = 0;
+  /** Token of the latest consume-batch call; only its wake signal counts. */
+  let wakeToken: string | undefined;
+  /** Records arrived after the latest call found nothing. */
+  let recordsWaiting = false;
 
   setHandler(runFinishedSignal, (workflowId) => {
     tracked.delete(workflowId);
@@ -182,6 +196,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       at: new Date().toISOString(),
       run: workflowId,
     };
+  });
+  setHandler(recordsWaitingSignal, (token) => {
+    if (token === wakeToken) recordsWaiting = true;
   });
   setHandler(consumerReleasedSignal, (taskQueue) => {
     if (state.consumerTaskQueue !== taskQueue) return;
@@ -436,7 +453,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   }
 
   /**
-   * One tick. Returns true when it ended caught up (the last call found nothing waiting).
+   * One tick. Returns true when it ended caught up: the last call found nothing, so the topic is
+   * idle. A call that found records, even fewer than a full batch, does not end the tick: more are
+   * likely on their way, and the next call waits MAX_BATCH_WAIT for them.
    * `afterWait`: the tick follows a wait between ticks, so whatever is buffered has waited long
    * enough: its first call takes it at once instead of waiting MAX_BATCH_WAIT for a full batch.
    */
@@ -463,6 +482,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       phase = 'consuming';
       const commit = commitsToSend(state);
       const rewind = rewindsToSend(state);
+      const wake = { workflowId: workflowInfo().workflowId, token: `${workflowInfo().runId}/${++calls}` };
+      wakeToken = wake.token;
+      recordsWaiting = false;
       let result: ConsumeResult;
       try {
         result = await onConsumer(() =>
@@ -473,6 +495,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
             idleTimeoutMs: idleTimeoutMs(),
             known: state.committed,
             checkTopic,
+            wake,
             request: {
               maxMessages: settings.maxBatchSize,
               maxBytes: settings.maxBatchBytes,
@@ -505,7 +528,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         caughtUp = true;
         break;
       }
-      caughtUp = !result.backlog;
+      caughtUp = false;
     }
     await commitPending();
     return caughtUp;
@@ -569,8 +592,12 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     waited = false;
     if (caughtUp && !stopping && !state.paused && !state.halted && settings.timeBetweenTicksMs > 0) {
       phase = 'waiting between ticks';
-      // condition() is false when the wait ran its full time (not cut short by pause or stop).
-      waited = !(await condition(() => stopping || state.paused || !!state.resetRequest, settings.timeBetweenTicksMs));
+      // condition() is false when the wait ran its full time (not cut short by records, pause or stop).
+      waited = !(await condition(
+        () => recordsWaiting || stopping || state.paused || !!state.resetRequest,
+        settings.timeBetweenTicksMs,
+      ));
+      if (recordsWaiting) state.wakes++;
     }
   }
 

@@ -14,6 +14,7 @@ import * as searchAttributes from '../../src/search-attributes';
 import { KafkaSensor } from '../../src/workflows';
 import {
   pauseSignal,
+  recordsWaitingSignal,
   resetOffsetsSignal,
   resumeSignal,
   statusQuery,
@@ -150,7 +151,6 @@ async function withSensor(
 
 const empty = (input: ConsumeInput): ConsumeResult => ({
   batches: [],
-  backlog: false,
   assignment: [0],
   settled: input.commit,
 });
@@ -192,7 +192,7 @@ describe('the sensor workflow', () => {
     const consume = (input: ConsumeInput): ConsumeResult => {
       waits.push(input.request.maxWaitMs);
       const found = script[waits.length - 1] ?? false;
-      return found ? { ...empty(input), batches: [feed()], backlog: false } : empty(input);
+      return found ? { ...empty(input), batches: [feed()] } : empty(input);
     };
     await withSensor(h, { consume }, settings({ maxBatchWaitMs: 700, timeBetweenTicksMs: 500 }), async () => {
       await waitFor('four calls', () => waits.length >= 4, 20_000);
@@ -200,19 +200,50 @@ describe('the sensor workflow', () => {
     expect(waits.slice(0, 4)).toEqual([700, 700, 0, 700]);
   });
 
-  it('starts the next tick at once when the last one ended with records still waiting', async () => {
+  it('starts the next tick at once while calls find records, even fewer than a full batch', async () => {
     const feed = partitionFeed();
-    const behind = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
-    // A one-hour wait between ticks: if the sensor waited while behind, the tick count would stop at 1.
+    // One short batch per call, as a steady stream gives. A one-hour wait between ticks: if the
+    // sensor waited after a tick that found records, the tick count would stop at 1.
+    const flowing = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()] });
     await withSensor(
       h,
-      { consume: behind },
+      { consume: flowing },
       settings({ timeBetweenTicksMs: 3_600_000, maxTickRuntimeMs: 500 }),
       async ({ handle }) => {
         await waitFor('three ticks', async () => (await handle.query(statusQuery)).ticks >= 3, 20_000);
         expect((await handle.query(statusQuery)).phase).not.toBe('waiting between ticks');
       },
     );
+  });
+
+  it('cuts a wait between ticks short when the consumer signals records for its latest call, not an older one', async () => {
+    // Every call finds nothing, so the sensor waits an hour after each. Only the signal carrying
+    // the latest call's token may end that wait (src/sensor-wake.ts).
+    await withSensor(h, { consume: empty }, settings({ timeBetweenTicksMs: 3_600_000 }), async ({ handle, calls }) => {
+      const waiting = async () => (await handle.query(statusQuery)).phase === 'waiting between ticks';
+      await waitFor('waiting after the first call', waiting, 20_000);
+      expect(calls).toHaveLength(1);
+      const first = calls[0]!.wake!;
+      expect(first.workflowId).toBe(handle.workflowId);
+
+      await handle.signal(recordsWaitingSignal, `${first.token}-not-this-call`);
+      await sleep(1_000);
+      expect(calls).toHaveLength(1);
+      expect(await waiting()).toBe(true);
+
+      await handle.signal(recordsWaitingSignal, first.token);
+      await waitFor('a second call', () => calls.length >= 2, 20_000);
+      // Woken, not timed out: the first call of the new tick waits MAX_BATCH_WAIT for a batch.
+      expect(calls[1]!.request.maxWaitMs).toBe(100);
+      expect(calls[1]!.wake!.token).not.toBe(first.token);
+      await waitFor('waiting again', waiting, 20_000);
+      expect((await handle.query(statusQuery)).wakes).toBe(1);
+
+      // A late signal of the first call does not end the second wait.
+      await handle.signal(recordsWaitingSignal, first.token);
+      await sleep(1_000);
+      expect(calls).toHaveLength(2);
+    });
   });
 
   it("commits a partition's offset only after the runs holding every record below it have started", async () => {
@@ -234,7 +265,7 @@ describe('the sensor workflow', () => {
       }
       const batches = [feeds[0]!(), feeds[1]!()];
       handedOut.push(...batches);
-      return { ...empty(input), batches, backlog: true };
+      return { ...empty(input), batches };
     };
     await withSensor(h, { consume }, settings(), async ({ calls }) => {
       await waitFor('twenty consume calls', () => calls.length >= 20, 30_000);
@@ -254,7 +285,6 @@ describe('the sensor workflow', () => {
       consume: (input) => ({
         ...empty(input),
         batches: Array.from({ length: input.request.maxBatches }, feed),
-        backlog: true,
       }),
       processBatch: async () => {
         active++;
@@ -284,7 +314,7 @@ describe('the sensor workflow', () => {
 
   it('pause stops consuming and resume starts it again', async () => {
     const feed = partitionFeed();
-    const consume = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()], backlog: true });
+    const consume = (input: ConsumeInput): ConsumeResult => ({ ...empty(input), batches: [feed()] });
     await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 0 }), async ({ handle, calls }) => {
       await waitFor('consuming', () => calls.length >= 2, 10_000);
       await handle.signal(pauseSignal);
@@ -386,7 +416,7 @@ describe('the sensor workflow across continue-as-new', () => {
     let handedOut = 0;
     const consume = (input: ConsumeInput): ConsumeResult => {
       handedOut++;
-      return { ...empty(input), batches: [feed()], backlog: true };
+      return { ...empty(input), batches: [feed()] };
     };
     await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 0 }), async ({ handle }) => {
       const firstRunId = (await handle.describe()).runId;

@@ -79,7 +79,7 @@ describe('consume-batch', () => {
       exclusive: <T>(work: () => Promise<T>) => work(),
       commit: async () => [],
       rewind: () => undefined,
-      take: async (r: TakeRequest) => (asked.push(r), { batches: [batch], backlog: false, assignment: [1] }),
+      take: async (r: TakeRequest) => (asked.push(r), { batches: [batch], assignment: [1] }),
     };
     const cache = new BatchCache(1_000_000);
     const metrics = new PipelineMetrics({ topic: 'orders', groupId: 'orders-loader' });
