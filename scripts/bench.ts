@@ -2,7 +2,8 @@
 // same data. Per repeat: a topic is pre-filled with M messages for each scenario (same messages,
 // same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
 // sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant. Then
-// a steady-state run: a producer at a fixed rate, end-to-end latency and lag. Prints a table and
+// a steady-state run: a producer at a fixed rate, end-to-end latency and lag; and the idle cost:
+// what sensors on an empty topic cost Temporal per hour. Prints a table and
 // writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws the charts of a JSON).
 // docs/BENCHMARKS.md shows the latest table and charts and how to read them.
 //
@@ -12,9 +13,10 @@
 //   BENCH_MESSAGE_BYTES   --message-bytes   JSON value size, bytes (200)
 //   BENCH_PADDING         --padding         values padded with words (realistic) or repeat (xxx…) (words)
 //   BENCH_REPEATS         --repeats         repeats of ceiling + drains (3)
-//   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (5000)
+//   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (10000)
 //   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
-//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost (all)
+//   BENCH_IDLE_SECONDS    --idle-seconds    idle-cost window, s (60)
+//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,idle (all)
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
 //   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
@@ -26,7 +28,7 @@
 // Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, steady,
 // temporal-cost, proc, worker-process, profile-summary, report, charts).
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
@@ -43,6 +45,7 @@ import { renderProfile, summarizeProfiles } from './bench/profile-summary';
 import { renderTable, renderTargets, summarize, type RepeatResult } from './bench/report';
 import { makeScenario, removeSink, type Scenario } from './bench/scenario';
 import { drainKey, sinkEnv } from './bench/sinks';
+import { runIdle, type IdleResult } from './bench/idle';
 import { runSteady, type SteadyResult } from './bench/steady';
 import { createTopic, deleteTopics, prefill } from './bench/topics';
 
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
 
   const repeats: RepeatResult[] = [];
   let steady: SteadyResult | undefined;
+  let idle: IdleResult | undefined;
   let profile: string | undefined;
   let profileWindow: ProfileWindow | undefined;
   try {
@@ -178,17 +182,27 @@ async function main(): Promise<void> {
         await cleanUp(s);
       }
     }
+    if (params.scenarios.has('idle')) {
+      const s = makeScenario('idle', runDir, { ...common, ...params.variants[0]!.env });
+      await createTopic(admin, s.config.topic, params.partitions);
+      try {
+        idle = await runIdle(s, logger, { seconds: params.idleSeconds, logFile: join(runDir, 'idle.worker.log') });
+      } finally {
+        await cleanUp(s);
+      }
+    }
   } finally {
     await admin.disconnect();
   }
 
-  const tickMs = makeScenario('tick', runDir, { ...common, ...params.variants[0]!.env }).config.timeBetweenSensorTicks;
+  const reference = makeScenario('reference', runDir, { ...common, ...params.variants[0]!.env }).config;
   const { rows, targets } = summarize(
     repeats,
     params.sinks.flatMap((sink) => params.variants.map((v) => drainKey(v.name, sink))),
     params.messages,
     steady,
-    tickMs,
+    reference.maxBatchWait,
+    idle,
   );
   const machine = {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
@@ -210,6 +224,7 @@ async function main(): Promise<void> {
     params: { ...params, scenarios: [...params.scenarios] },
     repeats,
     steady,
+    idle,
     table,
     targets,
     profile,
@@ -225,8 +240,7 @@ async function main(): Promise<void> {
     logger.warn(`charts not drawn: ${err instanceof Error ? err.message : String(err)}`);
     return [];
   });
-  // Sink files are gone; keep worker logs and profiles in the run directory.
-  rmSync(join(runDir, 'tick.sqlite'), { force: true });
+  // Sink files are gone (removeSink); worker logs and profiles stay in the run directory.
   logger.info(`results: ${file} (worker logs and profiles in ${runDir})`, { charts });
 }
 

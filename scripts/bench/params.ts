@@ -20,6 +20,7 @@ export interface BenchParams {
   repeats: number;
   steadyRate: number;
   steadySeconds: number;
+  idleSeconds: number;
   scenarios: Set<Scenario>;
   /** Worker settings shared by every variant (batch size, replicas, ...), from BENCH_WORKER_ENV. */
   workerEnv: Record<string, string>;
@@ -31,8 +32,8 @@ export interface BenchParams {
   outDir: string;
 }
 
-export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost';
-const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost'];
+export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'idle';
+const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'idle'];
 
 interface Spec {
   env: string;
@@ -75,7 +76,7 @@ export const PARAMS: Record<string, Spec> = {
   steadyRate: {
     env: 'BENCH_STEADY_RATE',
     flag: 'steady-rate',
-    default: '5000',
+    default: '10000',
     help: 'producer rate of the steady-state scenario, msg/s',
   },
   steadySeconds: {
@@ -84,10 +85,16 @@ export const PARAMS: Record<string, Spec> = {
     default: '60',
     help: 'how long the steady-state producer runs',
   },
+  idleSeconds: {
+    env: 'BENCH_IDLE_SECONDS',
+    flag: 'idle-seconds',
+    default: '60',
+    help: 'how long the idle scenario counts what sensors on an empty topic cost',
+  },
   scenarios: {
     env: 'BENCH_SCENARIOS',
     flag: 'scenarios',
-    default: 'ceiling,drain,steady,cost',
+    default: 'ceiling,drain,steady,cost,idle',
     help: 'which scenarios run (cost needs drain)',
   },
   workerEnv: {
@@ -174,6 +181,7 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     repeats: int('repeats', 1),
     steadyRate: int('steadyRate', 1),
     steadySeconds: int('steadySeconds', 1),
+    idleSeconds: int('idleSeconds', 1),
     scenarios,
     workerEnv: parseAssignments('BENCH_WORKER_ENV', raw.workerEnv!),
     variants: parseVariants(raw.variants!),

@@ -5,6 +5,7 @@
 import type { DrainResult } from './drain';
 import type { CeilingResult } from './ceiling';
 import { sinkOfDrain } from './sinks';
+import type { IdleResult } from './idle';
 import type { SteadyResult } from './steady';
 
 export interface RepeatResult {
@@ -49,7 +50,9 @@ export function summarize(
   variants: string[],
   messages: number,
   steady: SteadyResult | undefined,
-  tickMs: number,
+  /** MAX_BATCH_WAIT of the reference settings: the steady latency target is 1 s above it. */
+  maxBatchWaitMs: number,
+  idle?: IdleResult,
 ) {
   const rows: Row[] = [];
   const add = (label: string, values: number[], unit: string) => {
@@ -160,6 +163,15 @@ export function summarize(
     rows.push({ label: 'steady worker peak RSS', text: fmt(steady.workerPeakRssMiB), unit: 'MiB' });
     rows.push({ label: 'steady worker CPU (cores busy)', text: steady.workerCpuPerSecond.toFixed(2), unit: '' });
   }
+  if (idle) {
+    const h = idle.perSensorHour;
+    const per = 'per sensor per idle hour';
+    rows.push({ label: `idle: history events ${per}`, text: fmt(h.events), unit: '' });
+    rows.push({ label: `idle: activities ${per}`, text: fmt(h.activities), unit: '' });
+    rows.push({ label: `idle: workflow tasks ${per}`, text: fmt(h.workflowTasks), unit: '' });
+    rows.push({ label: `idle: timers ${per}`, text: fmt(h.timers), unit: '' });
+    rows.push({ label: `idle: wake signals ${per}`, text: fmt(h.wakes), unit: '' });
+  }
 
   const baseRatio = spread(
     repeats.map(
@@ -184,7 +196,7 @@ export function summarize(
     });
   }
   if (steady) {
-    const limit = tickMs + 2_000;
+    const limit = maxBatchWaitMs + 1_000;
     targets.push(
       {
         target: `steady ${steady.desiredRate}/s: lag bounded`,
@@ -192,7 +204,7 @@ export function summarize(
         met: steady.lagBounded,
       },
       {
-        target: `steady ${steady.desiredRate}/s: p99 ≤ ${limit / 1000} s`,
+        target: `steady ${steady.desiredRate}/s: p99 ≤ MAX_BATCH_WAIT + 1 s = ${limit / 1000} s`,
         value: `${fmt(steady.latencyMs.p99!)} ms`,
         met: steady.latencyMs.p99! <= limit,
       },

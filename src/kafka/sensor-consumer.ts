@@ -38,7 +38,11 @@ export interface SensorConsumerOptions {
 }
 
 export interface TakeRequest extends BatchLimits {
-  /** How long to wait for a full batch before returning what there is. */
+  /**
+   * How long a record may wait in the buffer for its batch to fill (MAX_BATCH_WAIT): the call
+   * returns what there is once the oldest buffered record has waited this long, or, when the
+   * buffer is empty at the call, this long after the call began.
+   */
   maxWaitMs: number;
   /** Per partition, the highest offset already in a started run: such records are dropped. */
   skipThrough: Record<string, string>;
@@ -78,6 +82,8 @@ export class SensorConsumer {
   private readonly queues = new Map<number, BufferedRecord[]>();
   private readonly tallies = new Map<number, PartitionTally>();
   private buffered = 0;
+  /** When the oldest record now buffered arrived (undefined while the buffer is empty). */
+  private bufferedSince: number | undefined;
   private bufferedBytes = 0;
   private readonly dataArrived = new Signal();
   private readonly spaceFreed = new Signal();
@@ -167,7 +173,7 @@ export class SensorConsumer {
     const tally = this.tally(partition);
     tally.records++;
     tally.bytes += record.bytes;
-    this.buffered++;
+    if (this.buffered++ === 0) this.bufferedSince = Date.now();
     this.bufferedBytes += record.bytes;
     this.dataArrived.notify();
     this.fireWake();
@@ -255,13 +261,17 @@ export class SensorConsumer {
     throw new RejoinRefusedError(reason);
   }
 
-  /** Waits until a full batch is buffered or `maxWaitMs` has passed, then cuts batches. */
+  /**
+   * Waits until a full batch is buffered or the oldest buffered record has waited `maxWaitMs` (see
+   * TakeRequest), then cuts batches. Counting from the oldest record rather than from the call
+   * keeps the sensor's own turn (starting runs, the next call) out of a record's wait.
+   */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();
     // The sensor is taking records: it is not waiting to be woken.
     this.wake = undefined;
     this.dropThrough(request.skipThrough);
-    const deadline = Date.now() + request.maxWaitMs;
+    const deadline = (this.bufferedSince ?? Date.now()) + request.maxWaitMs;
     while (!this.failure && !this.hasFullBatch(request) && Date.now() < deadline) {
       await this.dataArrived.wait(deadline - Date.now());
     }
@@ -303,6 +313,8 @@ export class SensorConsumer {
     tally.bytes -= bytes;
     this.buffered -= records;
     this.bufferedBytes -= bytes;
+    // Leftovers keep the oldest arrival time: they have waited at least that long.
+    if (this.buffered === 0) this.bufferedSince = undefined;
   }
 
   private clearBuffer(): void {
@@ -310,6 +322,7 @@ export class SensorConsumer {
     this.tallies.clear();
     this.buffered = 0;
     this.bufferedBytes = 0;
+    this.bufferedSince = undefined;
     this.spaceFreed.notify();
   }
 

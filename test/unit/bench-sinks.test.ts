@@ -36,7 +36,7 @@ describe('the benchmark sink choice', () => {
         drains: { baseline: drain(50_000), 'baseline@postgres': drain(30_000) },
       },
     ];
-    const { rows, targets } = summarize(repeats, ['baseline@postgres', 'baseline'], 100_000, undefined, 5_000);
+    const { rows, targets } = summarize(repeats, ['baseline@postgres', 'baseline'], 100_000, undefined, 1_000);
     const value = (label: string) => rows.find((r) => r.label === label)?.spread?.median;
     expect(value('ceiling, kafkajs → PostgreSQL')).toBe(40_000);
     expect(value('drain [baseline@postgres] / ceiling')).toBeCloseTo(0.75);
