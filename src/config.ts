@@ -302,7 +302,12 @@ export const SETTINGS = {
     'with `BATCH_PAYLOAD=records`: bytes of records (counted as for `MAX_BATCH_BYTES`) one consume-batch call returns to the sensor (several batches), before compression; without PAYLOAD_COMPRESSION keep it under 512 KiB, where Temporal warns',
     integer(1024, 1_572_864),
   ),
-  maxBatchWait: setting('MAX_BATCH_WAIT', '1s', 'how long one consume-batch call waits for a full batch', durationMs),
+  maxBatchWait: setting(
+    'MAX_BATCH_WAIT',
+    '1s',
+    'longest a record waits in the buffer for its batch to fill: a batch is cut when full or when its oldest record has waited this long',
+    durationMs,
+  ),
   maxSensorTickRuntime: setting(
     'MAX_SENSOR_TICK_RUNTIME',
     '30s',
@@ -312,7 +317,7 @@ export const SETTINGS = {
   timeBetweenSensorTicks: setting(
     'TIME_BETWEEN_SENSOR_TICKS',
     '5s',
-    'durable wait between ticks once the sensor has caught up',
+    'durable wait between ticks once the topic is idle (a consume call found nothing); records arriving end it early',
     durationMsOrZero,
   ),
   sensorReplicas: setting(

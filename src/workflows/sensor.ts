@@ -530,7 +530,9 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       }
       caughtUp = false;
     }
-    await commitPending();
+    // Commits ride on consume-batch calls: a tick that ended on an empty call has sent them all
+    // (unless refused), and an idle sensor then saves an activity per tick.
+    if (commitsToSend(state).length > 0) await commitPending();
     return caughtUp;
   }
 
