@@ -14,7 +14,7 @@
 //   BENCH_REPEATS         --repeats         repeats of ceiling + drains (3)
 //   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (5000)
 //   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
-//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost (all)
+//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,launch (all)
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
 //   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
@@ -37,6 +37,7 @@ import { openSink } from '../src/sink';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
 import { runDrain, type ProfileWindow } from './bench/drain';
+import { runLaunch } from './bench/launch';
 import { writeCharts } from './bench/chart-files';
 import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
@@ -160,6 +161,21 @@ async function main(): Promise<void> {
             profile = renderProfile(summarizeProfiles(profileDir, profileWindow));
             logger.info(`profile of the [${key}] drain's worker:\n${profile}`);
           }
+        }
+      }
+      if (params.scenarios.has('launch')) {
+        const { s } = await filledScenario('launch', { ...params.variants[0]!.env, ...sinkEnv(params.sinks[0]!) });
+        try {
+          result.launch = await runLaunch(s, admin, logger, {
+            timeoutMs: params.drainTimeoutSeconds * 1000,
+            logFile: join(runDir, `launch-r${r + 1}.worker.log`),
+          });
+          logger.info(`repeat ${r + 1}: first row ${result.launch.firstRowSeconds.toFixed(2)}s after npm run worker`, {
+            bundleCache: result.launch.bundleCache,
+            ...result.launch.steps,
+          });
+        } finally {
+          await cleanUp(s);
         }
       }
     }

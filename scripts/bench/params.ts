@@ -33,8 +33,8 @@ export interface BenchParams {
   outDir: string;
 }
 
-export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost';
-const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost'];
+export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'launch';
+const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'launch'];
 
 interface Spec {
   env: string;
@@ -89,8 +89,8 @@ export const PARAMS: Record<string, Spec> = {
   scenarios: {
     env: 'BENCH_SCENARIOS',
     flag: 'scenarios',
-    default: 'ceiling,drain,steady,cost',
-    help: 'which scenarios run (cost needs drain)',
+    default: 'ceiling,drain,steady,cost,launch',
+    help: `which scenarios run, any of ${SCENARIOS.join(',')} (cost needs drain)`,
   },
   workerEnv: {
     env: 'BENCH_WORKER_ENV',

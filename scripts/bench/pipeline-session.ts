@@ -10,7 +10,7 @@ import { connectClient } from '../../src/workers/connect';
 import { ensureSensors } from '../../src/workers/sensors';
 import { stopSignal } from '../../src/workflows/sensor';
 import type { Scenario } from './scenario';
-import { startWorker, type WorkerProcess } from './worker-process';
+import { startWorker, type WorkerOptions, type WorkerProcess } from './worker-process';
 
 export interface PipelineSession {
   client: Client;
@@ -23,11 +23,7 @@ export interface PipelineSession {
   stop(): Promise<void>;
 }
 
-export async function startSession(
-  s: Scenario,
-  logger: Logger,
-  options: { logFile: string; cpuProfileDir?: string },
-): Promise<PipelineSession> {
+export async function startSession(s: Scenario, logger: Logger, options: WorkerOptions): Promise<PipelineSession> {
   const worker = await startWorker(s.env, options);
   const client = await connectClient(s.config, logger).catch(async (err) => {
     await worker.stop();

@@ -4,6 +4,7 @@
 
 import type { DrainResult } from './drain';
 import type { CeilingResult } from './ceiling';
+import { LAUNCH_STEPS, type LaunchResult } from './launch';
 import { sinkOfDrain } from './sinks';
 import type { SteadyResult } from './steady';
 
@@ -16,6 +17,8 @@ export interface RepeatResult {
   ceilingPostgres?: CeilingResult;
   /** By drainKey(): variant name, `@postgres` when it drained into PostgreSQL. */
   drains: Record<string, DrainResult>;
+  /** `npm run worker` launched on a backlog: first row, and where the time went. */
+  launch?: LaunchResult;
 }
 
 /** A drain's ceiling: the bare consumer writing into the same sink, in the same repeat. */
@@ -147,6 +150,18 @@ export function summarize(
       'KiB',
     );
   }
+  const launches = repeats.map((r) => r.launch);
+  add(
+    'first row after launching npm run worker',
+    launches.map((l) => l?.firstRowSeconds ?? NaN),
+    's',
+  );
+  for (const [step, label] of LAUNCH_STEPS)
+    add(
+      `  launch → ${label}`,
+      launches.map((l) => l?.steps[step] ?? NaN),
+      's',
+    );
   if (steady) {
     rows.push({
       label: `steady ${steady.desiredRate}/s: achieved producer rate`,
@@ -181,6 +196,15 @@ export function summarize(
       target: `≥ 20,000 msg/s end to end [${baseline}]`,
       value: `${fmt(baseRate.median)} msg/s`,
       met: baseRate.median >= 20_000,
+    });
+  }
+  const launch = spread(launches.map((l) => l?.firstRowSeconds ?? NaN));
+  if (Number.isFinite(launch.median)) {
+    const caches = [...new Set(launches.flatMap((l) => (l ? [l.bundleCache] : [])))].join('/');
+    targets.push({
+      target: 'first row ≤ 2 s after the worker is launched',
+      value: `${launch.median.toFixed(1)} s (workflow bundle cache ${caches})`,
+      met: launch.median <= 2,
     });
   }
   if (steady) {

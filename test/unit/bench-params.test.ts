@@ -23,7 +23,7 @@ describe('the benchmark parameters', () => {
       drainTimeoutSeconds: 900,
       outDir: 'bench-results',
     });
-    expect([...p.scenarios]).toEqual(['ceiling', 'drain', 'steady', 'cost']);
+    expect([...p.scenarios]).toEqual(['ceiling', 'drain', 'steady', 'cost', 'launch']);
   });
 
   it('takes a flag as "--flag value" or "--flag=value", over the variable', () => {
