@@ -14,7 +14,7 @@
 //   BENCH_REPEATS         --repeats         repeats of ceiling + drains (3)
 //   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (5000)
 //   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
-//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,launch (all)
+//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,launch,scale (all but scale)
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
 //   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
@@ -38,6 +38,7 @@ import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
 import { runDrain, type ProfileWindow } from './bench/drain';
 import { runLaunch } from './bench/launch';
+import { renderScale, runScale } from './bench/scale';
 import { writeCharts } from './bench/chart-files';
 import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
@@ -163,6 +164,20 @@ async function main(): Promise<void> {
           }
         }
       }
+      if (params.scenarios.has('scale')) {
+        result.scale = await runScale(
+          {
+            kafka,
+            admin,
+            logger,
+            runDir,
+            ...params,
+            env: { ...common, ...params.variants[0]!.env, ...sinkEnv(params.sinks[0]!) },
+            timeoutMs: params.drainTimeoutSeconds * 1000,
+          },
+          r,
+        );
+      }
       if (params.scenarios.has('launch')) {
         const { s } = await filledScenario('launch', { ...params.variants[0]!.env, ...sinkEnv(params.sinks[0]!) });
         try {
@@ -218,7 +233,9 @@ async function main(): Promise<void> {
   };
   const table = renderTable(rows, params.repeats);
   const targetTable = renderTargets(targets);
-  console.log(`\n${table}\n\n${targetTable}\n`);
+  const scaleRuns = repeats.flatMap((r) => (r.scale ? [r.scale] : []));
+  const scaleTable = scaleRuns.length > 0 ? renderScale(scaleRuns, params.messages) : undefined;
+  console.log(`\n${table}\n\n${targetTable}\n${scaleTable ? `\n${scaleTable}\n` : ''}`);
   const out = {
     startedAt: stamp,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -228,13 +245,14 @@ async function main(): Promise<void> {
     steady,
     table,
     targets,
+    scaleTable,
     profile,
   };
   const file = join(params.outDir, `bench-${stamp}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
   writeFileSync(
     join(params.outDir, 'latest.md'),
-    `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
+    `${table}\n\n${targetTable}\n${scaleTable ? `\n${scaleTable}\n` : ''}${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
   );
   // A chart that fails to draw must not cost the measurements: they are already written.
   const charts = await writeCharts(out, params.outDir, `bench-${stamp}-`).catch((err: unknown) => {

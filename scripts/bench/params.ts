@@ -33,8 +33,8 @@ export interface BenchParams {
   outDir: string;
 }
 
-export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'launch';
-const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'launch'];
+export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'launch' | 'scale';
+const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'launch', 'scale'];
 
 interface Spec {
   env: string;

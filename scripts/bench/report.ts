@@ -5,6 +5,7 @@
 import type { DrainResult } from './drain';
 import type { CeilingResult } from './ceiling';
 import { LAUNCH_STEPS, type LaunchResult } from './launch';
+import type { ScaleResult } from './scale';
 import { sinkOfDrain } from './sinks';
 import type { SteadyResult } from './steady';
 
@@ -19,6 +20,8 @@ export interface RepeatResult {
   drains: Record<string, DrainResult>;
   /** `npm run worker` launched on a backlog: first row, and where the time went. */
   launch?: LaunchResult;
+  /** The scale scenario's drains (scale.ts), the reference first. */
+  scale?: ScaleResult[];
 }
 
 /** A drain's ceiling: the bare consumer writing into the same sink, in the same repeat. */
@@ -243,7 +246,7 @@ export function renderTargets(targets: Array<{ target: string; value: string; me
   );
 }
 
-function markdownTable(header: string[], body: string[][]): string {
+export function markdownTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
@@ -254,7 +257,7 @@ function markdownTable(header: string[], body: string[][]): string {
   ].join('\n');
 }
 
-function fmt(x: number): string {
+export function fmt(x: number): string {
   if (!Number.isFinite(x)) return '–';
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
   if (Math.abs(x) >= 1) return x.toFixed(1);

@@ -74,6 +74,11 @@ describe('the benchmark parameters', () => {
     expect(parseParams(['--profile=false'], { BENCH_PROFILE: 'true' }).profile).toBe(false);
   });
 
+  it('opts in to the scale scenario, which is not in the default set', () => {
+    expect(parseParams([], {}).scenarios.has('scale')).toBe(false);
+    expect([...parseParams(['--scenarios', 'scale'], {}).scenarios]).toEqual(['scale']);
+  });
+
   it('refuses a bad value naming its variable, whether it came from the flag or the variable', () => {
     expect(() => parseParams(['--messages', 'many'], {})).toThrow(
       'BENCH_MESSAGES=many is not valid: expected an integer >= 1',
