@@ -15,9 +15,12 @@ import type { Logger } from '../../src/logger';
 import { runDrain, type DrainResult } from './drain';
 import type { Padding } from './topics';
 import { createTopic, deleteTopics, prefill } from './topics';
+import { findServers, serverCpu } from './proc';
 import { workerLogFile } from './pipeline-session';
 import { fmt, markdownTable, spread } from './report';
 import { makeScenario, removeSink } from './scenario';
+
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 
 export interface ScaleCase {
   name: string;
@@ -28,6 +31,8 @@ export interface ScaleCase {
 
 export interface ScaleResult extends ScaleCase {
   drain: Omit<DrainResult, 'cost'>;
+  /** Filling the topic before the drain (kafkajs producer, acks from all in-sync replicas): the broker's side of producing. */
+  prefill: { seconds: number; kafkaCpuSeconds: number };
   /** Run batches the workers took from their own memory vs read back from Kafka (their `run batches served` lines). */
   batchesFromMemory?: number;
   batchesFromKafka?: number;
@@ -67,7 +72,10 @@ export async function runScale(ctx: ScaleContext, repeat: number): Promise<Scale
     const s = makeScenario(tag, ctx.runDir, { ...ctx.env, KAFKA_TOPIC_PARTITIONS: String(c.partitions) });
     try {
       await createTopic(ctx.admin, s.config.topic, c.partitions);
+      const servers = findServers(portOf(s.config.kafkaBrokers[0]!), portOf(s.config.temporalAddress));
+      const kafkaCpu0 = serverCpu(servers).kafka;
       const prefillSeconds = await prefill(ctx.kafka, s.config.topic, ctx.messages, ctx.messageBytes, ctx.padding);
+      const filled = { seconds: prefillSeconds, kafkaCpuSeconds: serverCpu(servers).kafka - kafkaCpu0 };
       ctx.logger.info(`pre-filled ${s.config.topic} with ${ctx.messages} messages in ${prefillSeconds.toFixed(1)}s`);
       const logFile = join(ctx.runDir, `${tag}-r${repeat + 1}.worker.log`);
       const {
@@ -82,7 +90,7 @@ export async function runScale(ctx: ScaleContext, repeat: number): Promise<Scale
         processes: c.processes,
       });
       const served = batchesServed(Array.from({ length: c.processes }, (_, i) => workerLogFile(logFile, i)));
-      results.push({ ...c, drain, ...served });
+      results.push({ ...c, drain, prefill: filled, ...served });
       ctx.logger.info(`repeat ${repeat + 1}: scale [${c.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s`, {
         workerCpuSeconds: drain.workerCpuSeconds.toFixed(1),
         ...served,
@@ -137,6 +145,7 @@ export function renderScale(repeats: ScaleResult[][], messages: number): string 
       fmt(median((r) => per1k(r.drain.workerCpuSeconds), i)),
       fmt(median((r) => per1k(r.drain.temporalCpuSeconds), i)),
       fmt(median((r) => per1k(r.drain.kafkaCpuSeconds), i)),
+      fmt(median((r) => per1k(r.prefill.kafkaCpuSeconds), i)),
       fmt(median((r) => r.drain.firstRowSeconds, i)),
       Number.isFinite(fromKafka) ? `${Math.round(fromKafka)} of ${Math.round(fromKafka + fromMemory)}` : '–',
     ];
@@ -149,6 +158,7 @@ export function renderScale(repeats: ScaleResult[][], messages: number): string 
       'worker CPU s / 1k',
       'Temporal CPU s / 1k',
       'Kafka CPU s / 1k',
+      'Kafka CPU s / 1k produced',
       'first row s',
       'batches read back from Kafka',
     ],

@@ -15,6 +15,7 @@ const result = (c: ScaleCase, messagesPerSecond: number, fromKafka?: number): Sc
     kafkaCpuSeconds: 0.1,
     firstRowSeconds: 1.5,
   } as DrainResult,
+  prefill: { seconds: 1, kafkaCpuSeconds: 0.5 },
   ...(fromKafka === undefined ? {} : { batchesFromKafka: fromKafka, batchesFromMemory: 10 - fromKafka }),
 });
 
@@ -45,7 +46,17 @@ describe('the scale scenario', () => {
         .split('|')
         .map((c) => c.trim())
         .slice(1, -1);
-    expect(row('6p × 1 worker')).toEqual(['6p × 1 worker', '7,500', '1.00', '0.020', '0.010', '0.0010', '1.5', '–']);
+    expect(row('6p × 1 worker')).toEqual([
+      '6p × 1 worker',
+      '7,500',
+      '1.00',
+      '0.020',
+      '0.010',
+      '0.0010',
+      '0.0050',
+      '1.5',
+      '–',
+    ]);
     expect(row('24p × 1 worker').slice(1, 3)).toEqual(['6,000', '0.80']);
     expect(row('6p × 2 workers')).toEqual([
       '6p × 2 workers',
@@ -54,6 +65,7 @@ describe('the scale scenario', () => {
       '0.040',
       '0.010',
       '0.0010',
+      '0.0050',
       '1.5',
       '5 of 10',
     ]);
