@@ -36,6 +36,8 @@ export interface ScaleResult extends ScaleCase {
   /** Run batches the workers took from their own memory vs read back from Kafka (their `run batches served` lines). */
   batchesFromMemory?: number;
   batchesFromKafka?: number;
+  /** Consumers re-joining their group during the drain (kafkajs "The group is rebalancing, re-joining"). */
+  rejoins: number;
 }
 
 /** The reference first: P partitions, one worker process. */
@@ -89,7 +91,7 @@ export async function runScale(ctx: ScaleContext, repeat: number): Promise<Scale
         measureCost: false,
         processes: c.processes,
       });
-      const served = batchesServed(Array.from({ length: c.processes }, (_, i) => workerLogFile(logFile, i)));
+      const served = fromWorkerLogs(Array.from({ length: c.processes }, (_, i) => workerLogFile(logFile, i)));
       results.push({ ...c, drain, prefill: filled, ...served });
       ctx.logger.info(`repeat ${repeat + 1}: scale [${c.name}] ${drain.messagesPerSecond.toFixed(0)} msg/s`, {
         workerCpuSeconds: drain.workerCpuSeconds.toFixed(1),
@@ -104,10 +106,14 @@ export async function runScale(ctx: ScaleContext, repeat: number): Promise<Scale
   return cases.map((c) => results.find((r) => r.name === c.name)!);
 }
 
-/** Summed over the workers' logs: where their runs found their batches (absent if none says). */
-function batchesServed(logFiles: string[]): { batchesFromMemory?: number; batchesFromKafka?: number } {
+/**
+ * Summed over the workers' logs: where their runs found their batches (absent if no log says), and
+ * how often a consumer re-joined its group (each time it drops its buffer and fetches again).
+ */
+function fromWorkerLogs(logFiles: string[]): Pick<ScaleResult, 'batchesFromMemory' | 'batchesFromKafka' | 'rejoins'> {
   let memory = 0;
   let kafka = 0;
+  let rejoins = 0;
   let seen = false;
   for (const file of logFiles) {
     let text = '';
@@ -116,13 +122,14 @@ function batchesServed(logFiles: string[]): { batchesFromMemory?: number; batche
     } catch {
       continue;
     }
+    rejoins += text.match(/The group is rebalancing, re-joining/g)?.length ?? 0;
     const m = [...text.matchAll(/run batches served .*?memory=(\d+) kafka=(\d+)/g)].pop();
     if (!m) continue;
     seen = true;
     memory += Number(m[1]);
     kafka += Number(m[2]);
   }
-  return seen ? { batchesFromMemory: memory, batchesFromKafka: kafka } : {};
+  return seen ? { batchesFromMemory: memory, batchesFromKafka: kafka, rejoins } : { rejoins };
 }
 
 /**
@@ -148,6 +155,7 @@ export function renderScale(repeats: ScaleResult[][], messages: number): string 
       fmt(median((r) => per1k(r.prefill.kafkaCpuSeconds), i)),
       fmt(median((r) => r.drain.firstRowSeconds, i)),
       Number.isFinite(fromKafka) ? `${Math.round(fromKafka)} of ${Math.round(fromKafka + fromMemory)}` : '–',
+      repeats.map((rep) => rep[i]!.rejoins).join(' / '),
     ];
   });
   return markdownTable(
@@ -161,6 +169,7 @@ export function renderScale(repeats: ScaleResult[][], messages: number): string 
       'Kafka CPU s / 1k produced',
       'first row s',
       'batches read back from Kafka',
+      'consumer rejoins, per repeat',
     ],
     body,
   );

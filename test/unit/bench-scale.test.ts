@@ -16,6 +16,7 @@ const result = (c: ScaleCase, messagesPerSecond: number, fromKafka?: number): Sc
     firstRowSeconds: 1.5,
   } as DrainResult,
   prefill: { seconds: 1, kafkaCpuSeconds: 0.5 },
+  rejoins: c.processes,
   ...(fromKafka === undefined ? {} : { batchesFromKafka: fromKafka, batchesFromMemory: 10 - fromKafka }),
 });
 
@@ -56,6 +57,7 @@ describe('the scale scenario', () => {
       '0.0050',
       '1.5',
       '–',
+      '1 / 1',
     ]);
     expect(row('24p × 1 worker').slice(1, 3)).toEqual(['6,000', '0.80']);
     expect(row('6p × 2 workers')).toEqual([
@@ -68,6 +70,7 @@ describe('the scale scenario', () => {
       '0.0050',
       '1.5',
       '5 of 10',
+      '2 / 2',
     ]);
   });
 });
