@@ -9,8 +9,10 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../../src/logger';
+import { runsQuery, type PipelineId } from '../../src/runs';
 import { BUNDLE_CACHE_DIR, bundleKey, loadWorkflowBundle } from '../../src/workers/workflow-bundle';
 import { sinkCounter } from '../sink-reader';
 import { startSession } from './pipeline-session';
@@ -29,6 +31,8 @@ export interface LaunchSteps {
   firstConsumer?: number;
   /** The consumer group first Stable, as a Kafka admin sees it (polled every 100 ms). */
   groupStable?: number;
+  /** The first MicroBatchRun started (its start time in Temporal): the first batch was consumed. */
+  firstRunStarted?: number;
   /** The last `sensor running`: the worker's ensureSensors saw every replica running. */
   sensorsRunning?: number;
 }
@@ -39,8 +43,9 @@ export const LAUNCH_STEPS: Array<[keyof LaunchSteps, string]> = [
   ['connecting', 'process up (`connecting` logged)'],
   ['workerStarted', 'connected, bundle loaded (`worker started`)'],
   ['firstConsumer', 'first sensor asked for its consumer'],
-  ['groupStable', 'consumer group first Stable'],
   ['sensorsRunning', 'every sensor seen running'],
+  ['groupStable', 'consumer group first Stable'],
+  ['firstRunStarted', 'first run started (first batch consumed)'],
 ];
 
 export interface LaunchResult {
@@ -98,12 +103,24 @@ export async function runLaunch(
     const steps = launchSteps(await readFile(o.logFile, 'utf8'), launchedAt);
     if (nodeStartedAt !== undefined) steps.nodeStarted = (nodeStartedAt - launchedAt) / 1000;
     if (groupStableAt !== undefined) steps.groupStable = (groupStableAt - launchedAt) / 1000;
+    const firstRun = await firstRunStart(session.client, s.config);
+    if (firstRun !== undefined) steps.firstRunStarted = (firstRun - launchedAt) / 1000;
     return { firstRowSeconds: (first - launchedAt) / 1000, bundleCache, steps };
   } finally {
     await stopPolling();
     await reader.close();
     await session.stop();
   }
+}
+
+/** The start time (epoch ms) of the pipeline's earliest MicroBatchRun, from visibility. */
+async function firstRunStart(client: Client, pipeline: PipelineId): Promise<number | undefined> {
+  let first: number | undefined;
+  for await (const run of client.workflow.list({ query: runsQuery(pipeline) })) {
+    const at = run.startTime.getTime();
+    if (first === undefined || at < first) first = at;
+  }
+  return first;
 }
 
 function mtimeOf(file: string): number | undefined {
