@@ -1,8 +1,9 @@
 // `npm run bench`: measures the pipeline against its ceiling, in one run, on this machine and the
 // same data. Per repeat: a topic is pre-filled with M messages for each scenario (same messages,
 // same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
-// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant. Then
-// a steady-state run: a producer at a fixed rate, end-to-end latency and lag. Prints a table and
+// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant; a
+// worker is launched on a backlog and timed to its first row; opt-in, the drain at more
+// partitions and with two worker processes (scale). Then a steady-state run: a producer at a fixed rate, end-to-end latency and lag. Prints a table and
 // writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws the charts of a JSON).
 // docs/BENCHMARKS.md shows the latest table and charts and how to read them.
 //
@@ -23,8 +24,8 @@
 //   BENCH_OUT_DIR         --out-dir         results directory (bench-results)
 // A quick run: npm run bench -- --messages 20000 --repeats 1 --steady-seconds 20 --steady-rate 2000
 //
-// Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, steady,
-// temporal-cost, proc, worker-process, profile-summary, report, charts).
+// Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, launch, scale,
+// steady, temporal-cost, proc, worker-process, profile-summary, report, charts).
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
