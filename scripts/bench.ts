@@ -1,9 +1,11 @@
 // `npm run bench`: measures the pipeline against its ceiling, in one run, on this machine and the
 // same data. Per repeat: a topic is pre-filled with M messages for each scenario (same messages,
 // same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
-// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant. Then
-// a steady-state run: a producer at a fixed rate, end-to-end latency and lag; and the idle cost:
-// what sensors on an empty topic cost Temporal per hour. Prints a table and
+// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant; a
+// worker is launched on a backlog and timed to its first row; opt-in, the drain at more
+// partitions and with two worker processes (scale). Then a steady-state run: a producer at a fixed
+// rate, end-to-end latency and lag; and the idle cost: what sensors on an empty topic cost Temporal
+// per hour. Prints a table and
 // writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws the charts of a JSON).
 // docs/BENCHMARKS.md shows the latest table and charts and how to read them.
 //
@@ -16,7 +18,7 @@
 //   BENCH_STEADY_RATE     --steady-rate     steady-state producer rate, msg/s (10000)
 //   BENCH_STEADY_SECONDS  --steady-seconds  steady-state duration, s (60)
 //   BENCH_IDLE_SECONDS    --idle-seconds    idle-cost window, s (60)
-//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,idle (all)
+//   BENCH_SCENARIOS       --scenarios       any of ceiling,drain,steady,cost,idle,launch,scale (all but scale)
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
 //   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
@@ -25,8 +27,8 @@
 //   BENCH_OUT_DIR         --out-dir         results directory (bench-results)
 // A quick run: npm run bench -- --messages 20000 --repeats 1 --steady-seconds 20 --steady-rate 2000
 //
-// Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, steady,
-// temporal-cost, proc, worker-process, profile-summary, report, charts).
+// Neighbours: scripts/bench/ holds one module per job (params, topics, ceiling, drain, launch, scale,
+// steady, temporal-cost, proc, worker-process, profile-summary, report, charts).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -39,6 +41,8 @@ import { openSink } from '../src/sink';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { runCeiling } from './bench/ceiling';
 import { runDrain, type ProfileWindow } from './bench/drain';
+import { runLaunch } from './bench/launch';
+import { renderScale, runScale } from './bench/scale';
 import { writeCharts } from './bench/chart-files';
 import { BenchParamError, parseParams, type BenchParams } from './bench/params';
 import { renderProfile, summarizeProfiles } from './bench/profile-summary';
@@ -166,6 +170,35 @@ async function main(): Promise<void> {
           }
         }
       }
+      if (params.scenarios.has('scale')) {
+        result.scale = await runScale(
+          {
+            kafka,
+            admin,
+            logger,
+            runDir,
+            ...params,
+            env: { ...common, ...params.variants[0]!.env, ...sinkEnv(params.sinks[0]!) },
+            timeoutMs: params.drainTimeoutSeconds * 1000,
+          },
+          r,
+        );
+      }
+      if (params.scenarios.has('launch')) {
+        const { s } = await filledScenario('launch', { ...params.variants[0]!.env, ...sinkEnv(params.sinks[0]!) });
+        try {
+          result.launch = await runLaunch(s, admin, logger, {
+            timeoutMs: params.drainTimeoutSeconds * 1000,
+            logFile: join(runDir, `launch-r${r + 1}.worker.log`),
+          });
+          logger.info(`repeat ${r + 1}: first row ${result.launch.firstRowSeconds.toFixed(2)}s after npm run worker`, {
+            bundleCache: result.launch.bundleCache,
+            ...result.launch.steps,
+          });
+        } finally {
+          await cleanUp(s);
+        }
+      }
     }
     if (params.scenarios.has('steady')) {
       // Steady state reads latency from the SQLite file (scripts/bench/steady.ts): always that sink.
@@ -216,7 +249,9 @@ async function main(): Promise<void> {
   };
   const table = renderTable(rows, params.repeats);
   const targetTable = renderTargets(targets);
-  console.log(`\n${table}\n\n${targetTable}\n`);
+  const scaleRuns = repeats.flatMap((r) => (r.scale ? [r.scale] : []));
+  const scaleTable = scaleRuns.length > 0 ? renderScale(scaleRuns, params.messages) : undefined;
+  console.log(`\n${table}\n\n${targetTable}\n${scaleTable ? `\n${scaleTable}\n` : ''}`);
   const out = {
     startedAt: stamp,
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -227,13 +262,14 @@ async function main(): Promise<void> {
     idle,
     table,
     targets,
+    scaleTable,
     profile,
   };
   const file = join(params.outDir, `bench-${stamp}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
   writeFileSync(
     join(params.outDir, 'latest.md'),
-    `${table}\n\n${targetTable}\n${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
+    `${table}\n\n${targetTable}\n${scaleTable ? `\n${scaleTable}\n` : ''}${profile ? `\n\`\`\`\n${profile}\n\`\`\`\n` : ''}`,
   );
   // A chart that fails to draw must not cost the measurements: they are already written.
   const charts = await writeCharts(out, params.outDir, `bench-${stamp}-`).catch((err: unknown) => {

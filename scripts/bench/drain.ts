@@ -18,7 +18,9 @@ export interface DrainResult {
   firstRowSeconds: number;
   /** Rows per second between the first and the last row: the rate once the pipeline is going. */
   afterFirstRowPerSecond: number;
+  /** Summed over the worker processes. */
   workerCpuSeconds: number;
+  /** Of the largest worker process. */
   workerPeakRssMiB: number;
   kafkaCpuSeconds: number;
   temporalCpuSeconds: number;
@@ -37,13 +39,22 @@ const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':'
 export async function runDrain(
   s: Scenario,
   logger: Logger,
-  o: { messages: number; timeoutMs: number; logFile: string; cpuProfileDir?: string; measureCost: boolean },
+  o: {
+    messages: number;
+    timeoutMs: number;
+    logFile: string;
+    cpuProfileDir?: string;
+    measureCost: boolean;
+    /** Worker processes sharing the pipeline (1). */
+    processes?: number;
+  },
 ): Promise<DrainResult & { window: ProfileWindow }> {
   const session = await startSession(s, logger, o);
   const reader = sinkCounter(s.config);
   const servers = findServers(portOf(s.config.kafkaBrokers[0]!), portOf(s.config.temporalAddress));
   try {
-    const cpu0 = session.worker.cpuSeconds();
+    const workerCpu = () => session.workers.reduce((sum, w) => sum + w.cpuSeconds(), 0);
+    const cpu0 = workerCpu();
     const server0 = serverCpu(servers);
     const fromUs = monotonicUs();
     const t0 = await session.startSensors();
@@ -59,7 +70,7 @@ export async function runDrain(
     const window = { fromUs, toUs: monotonicUs() };
     const range = await reader.loadedRange();
     const seconds = (range.last - t0) / 1000;
-    const cpu1 = session.worker.cpuSeconds();
+    const cpu1 = workerCpu();
     const server1 = serverCpu(servers);
     const result: DrainResult & { window: ProfileWindow } = {
       seconds,
@@ -67,7 +78,7 @@ export async function runDrain(
       firstRowSeconds: (range.first - t0) / 1000,
       afterFirstRowPerSecond: o.messages / Math.max(0.001, (range.last - range.first) / 1000),
       workerCpuSeconds: cpu1 - cpu0,
-      workerPeakRssMiB: session.worker.peakRssMiB(),
+      workerPeakRssMiB: Math.max(...session.workers.map((w) => w.peakRssMiB())),
       kafkaCpuSeconds: server1.kafka - server0.kafka,
       temporalCpuSeconds: server1.temporal - server0.temporal,
       window,

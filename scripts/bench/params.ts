@@ -1,7 +1,9 @@
 // The benchmark's parameters: every one has a default, an environment variable and a CLI flag
-// (`--messages 20000` or `--messages=20000` sets BENCH_MESSAGES). docs/BENCHMARKS.md lists them.
-// A bad value stops the benchmark with the variable's name, as src/config.ts does for the app.
+// (`--messages 20000` or `--messages=20000` sets BENCH_MESSAGES), read with node:util parseArgs.
+// docs/BENCHMARKS.md lists them. A bad value stops the benchmark with the variable's name, as
+// src/config.ts does for the app.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SINK_CHOICES, type SinkKind } from './sinks';
 import type { Padding } from './topics';
 
@@ -32,8 +34,8 @@ export interface BenchParams {
   outDir: string;
 }
 
-export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'idle';
-const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'idle'];
+export type Scenario = 'ceiling' | 'drain' | 'steady' | 'cost' | 'idle' | 'launch' | 'scale';
+const SCENARIOS: Scenario[] = ['ceiling', 'drain', 'steady', 'cost', 'idle', 'launch', 'scale'];
 
 interface Spec {
   env: string;
@@ -94,8 +96,8 @@ export const PARAMS: Record<string, Spec> = {
   scenarios: {
     env: 'BENCH_SCENARIOS',
     flag: 'scenarios',
-    default: 'ceiling,drain,steady,cost,idle',
-    help: 'which scenarios run (cost needs drain)',
+    default: 'ceiling,drain,steady,cost,idle,launch',
+    help: `which scenarios run, any of ${SCENARIOS.join(',')} (cost needs drain)`,
   },
   workerEnv: {
     env: 'BENCH_WORKER_ENV',
@@ -139,22 +141,44 @@ export class BenchParamError extends Error {
   override readonly name = 'BenchParamError';
 }
 
-export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams {
-  const raw: Record<string, string> = {};
-  for (const [key, spec] of Object.entries(PARAMS)) raw[key] = env[spec.env] ?? spec.default;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') throw new BenchParamError(usage());
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    const entry = m && Object.entries(PARAMS).find(([, s]) => s.flag === m[1]);
-    if (!m || !entry) throw new BenchParamError(`unknown argument ${arg}\n${usage()}`);
-    // A switch (--profile) may stand alone; every other flag takes a value.
-    const isSwitch =
-      entry[0] === 'profile' && m[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
-    const value = isSwitch ? 'true' : (m[2] ?? argv[++i]);
-    if (value === undefined) throw new BenchParamError(`--${m[1]} needs a value`);
-    raw[entry[0]] = value;
+/** parseArgs options: one string option per parameter, named by its flag, and --help / -h. */
+const OPTIONS: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(Object.values(PARAMS).map((spec) => [spec.flag, { type: 'string' as const }])),
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** The one switch: `--profile` alone (last, or before another flag) means `--profile=true`. */
+function expandSwitches(argv: string[]): string[] {
+  return argv.map((arg, i) => (arg === '--profile' && (argv[i + 1] ?? '-').startsWith('-') ? '--profile=true' : arg));
+}
+
+/** The flags given, by parameter key; parseArgs' refusals reworded as before, with the usage. */
+function readFlags(argv: string[]): Record<string, string> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: expandSwitches(argv), options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const named = /'([^']*)'/.exec((err as Error).message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new BenchParamError(`${named.split(' ')[0]} needs a value`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new BenchParamError(`unknown argument ${named}\n${usage()}`);
+    throw err;
   }
+  if (values.help) throw new BenchParamError(usage());
+  const out: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(PARAMS)) {
+    const value = values[spec.flag];
+    if (typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams {
+  const flags = readFlags(argv);
+  const raw: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(PARAMS)) raw[key] = flags[key] ?? env[spec.env] ?? spec.default;
   const int = (key: string, min: number) => {
     const n = Number(raw[key]);
     if (!Number.isInteger(n) || n < min)

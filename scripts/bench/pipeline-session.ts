@@ -10,11 +10,14 @@ import { connectClient } from '../../src/workers/connect';
 import { ensureSensors } from '../../src/workers/sensors';
 import { stopSignal } from '../../src/workflows/sensor';
 import type { Scenario } from './scenario';
-import { startWorker, type WorkerProcess } from './worker-process';
+import { startWorker, type WorkerOptions, type WorkerProcess } from './worker-process';
 
 export interface PipelineSession {
   client: Client;
+  /** The first worker process: `workers[0]`. */
   worker: WorkerProcess;
+  /** Every worker process of the pipeline (more than one with `processes`). */
+  workers: WorkerProcess[];
   /** Starts the sensors; returns the time it started them (the scenario's clock start). */
   startSensors(): Promise<number>;
   /** Ends the sensors cleanly (their histories are final afterwards). */
@@ -23,14 +26,34 @@ export interface PipelineSession {
   stop(): Promise<void>;
 }
 
+/** The log file of worker process `i` (0-based): the first keeps `logFile`, others get `.2`, `.3`, … before `.log`. */
+export function workerLogFile(logFile: string, i: number): string {
+  return i === 0 ? logFile : logFile.replace(/(\.log)?$/, `.${i + 1}$1`);
+}
+
 export async function startSession(
   s: Scenario,
   logger: Logger,
-  options: { logFile: string; cpuProfileDir?: string },
+  options: WorkerOptions & {
+    /** Worker processes of the same settings, as a user runs `npm run worker` on several machines (1). */
+    processes?: number;
+  },
 ): Promise<PipelineSession> {
-  const worker = await startWorker(s.env, options);
+  const workers: WorkerProcess[] = [];
+  const stopWorkers = () => Promise.all(workers.map((w) => w.stop()));
+  try {
+    for (let i = 0; i < (options.processes ?? 1); i++) {
+      // Only the first is profiled: one profile per drain is what profile-summary reads.
+      const cpuProfileDir = i === 0 ? options.cpuProfileDir : undefined;
+      workers.push(await startWorker(s.env, { ...options, cpuProfileDir, logFile: workerLogFile(options.logFile, i) }));
+    }
+  } catch (err) {
+    await stopWorkers();
+    throw err;
+  }
+  const worker = workers[0]!;
   const client = await connectClient(s.config, logger).catch(async (err) => {
-    await worker.stop();
+    await stopWorkers();
     throw err;
   });
   const quiet = { ...logger, info: () => undefined };
@@ -54,6 +77,7 @@ export async function startSession(
   return {
     client,
     worker,
+    workers,
     async startSensors() {
       const t0 = Date.now();
       await ensureSensors(client, s.config, quiet);
@@ -64,7 +88,7 @@ export async function startSession(
       try {
         await stopSensors();
       } finally {
-        await worker.stop();
+        await stopWorkers();
         await client.connection.close();
       }
     },

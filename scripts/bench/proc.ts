@@ -28,6 +28,27 @@ export function peakRssMiB(pid: number): number {
   }
 }
 
+/** The direct children of a process; empty if it has none or is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** When the process started, epoch ms (to the kernel's 10 ms ticks); NaN if it is gone. */
+export function startedAt(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticksAfterBoot = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Date.now() - (uptimeSeconds - ticksAfterBoot / TICKS_PER_SECOND) * 1000;
+  } catch {
+    return NaN;
+  }
+}
+
 /** PIDs whose command line contains every marker (e.g. the Kafka broker: "kafka.Kafka"). */
 export function findPids(...markers: string[]): number[] {
   const pids: number[] = [];

@@ -4,6 +4,8 @@
 
 import type { DrainResult } from './drain';
 import type { CeilingResult } from './ceiling';
+import { LAUNCH_STEPS, type LaunchResult } from './launch';
+import type { ScaleResult } from './scale';
 import { sinkOfDrain } from './sinks';
 import type { IdleResult } from './idle';
 import type { SteadyResult } from './steady';
@@ -17,6 +19,10 @@ export interface RepeatResult {
   ceilingPostgres?: CeilingResult;
   /** By drainKey(): variant name, `@postgres` when it drained into PostgreSQL. */
   drains: Record<string, DrainResult>;
+  /** `npm run worker` launched on a backlog: first row, and where the time went. */
+  launch?: LaunchResult;
+  /** The scale scenario's drains (scale.ts), the reference first. */
+  scale?: ScaleResult[];
 }
 
 /** A drain's ceiling: the bare consumer writing into the same sink, in the same repeat. */
@@ -150,6 +156,18 @@ export function summarize(
       'KiB',
     );
   }
+  const launches = repeats.map((r) => r.launch);
+  add(
+    'first row after launching npm run worker',
+    launches.map((l) => l?.firstRowSeconds ?? NaN),
+    's',
+  );
+  for (const [step, label] of LAUNCH_STEPS)
+    add(
+      `  launch → ${label}`,
+      launches.map((l) => l?.steps[step] ?? NaN),
+      's',
+    );
   if (steady) {
     rows.push({
       label: `steady ${steady.desiredRate}/s: achieved producer rate`,
@@ -195,6 +213,15 @@ export function summarize(
       met: baseRate.median >= 20_000,
     });
   }
+  const launch = spread(launches.map((l) => l?.firstRowSeconds ?? NaN));
+  if (Number.isFinite(launch.median)) {
+    const caches = [...new Set(launches.flatMap((l) => (l ? [l.bundleCache] : [])))].join('/');
+    targets.push({
+      target: 'first row ≤ 2 s after the worker is launched',
+      value: `${launch.median.toFixed(1)} s (workflow bundle cache ${caches})`,
+      met: launch.median <= 2,
+    });
+  }
   if (steady) {
     const limit = maxBatchWaitMs + 1_000;
     targets.push(
@@ -231,7 +258,7 @@ export function renderTargets(targets: Array<{ target: string; value: string; me
   );
 }
 
-function markdownTable(header: string[], body: string[][]): string {
+export function markdownTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
@@ -242,7 +269,7 @@ function markdownTable(header: string[], body: string[][]): string {
   ].join('\n');
 }
 
-function fmt(x: number): string {
+export function fmt(x: number): string {
   if (!Number.isFinite(x)) return '–';
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
   if (Math.abs(x) >= 1) return x.toFixed(1);

@@ -9,7 +9,25 @@ const CHUNK = 5_000;
 const IN_FLIGHT = 4;
 
 export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } catch (err) {
+    // On a busy broker the wait for leaders can ask for metadata before the topic is known
+    // (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry there): the topic is made, so wait.
+    if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    await waitForLeaders(admin, topic, partitions);
+  }
+}
+
+async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    const found = metadata?.topics[0]?.partitions ?? [];
+    if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for all ${partitions} partitions in 60 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /**

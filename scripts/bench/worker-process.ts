@@ -1,14 +1,19 @@
 // Runs `npm run worker` (src/workers/main.ts) as a separate process, as a user deploys it, so its
-// CPU time and peak memory are its own and not the benchmark's. MANAGE_SENSORS is off: the
-// benchmark starts the sensors itself once the worker is ready, which is when its clock starts.
+// CPU time and peak memory are its own and not the benchmark's. MANAGE_SENSORS is off unless asked
+// for: the benchmark starts the sensors itself once the worker is ready, which is when its clock
+// starts. The launch scenario (launch.ts) runs it through npm with MANAGE_SENSORS on, as a user's
+// `npm run worker` starts, and times from `launchedAt`.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { cpuSeconds, peakRssMiB } from './proc';
+import { childPids, cpuSeconds, peakRssMiB } from './proc';
 
 export interface WorkerProcess {
+  /** The worker's pid; with `viaNpm`, npm's (which execs the worker: CPU and memory are then npm's). */
   pid: number;
+  /** Date.now() right before the process was spawned. */
+  launchedAt: number;
   cpuSeconds(): number;
   peakRssMiB(): number;
   /** SIGTERM (the worker finishes in-flight tasks and exits), SIGKILL after `graceMs`. */
@@ -17,16 +22,32 @@ export interface WorkerProcess {
 
 const ROOT = resolve(__dirname, '../..');
 
-export async function startWorker(
-  env: Record<string, string>,
-  options: { logFile: string; cpuProfileDir?: string },
-): Promise<WorkerProcess> {
+export interface WorkerOptions {
+  logFile: string;
+  cpuProfileDir?: string;
+  /** The worker starts the sensors itself (MANAGE_SENSORS=true), as `npm run worker` does by default. */
+  manageSensors?: boolean;
+  /** Spawned as `npm run worker` (npm's own start counts), instead of the node command it execs. */
+  viaNpm?: boolean;
+}
+
+export async function startWorker(env: Record<string, string>, options: WorkerOptions): Promise<WorkerProcess> {
   const nodeArgs = ['--import', 'tsx'];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
-  const child = spawn(process.execPath, [...nodeArgs, 'src/workers/main.ts'], {
+  const launchedAt = Date.now();
+  const [command, args] = options.viaNpm
+    ? ['npm', ['run', '--silent', 'worker']]
+    : [process.execPath, [...nodeArgs, 'src/workers/main.ts']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     // Benchmarks start several workers on this machine: metrics ports would collide.
-    env: { ...process.env, METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...env, MANAGE_SENSORS: 'false' },
+    env: {
+      ...process.env,
+      METRICS_PORT: '0',
+      TEMPORAL_METRICS_PORT: '0',
+      ...env,
+      MANAGE_SENSORS: options.manageSensors ? 'true' : 'false',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(options.logFile);
@@ -37,11 +58,16 @@ export async function startWorker(
   const pid = child.pid!;
   return {
     pid,
+    launchedAt,
     cpuSeconds: () => cpuSeconds(pid),
     peakRssMiB: () => peakRssMiB(pid),
     async stop(graceMs = 40_000) {
       if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => {
+        // npm relays SIGTERM to the worker it runs, but SIGKILL would end npm alone.
+        for (const p of childPids(pid)) process.kill(p, 'SIGKILL');
+        child.kill('SIGKILL');
+      }, graceMs);
       await exited;
       clearTimeout(timer);
       log.end();
