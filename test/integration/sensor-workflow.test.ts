@@ -176,9 +176,13 @@ describe('the sensor workflow', () => {
     // Each caught-up tick is one empty consume-batch call; the gap between calls is the wait.
     const callTimes: number[] = [];
     const consume = (input: ConsumeInput) => (callTimes.push(Date.now()), empty(input));
-    await withSensor(h, { consume }, settings({ timeBetweenTicksMs: 2_000 }), async ({ handle }) => {
+    // Nothing to commit on an idle topic: an idle tick is one call, with no commit call after it.
+    const commitCalls: PartitionOffset[][] = [];
+    const commit = (offsets: PartitionOffset[]) => (commitCalls.push(offsets), offsets);
+    await withSensor(h, { consume, commit }, settings({ timeBetweenTicksMs: 2_000 }), async ({ handle }) => {
       await waitFor('three ticks', () => callTimes.length >= 3, 20_000);
       expect((await handle.query(statusQuery)).ticks).toBeGreaterThanOrEqual(3);
+      expect(commitCalls).toEqual([]);
     });
     for (let i = 1; i < 3; i++) expect(callTimes[i]! - callTimes[i - 1]!).toBeGreaterThanOrEqual(1_900);
   });
