@@ -106,6 +106,19 @@ pids_with_marker() {
   return 0
 }
 
+# live_pid PIDFILE MARKER... : the PID of our server if it is alive, from its PID file or, that
+# lost, by looking for a process matching the markers; empty if none is. Every server uses it.
+live_pid() {
+  local pidfile="$1" pid; shift
+  pid="$(read_pid "$pidfile")"
+  if pid_matches "$pid" "$@"; then
+    echo "$pid"
+  else
+    pid="$(pids_with_marker "$@")"
+    echo "${pid%%$'\n'*}"
+  fi
+}
+
 # stop_pids NAME PID... : SIGTERM, wait up to 20s, then SIGKILL.
 stop_pids() {
   local name="$1"; shift

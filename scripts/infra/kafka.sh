@@ -224,14 +224,7 @@ kafka_healthy() {
 # The PID of the broker started with a server.properties file (its path identifies the JVM), from
 # its PID file or, that lost, by looking; empty if none is alive. Used for both brokers.
 kafka_pid_of() {
-  local pidfile="$1" props="$2" pid
-  pid="$(read_pid "$pidfile")"
-  if pid_matches "$pid" kafka.Kafka "$props"; then
-    echo "$pid"
-  else
-    pid="$(pids_with_marker kafka.Kafka "$props")"
-    echo "${pid%%$'\n'*}"
-  fi
+  live_pid "$1" kafka.Kafka "$2"
 }
 
 # Our broker's PID if alive, else empty.

@@ -108,14 +108,7 @@ postgres_healthy() {
 
 # The postmaster's PID if ours is alive: its command line names our data folder.
 postgres_pid() {
-  local pid
-  pid="$(read_pid "$POSTGRES_PIDFILE")"
-  if [[ -n "$pid" ]] && pid_matches "$pid" -D "$POSTGRES_DATA"; then
-    echo "$pid"
-  else
-    pid="$(pids_with_marker -D "$POSTGRES_DATA")"
-    echo "${pid%%$'\n'*}"
-  fi
+  live_pid "$POSTGRES_PIDFILE" -D "$POSTGRES_DATA"
 }
 
 # Starts the server if needed and waits until it accepts connections.

@@ -120,14 +120,7 @@ temporal_check_search_attributes() {
 
 # Our server's PID if it is alive, else empty. The DB path identifies our process.
 temporal_pid() {
-  local pid
-  pid="$(read_pid "$TEMPORAL_PIDFILE")"
-  if pid_matches "$pid" start-dev "$TEMPORAL_DB"; then
-    echo "$pid"
-  else
-    pid="$(pids_with_marker start-dev "$TEMPORAL_DB")" # PID file lost: look for ours
-    echo "${pid%%$'\n'*}"
-  fi
+  live_pid "$TEMPORAL_PIDFILE" start-dev "$TEMPORAL_DB"
 }
 
 # Appends --ui-codec-endpoint to the array named $1 when TEMPORAL_UI_CODEC_ENDPOINT is set. Not by
