@@ -1,0 +1,175 @@
+// The sensor consumer's bounded buffer, with no broker in it: a client's fetch loop pushes records
+// and waits while it is full (so records beyond it wait in Kafka as lag); the consume-batch call
+// waits for a full batch or for the oldest record's wait to run out, then cuts batches. Pure apart
+// from timers, so it is unit-tested without Kafka (test/unit/record-buffer.test.ts).
+
+import { compareOffsets, type Batch } from '../batch';
+import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
+import { Signal } from './signal';
+
+export interface BufferLimits {
+  /** Most records held; beyond it the fetch loop waits. */
+  messages: number;
+  /** Most bytes held; beyond it the fetch loop waits. */
+  bytes: number;
+}
+
+interface PartitionTally {
+  records: number;
+  bytes: number;
+}
+
+export class RecordBuffer {
+  private readonly queues = new Map<number, BufferedRecord[]>();
+  private readonly tallies = new Map<number, PartitionTally>();
+  private buffered = 0;
+  private bufferedBytes = 0;
+  /** When the oldest record now buffered arrived (undefined while the buffer is empty). */
+  private bufferedSince: number | undefined;
+  private readonly dataArrived = new Signal();
+  private readonly spaceFreed = new Signal();
+  /** Called once when the next record is buffered (see wakeOnNextRecord()). */
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly limits: BufferLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.buffered;
+  }
+
+  isFull(): boolean {
+    return this.buffered >= this.limits.messages || this.bufferedBytes >= this.limits.bytes;
+  }
+
+  /** Waits until records are taken or dropped, or `ms` passes: for the fetch loop while full. */
+  waitForSpace(ms: number): Promise<void> {
+    return this.spaceFreed.wait(ms);
+  }
+
+  push(partition: number, record: BufferedRecord): void {
+    let queue = this.queues.get(partition);
+    if (!queue) this.queues.set(partition, (queue = []));
+    queue.push(record);
+    const tally = this.tally(partition);
+    tally.records++;
+    tally.bytes += record.bytes;
+    if (this.buffered++ === 0) this.bufferedSince = this.now();
+    this.bufferedBytes += record.bytes;
+    this.dataArrived.notify();
+    this.fireWake();
+  }
+
+  /**
+   * Calls `wake` once, as soon as a record is buffered (at once if one already is), unless
+   * cancelWake() comes first. A sensor that found nothing waits between ticks; this lets it start
+   * its next tick when records arrive instead of when its timer fires.
+   */
+  wakeOnNextRecord(wake: () => void): void {
+    this.wake = wake;
+    if (this.buffered > 0) this.fireWake();
+  }
+
+  cancelWake(): void {
+    this.wake = undefined;
+  }
+
+  private fireWake(): void {
+    const wake = this.wake;
+    if (!wake) return;
+    this.wake = undefined;
+    // Out of the fetch loop's call stack: waking must never hold up (or throw into) the client.
+    setImmediate(wake);
+  }
+
+  /**
+   * Waits until a full batch is buffered, the oldest buffered record has waited `maxWaitMs` (or,
+   * with nothing buffered, `maxWaitMs` from now), or `stop()` says so. Counting from the oldest
+   * record rather than from the call keeps the sensor's own turn (starting runs, the next call)
+   * out of a record's wait.
+   */
+  async waitForBatch(limits: BatchLimits, maxWaitMs: number, stop: () => boolean): Promise<void> {
+    const deadline = (this.bufferedSince ?? this.now()) + maxWaitMs;
+    while (!stop() && !this.hasFullBatch(limits) && this.now() < deadline) {
+      await this.dataArrived.wait(deadline - this.now());
+    }
+  }
+
+  /** Wakes a waitForBatch() so that it checks its `stop` again. */
+  interrupt(): void {
+    this.dataArrived.notify();
+  }
+
+  /** Cuts batches (see planBatches) and removes their records. */
+  cut(topic: string, limits: BatchLimits): Batch[] {
+    const batches = planBatches(topic, this.queues, limits);
+    for (const b of batches) this.forget(b.partition, b.messages.length, b.bytes);
+    if (batches.length > 0) this.spaceFreed.notify();
+    return batches;
+  }
+
+  private hasFullBatch(limits: BatchLimits): boolean {
+    if (this.isFull()) return true;
+    for (const tally of this.tallies.values()) {
+      if (tally.records >= limits.maxMessages || tally.bytes >= limits.maxBytes) return true;
+    }
+    return false;
+  }
+
+  /** Drops buffered records at or below the given offsets: they are in runs already started. */
+  dropThrough(skipThrough: Record<string, string>): void {
+    for (const [partitionText, through] of Object.entries(skipThrough)) {
+      const partition = Number(partitionText);
+      const queue = this.queues.get(partition);
+      if (!queue) continue;
+      let n = 0;
+      let bytes = 0;
+      while (n < queue.length && compareOffsets(queue[n]!.message.offset, through) <= 0) bytes += queue[n++]!.bytes;
+      if (n === 0) continue;
+      queue.splice(0, n);
+      this.forget(partition, n, bytes);
+      this.spaceFreed.notify();
+    }
+  }
+
+  /** Drops everything buffered for a partition (it is read again from another offset). */
+  dropPartition(partition: number): void {
+    const queue = this.queues.get(partition);
+    if (queue) {
+      this.forget(
+        partition,
+        queue.length,
+        queue.reduce((sum, r) => sum + r.bytes, 0),
+      );
+    }
+    this.queues.delete(partition);
+    this.spaceFreed.notify();
+  }
+
+  clear(): void {
+    this.queues.clear();
+    this.tallies.clear();
+    this.buffered = 0;
+    this.bufferedBytes = 0;
+    this.bufferedSince = undefined;
+    this.spaceFreed.notify();
+  }
+
+  private tally(partition: number): PartitionTally {
+    let tally = this.tallies.get(partition);
+    if (!tally) this.tallies.set(partition, (tally = { records: 0, bytes: 0 }));
+    return tally;
+  }
+
+  private forget(partition: number, records: number, bytes: number): void {
+    const tally = this.tally(partition);
+    tally.records -= records;
+    tally.bytes -= bytes;
+    this.buffered -= records;
+    this.bufferedBytes -= bytes;
+    // Leftovers keep the oldest arrival time: they have waited at least that long.
+    if (this.buffered === 0) this.bufferedSince = undefined;
+  }
+}
