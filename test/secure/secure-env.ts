@@ -54,7 +54,16 @@ export function runCommand(
   return new Promise((resolveResult, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+      // No metrics endpoints: a worker of another test or a user on this machine may hold the
+      // default ports, and these tests are about what the command says at startup.
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'info',
+        METRICS_PORT: '0',
+        TEMPORAL_METRICS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
