@@ -35,7 +35,7 @@ import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
 import { exitOnError, isSettingError } from '../src/workers/exit';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { openSink } from '../src/sink';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
@@ -51,7 +51,7 @@ import { makeScenario, removeSink, type Scenario } from './bench/scenario';
 import { drainKey, sinkEnv } from './bench/sinks';
 import { runIdle, type IdleResult } from './bench/idle';
 import { runSteady, type SteadyResult } from './bench/steady';
-import { createTopic, deleteTopics, prefill } from './bench/topics';
+import { deleteTopics, prefill } from './bench/topics';
 
 const logger = createLogger('info', 'bench');
 
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   const common = { KAFKA_TOPIC_PARTITIONS: String(params.partitions), ...params.workerEnv };
   const baseConfig = loadConfig({ ...process.env, ...common });
-  const kafka = createKafka(baseConfig, logger);
+  const kafka = createKafkaClient(baseConfig, logger);
   const admin = await connectAdmin(kafka, baseConfig, logger);
 
   /** A scenario's topic filled with the benchmark's M messages. */
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     env: Record<string, string>,
   ): Promise<{ s: Scenario; prefillSeconds: number }> => {
     const s = makeScenario(name, runDir, { ...common, ...env });
-    await createTopic(admin, s.config.topic, params.partitions);
+    await admin.ensureTopic(s.config.topic, params.partitions);
     const prefillSeconds = await prefill(kafka, s.config.topic, params.messages, params.messageBytes, params.padding);
     logger.info(`pre-filled ${s.config.topic} with ${params.messages} messages in ${prefillSeconds.toFixed(1)}s`);
     return { s, prefillSeconds };
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     if (params.scenarios.has('steady')) {
       // Steady state reads latency from the SQLite file (scripts/bench/steady.ts): always that sink.
       const s = makeScenario('steady', runDir, { ...common, ...params.variants[0]!.env, ...sinkEnv('sqlite') });
-      await createTopic(admin, s.config.topic, params.partitions);
+      await admin.ensureTopic(s.config.topic, params.partitions);
       try {
         steady = await runSteady(s, kafka, admin, logger, {
           rate: params.steadyRate,
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     }
     if (params.scenarios.has('idle')) {
       const s = makeScenario('idle', runDir, { ...common, ...params.variants[0]!.env });
-      await createTopic(admin, s.config.topic, params.partitions);
+      await admin.ensureTopic(s.config.topic, params.partitions);
       try {
         idle = await runIdle(s, logger, { seconds: params.idleSeconds, logFile: join(runDir, 'idle.worker.log') });
       } finally {
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 
   const reference = makeScenario('reference', runDir, { ...common, ...params.variants[0]!.env }).config;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { sensorWorkflowId } from '../src/batch';
 import { loadConfigOrExit, type Config } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { topicLag } from '../src/kafka/lag';
 import { createLogger } from '../src/logger';
 import { countUnfinishedRuns } from '../src/runs';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'demo');
   const seconds = Number(process.env.DEMO_SECONDS ?? 0);
-  const admin = await connectAdmin(createKafka(config, logger), config, logger);
+  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
 
   const worker = startChild('worker', 'src/workers/main.ts');
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   await stopChild(producer);
   await stopChild(worker);
   await sink.close();
-  await admin.disconnect();
+  await admin.close();
   await client.connection.close();
   console.log('stopped. The servers keep running: `npm run infra:down` stops them.');
 }

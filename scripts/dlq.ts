@@ -9,7 +9,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { listDeadLetters, replayDeadLetters, type DeadLetterRecord } from '../src/kafka/dead-letter-replay';
 import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
@@ -77,10 +77,10 @@ async function main(): Promise<void> {
   const command = parseCommand(process.argv.slice(2));
   if (!command) return;
   const logger = createLogger(config.logLevel, 'dlq');
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const exists = (await admin.listTopics()).includes(config.dlqTopic);
-  await admin.disconnect();
+  await admin.close();
   if (!exists) {
     console.log(`${config.dlqTopic} does not exist yet: nothing has been dead-lettered.`);
     return;

@@ -3,7 +3,7 @@
 // `npm run lag -- --watch` refreshes every 2 seconds until Ctrl-C.
 
 import { loadConfigOrExit } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { topicLag, type TopicLag } from '../src/kafka/lag';
 import { createLogger } from '../src/logger';
 import { countUnfinishedRuns } from '../src/runs';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'lag');
   const watch = process.argv.includes('--watch');
-  const admin = await connectAdmin(createKafka(config, logger), config, logger);
+  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
   try {
     const topics = await admin.listTopics();
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       if (watch) await new Promise((r) => setTimeout(r, 2_000));
     } while (watch);
   } finally {
-    await admin.disconnect();
+    await admin.close();
     await client.connection.close();
   }
 }

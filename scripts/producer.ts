@@ -4,8 +4,7 @@
 // every second and a summary at the end.
 
 import { loadConfigOrExit } from '../src/config';
-import { createKafka } from '../src/kafka/client';
-import { ensureTopic } from '../src/kafka/topics';
+import { createKafkaClient } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { connectAdmin } from '../src/workers/connect';
 import { exitOnError } from '../src/workers/exit';
@@ -15,10 +14,12 @@ import { onShutdownSignals } from '../src/workers/shutdown-signals';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'producer');
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
-  await ensureTopic(admin, config.topic, config.topicPartitions, logger);
-  await admin.disconnect();
+  if (await admin.ensureTopic(config.topic, config.topicPartitions)) {
+    logger.info('created topic', { topic: config.topic, partitions: config.topicPartitions });
+  }
+  await admin.close();
 
   const producer = new RateProducer(kafka, {
     topic: config.topic,

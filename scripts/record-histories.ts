@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { sensorWorkflowId } from '../src/batch';
 import { BATCH_PAYLOADS, type BatchPayload } from '../src/config';
 import { SinkUnavailableError } from '../src/errors';
-import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
 import { startReplay } from '../src/replay/start';
 import { runsQuery } from '../src/runs';
@@ -87,8 +86,8 @@ async function record(payload: BatchPayload): Promise<void> {
   const servers = await connectServers(config);
   const sink = openSink(config);
   try {
-    await ensureTopic(servers.admin, config.topic, 1);
-    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    await servers.admin.ensureTopic(config.topic, 1);
+    await servers.admin.ensureTopic(config.dlqTopic, 1);
     const running = await startPipeline(config, servers, {
       sink: sinkDownTwiceFor(sink),
       transform: transformWithOneFailure,
@@ -101,8 +100,10 @@ async function record(payload: BatchPayload): Promise<void> {
         messageBytes: 100,
       }).run();
       const producer = testProducer(servers.kafka);
-      await producer.connect();
-      await producer.send({ topic: config.topic, messages: [{ value: 'not json' }, { value: '{"seq":1000}' }] });
+      await producer.send(config.topic, [
+        { key: null, value: 'not json' },
+        { key: null, value: '{"seq":1000}' },
+      ]);
       await ensureSensors(servers.client, config, logger);
       // 62 records: seq 7 fails every time and 'not json' is bad data; both are dead-lettered.
       await waitFor(`${RECORDS} rows`, () => sinkRows(config).length === RECORDS, 120_000);
@@ -115,8 +116,8 @@ async function record(payload: BatchPayload): Promise<void> {
         async () => (await phase()) === 'waiting between ticks',
         60_000,
       );
-      await producer.send({ topic: config.topic, messages: [{ value: '{"seq":1001}' }] });
-      await producer.disconnect();
+      await producer.send(config.topic, [{ key: null, value: '{"seq":1001}' }]);
+      await producer.close();
       await waitFor(`${RECORDS + 1} rows`, () => sinkRows(config).length === RECORDS + 1, 60_000);
       if ((await sensor.query(statusQuery)).wakes !== 1) throw new Error('the sensor was not woken by the last record');
       await sensor.signal(stopSignal);

@@ -8,8 +8,8 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { parseRunWorkflowId } from '../src/batch';
 import { loadConfigOrExit, type Config } from '../src/config';
-import { createKafka } from '../src/kafka/client';
-import { RangeReader } from '../src/kafka/range-reader';
+import { createKafkaClient } from '../src/kafka/client';
+import { toBatchMessage } from '../src/kafka/encoding';
 import { createLogger } from '../src/logger';
 import { connectAdmin, temporalConnectionOptions } from '../src/workers/connect';
 import { describe } from '../src/workers/retry';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel, 'records');
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const run = await lookUpRun(config, workflowId);
 
   // Waits for Kafka like every other command, and stops at once on refused security settings.
@@ -58,9 +58,9 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    log = (await admin.fetchTopicOffsets(range.topic)).find((o) => o.partition === range.partition);
+    log = (await admin.partitionBounds(range.topic)).find((o) => o.partition === range.partition);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
   if (!log) {
     console.error(`topic ${range.topic} has no partition ${range.partition}`);
@@ -72,15 +72,11 @@ async function main(): Promise<void> {
   for (const note of plan.notes) console.error(note);
   let printed = 0;
   if (plan.read) {
-    const reader = new RangeReader(kafka, {
-      topic: range.topic,
-      // The run's own group: its ID names it.
-      groupIdPrefix: range.groupId,
-      logger,
-    });
+    // The run's own group names the reader's group (for clients that need one).
+    const reader = kafka.rangeReader({ topic: range.topic, groupIdPrefix: range.groupId });
     try {
       const records = await reader.read(range.partition, plan.read.first, plan.read.last);
-      for (const record of records) console.log(recordLine(range.partition, record));
+      for (const record of records) console.log(recordLine(range.partition, toBatchMessage(record)));
       printed = records.length;
     } finally {
       await reader.close();

@@ -9,7 +9,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { replayWorkflowId } from '../src/batch';
 import { loadConfigOrExit, type Config } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { parseReplayFlags } from '../src/replay/flags';
 import { offsetsIn } from '../src/replay/plan';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       return;
     }
     const { request, name, detach } = command;
-    const admin = await connectAdmin(createKafka(config, logger), config, logger);
+    const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
     let plan;
     try {
       if (!(await admin.listTopics()).includes(config.topic)) {
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       }
       plan = await resolveReplayRanges(admin, config.topic, request);
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
     for (const note of plan.notes) console.log(`note: ${note}`);
     if (plan.ranges.length === 0) {

@@ -7,11 +7,11 @@
 // Neighbours: src/replay/ (flags, offsets); README "Moving the live pipeline".
 
 import { loadConfigOrExit } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { parseResetFlags } from '../src/replay/flags';
 import { newResetId, resetGroup, type ResetReport } from '../src/replay/reset';
-import { committedOffsets, resolveResetTargets, type ResetTarget } from '../src/replay/resolve';
+import { resolveResetTargets, type ResetTarget } from '../src/replay/resolve';
 import { connectAdmin, connectClient } from '../src/workers/connect';
 import { exitOnError } from '../src/workers/exit';
 import { onShutdownSignals } from '../src/workers/shutdown-signals';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const flags = parseResetFlags(process.argv.slice(2));
   const logger = createLogger(config.logLevel, 'reset');
-  const admin = await connectAdmin(createKafka(config, logger), config, logger);
+  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
   try {
     if (!(await admin.listTopics()).includes(config.topic)) {
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       const applied = s.applied.map((a) => `p${a.partition}→${a.offset}`).join(' ') || 'no partition held';
       console.log(`  ${s.workflowId}: ${s.refused ? `refused: ${s.refused}` : applied}`);
     }
-    process.exitCode = printOutcome(targets, await committedOffsets(admin, config.groupId, config.topic), report);
+    process.exitCode = printOutcome(targets, await admin.committedOffsets(config.groupId, config.topic), report);
     if (report.notApplied.length > 0) {
       console.log(
         `no sensor held partition(s) ${report.notApplied.map((o) => o.partition).join(', ')} at the time ` +
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
     await client.connection.close();
   }
 }

@@ -12,14 +12,14 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import { createLogger } from '../src/logger';
 import { RateProducer } from '../src/producer/rate-producer';
 import { pipelineFilter, runsQuery, type PipelineId } from '../src/runs';
 import { connectAdmin, installTemporalLogger } from '../src/workers/connect';
 import { startSession, type PipelineSession } from './bench/pipeline-session';
 import { makeScenario, removeSink } from './bench/scenario';
-import { createTopic, deleteTopics } from './bench/topics';
+import { deleteTopics } from './bench/topics';
 
 const USAGE = `usage: npm run screenshot -- [--out FILE] [--ui URL] [--runs N] [--rate MSG_PER_S]
   --out   the PNG to write (docs/images/web-ui.png)
@@ -81,9 +81,9 @@ async function main(): Promise<void> {
     SENSOR_REPLICAS: '3',
     CODEC_SERVER_PORT: '0',
   });
-  const kafka = createKafka(s.config, logger);
+  const kafka = createKafkaClient(s.config, logger);
   const admin = await connectAdmin(kafka, s.config, logger);
-  await createTopic(admin, s.config.topic, s.config.topicPartitions);
+  await admin.ensureTopic(s.config.topic, s.config.topicPartitions);
   const logFile = join(runDir, `${s.config.topic}.worker.log`);
   let producer: RateProducer | undefined;
   let producing: Promise<unknown> = Promise.resolve();
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     await session?.stop();
     await deleteTopics(admin, [s.config.topic, s.config.dlqTopic]);
     await removeSink(s);
-    await admin.disconnect();
+    await admin.close();
     logger.info(`stopped the pipeline and deleted its topic; the worker's log is ${logFile}`);
   }
 }

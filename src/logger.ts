@@ -39,3 +39,8 @@ function formatFields(fields: Record<string, unknown>): string {
   }
   return out;
 }
+
+/** A logger that writes everything at debug level: for probes whose failures are reported once elsewhere. */
+export function quietLogger(logger: Logger): Logger {
+  return { debug: logger.debug, info: logger.debug, warn: logger.debug, error: logger.debug };
+}

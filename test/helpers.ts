@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../src/config';
-import { createKafka } from '../src/kafka/client';
+import { createKafkaClient } from '../src/kafka/client';
 import type { DeadLetterPublisher } from '../src/kafka/dead-letter';
+import { createKafka } from '../src/kafka/kafkajs/kafka';
+import type { KafkaAdmin, KafkaClient, KafkaRecord, RecordPublisher } from '../src/kafka/port';
 import { createLogger } from '../src/logger';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
 import { SqliteSink } from '../src/sink/sqlite-sink';
@@ -27,17 +28,11 @@ export const logger = createLogger((process.env.TEST_LOG_LEVEL as Config['logLev
 
 /**
  * The producer every test seeds its topic with. Idempotent, so that each message is written once:
- * a plain kafkajs producer resends a request whose answer was slow in coming (a busy broker on a
- * loaded machine), and the partition then holds that batch twice, at offsets no test expects.
+ * a plain producer resends a request whose answer was slow in coming (a busy broker on a loaded
+ * machine), and the partition then holds that batch twice, at offsets no test expects.
  */
-export function testProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // kafkajs warns that fewer retries than this may break idempotence; the test's timeout bounds it.
-    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-  });
+export function testProducer(kafka: KafkaClient): RecordPublisher {
+  return kafka.publisher({ idempotent: true });
 }
 
 export function uniqueName(prefix: string): string {
@@ -77,8 +72,8 @@ export function sharedBundle(): Promise<WorkflowBundle> {
 }
 
 export interface Servers {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   client: Client;
   connection: NativeConnection;
   close(): Promise<void>;
@@ -86,7 +81,7 @@ export interface Servers {
 
 export async function connectServers(config: Config): Promise<Servers> {
   installTemporalLoggerOnce();
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const client = await connectClient(config, logger);
   const connection = await connectWorkerConnection(config, logger);
@@ -96,7 +91,7 @@ export async function connectServers(config: Config): Promise<Servers> {
     client,
     connection,
     async close() {
-      await admin.disconnect();
+      await admin.close();
       await client.connection.close();
       await connection.close();
     },
@@ -186,11 +181,71 @@ export async function waitFor<T>(
   }
 }
 
+/** A record read back from a topic, with the partition it is in. */
+export interface TopicRecord extends KafkaRecord {
+  partition: number;
+}
+
+/** How many records `topic` holds now, by its partitions' bounds (dense offsets: no transactions). */
+export async function recordCount(admin: KafkaAdmin, topic: string): Promise<number> {
+  const bounds = await admin.partitionBounds(topic);
+  return bounds.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+}
+
+/**
+ * Every record of `topic`, partition by partition in offset order, read through the port's range
+ * reader over each partition's bounds [low, high - 1], outside any consumer group's progress. First
+ * waits until the topic holds at least `expected` records, and a moment more, so that a record
+ * beyond those is read too.
+ */
+export async function readTopic(
+  servers: Pick<Servers, 'kafka' | 'admin'>,
+  topic: string,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<TopicRecord[]> {
+  await waitFor(
+    `${expected} records on ${topic}`,
+    async () => (await recordCount(servers.admin, topic)) >= expected,
+    timeoutMs,
+  );
+  await new Promise((r) => setTimeout(r, 500)); // and no more than that
+  const reader = servers.kafka.rangeReader({ topic, groupIdPrefix: uniqueName('reader'), readTimeoutMs: timeoutMs });
+  const records: TopicRecord[] = [];
+  try {
+    for (const { partition, low, high } of await servers.admin.partitionBounds(topic)) {
+      if (BigInt(high) <= BigInt(low)) continue;
+      const read = await reader.read(partition, low, (BigInt(high) - 1n).toString());
+      records.push(...read.map((record) => ({ ...record, partition })));
+    }
+  } finally {
+    await reader.close();
+  }
+  return records;
+}
+
+/**
+ * Deletes the records of `topic`/`partition` below `offset`, as retention would. The port has no
+ * deleteRecords (the pipeline never deletes records), so this one goes to kafkajs directly.
+ */
+export async function deleteRecordsBelow(config: Config, topic: string, partition: number, offset: string) {
+  const admin = createKafka(config, logger).admin();
+  await admin.connect();
+  try {
+    // kafkajs finds the partition's leader in the metadata it holds: a new admin must fetch it first.
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Deletes the test's topics and sink folder. */
-export async function cleanUp(config: Config & { sinkDir: string }, admin: Admin): Promise<void> {
+export async function cleanUp(config: Config & { sinkDir: string }, admin: KafkaAdmin): Promise<void> {
   const existing = await admin.listTopics();
-  const mine = [config.topic, config.dlqTopic].filter((t) => existing.includes(t));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+  for (const topic of [config.topic, config.dlqTopic].filter((t) => existing.includes(t))) {
+    await admin.deleteTopic(topic).catch(() => undefined);
+  }
   rmSync(config.sinkDir, { recursive: true, force: true });
 }
 

@@ -4,7 +4,6 @@
 import { afterEach } from 'vitest';
 import type { Config } from '../src/config';
 import type { DeadLetterPublisher } from '../src/kafka/dead-letter';
-import { ensureTopic } from '../src/kafka/topics';
 import { RateProducer } from '../src/producer/rate-producer';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
 import type { Sink } from '../src/sink';
@@ -42,8 +41,8 @@ export async function setUpPipeline(
     await servers.close();
   });
   if (options.createTopics !== false) {
-    await ensureTopic(servers.admin, config.topic, config.topicPartitions);
-    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    await servers.admin.ensureTopic(config.topic, config.topicPartitions);
+    await servers.admin.ensureTopic(config.dlqTopic, 1);
   }
   const sqlite = openSink(config);
   const running = await startPipeline(config, servers, {

@@ -4,8 +4,7 @@
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../src/config';
-import { createKafka } from '../src/kafka/client';
-import { ensureTopic } from '../src/kafka/topics';
+import { createKafkaClient } from '../src/kafka/client';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
 import type { Sink } from '../src/sink';
 import { connectAdmin } from '../src/workers/connect';
@@ -27,15 +26,15 @@ export async function startPipelineOnEnv(
   defer: (fn: () => Promise<void>) => void,
   options: PipelineOnEnvOptions = {},
 ) {
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   defer(async () => {
     await cleanUp(config, admin);
-    await admin.disconnect();
+    await admin.close();
   });
   if (options.createTopic !== false) {
-    await ensureTopic(admin, config.topic, config.topicPartitions);
-    await ensureTopic(admin, config.dlqTopic, 1);
+    await admin.ensureTopic(config.topic, config.topicPartitions);
+    await admin.ensureTopic(config.dlqTopic, 1);
   }
   const sqlite = openSink(config);
   const pipeline = await createPipeline({

@@ -30,21 +30,20 @@ export async function seed(
   stepMs = 0,
 ): Promise<void> {
   const producer = testProducer(servers.kafka);
-  await producer.connect();
   try {
     for (let partition = 0; partition < partitions; partition++) {
-      await producer.send({
+      await producer.send(
         topic,
-        messages: Array.from({ length: perPartition }, (_, i) => ({
+        Array.from({ length: perPartition }, (_, i) => ({
           partition,
           key: `k-${partition}-${i}`,
           value: JSON.stringify({ seq: partition * 1000 + i }),
           timestamp: String(baseMs + i * stepMs),
         })),
-      });
+      );
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 

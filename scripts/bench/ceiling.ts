@@ -1,11 +1,11 @@
-// The ceiling: what this machine does without Temporal. A bare kafkajs consumer (fresh group,
-// from the beginning) reads the pre-filled topic and writes the same rows through the same sink
+// The ceiling: what this machine does without Temporal. A bare group consumer of the Kafka client
+// (the port's thinnest path: no buffer, no Temporal; fresh group, from the beginning) reads the pre-filled topic and writes the same rows through the same sink
 // class the workers use (SqliteSink, or PostgresSink with its COPY and ON CONFLICT), one batch at a
 // time, cut into batches by the same limits (MAX_BATCH_SIZE records / MAX_BATCH_BYTES per
 // partition), after the same transform. The read-only figure is the same consumer doing nothing
 // per record.
 
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaClient, KafkaRecord } from '../../src/kafka/port';
 import { transform } from '../../src/processing/transform';
 import type { Sink, SinkRow } from '../../src/sink';
 
@@ -37,9 +37,8 @@ export interface CeilingResult {
   writes: number;
 }
 
-export async function runCeiling(kafka: Kafka, o: CeilingOptions): Promise<CeilingResult> {
+export async function runCeiling(kafka: KafkaClient, o: CeilingOptions): Promise<CeilingResult> {
   const sink = o.sink;
-  const consumer = kafka.consumer({ groupId: o.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const pending = new Map<number, { rows: SinkRow[]; bytes: number }>();
   let seen = 0;
   let stored = 0;
@@ -61,44 +60,50 @@ export async function runCeiling(kafka: Kafka, o: CeilingOptions): Promise<Ceili
     stored += p.rows.length;
   };
 
+  // It commits nothing: its group is fresh each time, and a commit per batch is not what a bare
+  // consumer's figure should include.
+  const consumer = kafka.groupConsumer({
+    topic: o.topic,
+    groupId: o.groupId,
+    fromBeginning: true,
+    sessionTimeoutMs: 30_000,
+    onFailed: failed,
+    onRecords: async ({ partition, records }) => {
+      for (const m of records) {
+        seen++;
+        if (sink) {
+          const row = toRow(o.topic, partition, m);
+          const bytes = RECORD_JSON_OVERHEAD_BYTES + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+          let p = pending.get(partition);
+          if (!p || p.rows.length >= o.maxBatchSize || p.bytes + bytes > o.maxBatchBytes) {
+            await flush(partition);
+            p = pending.get(partition) ?? { rows: [], bytes: 0 };
+            pending.set(partition, p);
+          }
+          p.rows.push(row);
+          p.bytes += bytes;
+        }
+      }
+      if (seen >= o.messages && sink) for (const p of pending.keys()) await flush(p);
+      if ((sink ? stored : seen) >= o.messages) finished();
+      return records.length;
+    },
+  });
+
   const started = Date.now();
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatch: async ({ batch, heartbeat }) => {
-        for (const m of batch.messages) {
-          seen++;
-          if (sink) {
-            const row = toRow(o.topic, batch.partition, m);
-            const bytes = RECORD_JSON_OVERHEAD_BYTES + (m.key?.length ?? 0) + (m.value?.length ?? 0);
-            let p = pending.get(batch.partition);
-            if (!p || p.rows.length >= o.maxBatchSize || p.bytes + bytes > o.maxBatchBytes) {
-              await flush(batch.partition);
-              p = pending.get(batch.partition) ?? { rows: [], bytes: 0 };
-              pending.set(batch.partition, p);
-            }
-            p.rows.push(row);
-            p.bytes += bytes;
-          }
-        }
-        if (seen >= o.messages && sink) for (const partition of pending.keys()) await flush(partition);
-        await heartbeat();
-        if ((sink ? stored : seen) >= o.messages) finished();
-      },
-    });
+    await consumer.start();
     await done;
     const seconds = (Date.now() - started) / 1000;
     return { seconds, messagesPerSecond: o.messages / seconds, writes };
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.stop().catch(() => undefined);
     await sink?.close();
   }
 }
 
-function toRow(topic: string, partition: number, m: KafkaMessage): SinkRow {
+function toRow(topic: string, partition: number, m: KafkaRecord): SinkRow {
   const valueText = m.value?.toString('utf8');
   const out = transform({
     topic,

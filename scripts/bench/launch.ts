@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../../src/kafka/port';
 import type { Logger } from '../../src/logger';
 import { runsQuery, type PipelineId } from '../../src/runs';
 import { BUNDLE_CACHE_DIR, bundleKey, loadWorkflowBundle } from '../../src/workers/workflow-bundle';
@@ -59,7 +59,7 @@ export interface LaunchResult {
 
 export async function runLaunch(
   s: Scenario,
-  admin: Admin,
+  admin: KafkaAdmin,
   logger: Logger,
   o: { timeoutMs: number; logFile: string },
 ): Promise<LaunchResult> {
@@ -72,8 +72,8 @@ export async function runLaunch(
   let groupStableAt: number | undefined;
   const groupPoll = (async () => {
     while (polling && groupStableAt === undefined) {
-      const { groups } = await admin.describeGroups([s.config.groupId]).catch(() => ({ groups: [] }));
-      if (groups[0]?.state === 'Stable') groupStableAt = Date.now();
+      const group = await admin.describeGroup(s.config.groupId).catch(() => undefined);
+      if (group?.state === 'Stable') groupStableAt = Date.now();
       await new Promise((r) => setTimeout(r, 100));
     }
   })();

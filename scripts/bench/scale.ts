@@ -10,11 +10,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '../../src/kafka/port';
 import type { Logger } from '../../src/logger';
 import { runDrain, type DrainResult } from './drain';
 import type { Padding } from './topics';
-import { createTopic, deleteTopics, prefill } from './topics';
+import { deleteTopics, prefill } from './topics';
 import { findServers, serverCpu } from './proc';
 import { workerLogFile } from './pipeline-session';
 import { fmt, markdownTable, spread } from './report';
@@ -51,8 +51,8 @@ export function scaleCases(partitions: number): ScaleCase[] {
 }
 
 export interface ScaleContext {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   logger: Logger;
   runDir: string;
   /** Settings every worker gets (BENCH_WORKER_ENV, the sink's). */
@@ -73,7 +73,7 @@ export async function runScale(ctx: ScaleContext, repeat: number): Promise<Scale
     const tag = `scale-${c.partitions}p-${c.processes}w`;
     const s = makeScenario(tag, ctx.runDir, { ...ctx.env, KAFKA_TOPIC_PARTITIONS: String(c.partitions) });
     try {
-      await createTopic(ctx.admin, s.config.topic, c.partitions);
+      await ctx.admin.ensureTopic(s.config.topic, c.partitions);
       const servers = findServers(portOf(s.config.kafkaBrokers[0]!), portOf(s.config.temporalAddress));
       const kafkaCpu0 = serverCpu(servers).kafka;
       const prefillSeconds = await prefill(ctx.kafka, s.config.topic, ctx.messages, ctx.messageBytes, ctx.padding);

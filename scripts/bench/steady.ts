@@ -4,8 +4,8 @@
 // Latency per row is loaded_at - produced_at, read from the sink once every message is in. The lag
 // samples and the latency per second go into the results too, for the chart (scripts/bench/charts.ts).
 
-import type { Admin, Kafka } from 'kafkajs';
 import { topicLag } from '../../src/kafka/lag';
+import type { KafkaAdmin, KafkaClient } from '../../src/kafka/port';
 import type { Logger } from '../../src/logger';
 import { RateProducer } from '../../src/producer/rate-producer';
 import type { Scenario } from './scenario';
@@ -34,8 +34,8 @@ export interface SteadyResult {
 
 export async function runSteady(
   s: Scenario,
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   logger: Logger,
   o: { rate: number; seconds: number; messageBytes: number; logFile: string },
 ): Promise<SteadyResult> {
@@ -110,12 +110,11 @@ export async function runSteady(
 }
 
 /** Waits until the group is Stable with `members` consumers: the pipeline is ready for traffic. */
-async function waitForGroup(admin: Admin, groupId: string, members: number): Promise<void> {
+async function waitForGroup(admin: KafkaAdmin, groupId: string, members: number): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const { groups } = await admin.describeGroups([groupId]);
-    const g = groups[0];
-    if (g && g.state === 'Stable' && g.members.length >= members) return;
+    const g = await admin.describeGroup(groupId);
+    if (g.state === 'Stable' && g.memberClientIds.length >= members) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`consumer group ${groupId} did not reach ${members} members within 120 s`);

@@ -1,34 +1,12 @@
-// Benchmark topics: created with a fixed partition count, pre-filled as fast as the broker takes
+// Benchmark topics (created with the admin's ensureTopic): pre-filled as fast as the broker takes
 // them (not rate-limited), and deleted afterwards. Every scenario gets its own topic; topics meant
 // to hold "the same data" are filled with the same messages (same keys, so the same partitions).
 
-import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient, OutgoingRecord } from '../../src/kafka/port';
 import { makeMessage } from '../../src/producer/rate-producer';
 
 const CHUNK = 5_000;
 const IN_FLIGHT = 4;
-
-export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  } catch (err) {
-    // On a busy broker the wait for leaders can ask for metadata before the topic is known
-    // (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry there): the topic is made, so wait.
-    if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-    await waitForLeaders(admin, topic, partitions);
-  }
-}
-
-async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-    const found = metadata?.topics[0]?.partitions ?? [];
-    if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
-    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for all ${partitions} partitions in 60 s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /**
  * How the JSON values are padded to size: `repeat` as `npm run producer` does ("xxxx…", which
@@ -43,7 +21,7 @@ const WORDS =
     ' ',
   );
 
-function benchMessage(seq: number, messageBytes: number, now: number, padding: Padding): Message {
+function benchMessage(seq: number, messageBytes: number, now: number, padding: Padding): OutgoingRecord {
   const m = makeMessage(seq, messageBytes, now);
   if (padding === 'repeat') return m;
   const head = JSON.parse(m.value as string) as { payload: string };
@@ -63,17 +41,13 @@ function benchMessage(seq: number, messageBytes: number, now: number, padding: P
 
 /** Writes messages 0..count-1 (makeMessage, padded per `padding`) to `topic`; returns the seconds it took. */
 export async function prefill(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   count: number,
   messageBytes: number,
   padding: Padding,
 ): Promise<number> {
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = kafka.publisher();
   const started = Date.now();
   try {
     let next = 0;
@@ -84,19 +58,18 @@ export async function prefill(
         next += n;
         const now = Date.now();
         const messages = Array.from({ length: n }, (_, i) => benchMessage(first + i, messageBytes, now, padding));
-        await producer.send({ topic, messages });
+        await producer.send(topic, messages);
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, sendChunks));
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return (Date.now() - started) / 1000;
 }
 
 /** Deletes the topics that exist among `topics` (a dead-letter topic may never have been made). */
-export async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {
+export async function deleteTopics(admin: KafkaAdmin, topics: string[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const mine = topics.filter((t) => existing.has(t));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch(() => undefined);
+  for (const topic of topics.filter((t) => existing.has(t))) await admin.deleteTopic(topic).catch(() => undefined);
 }

@@ -4,12 +4,12 @@
 
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { Admin } from 'kafkajs';
 import { rangeOf, type Batch, type PartitionOffset, type RunBatch } from '../batch';
 import { MAX_BATCH_BYTES_INLINE, type BatchPayload } from '../config';
 import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
+import type { KafkaAdmin } from '../kafka/port';
 import type { SensorConsumer, TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 import type { Logger } from '../logger';
@@ -17,7 +17,7 @@ import { RECORDS_WAITING_SIGNAL, type WakeRequest } from '../sensor-wake';
 
 export interface SensorActivityDeps {
   registry: ConsumerRegistry;
-  admin: Admin;
+  admin: KafkaAdmin;
   temporal: Client;
   topic: string;
   groupId: string;

@@ -3,11 +3,11 @@
 // landed on another worker, or this one restarted). Kafka is the source of truth; the rest are
 // shortcuts.
 
-import type { Kafka } from 'kafkajs';
 import type { BatchMessage, RunBatch } from '../batch';
 import type { Logger } from '../logger';
 import type { BatchCache } from './batch-cache';
-import { RangeReader } from './range-reader';
+import { toBatchMessage } from './encoding';
+import type { KafkaClient, RangeReader } from './port';
 
 export type RecordSource = 'input' | 'memory' | 'kafka';
 
@@ -17,7 +17,7 @@ export class BatchRecords {
   readonly served: Record<RecordSource, number> = { input: 0, memory: 0, kafka: 0 };
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly cache: BatchCache,
     private readonly groupIdPrefix: string,
     private readonly logger: Logger,
@@ -37,8 +37,8 @@ export class BatchRecords {
       firstOffset: batch.firstOffset,
       lastOffset: batch.lastOffset,
     });
-    const messages = await this.readerFor(batch.topic).read(batch.partition, batch.firstOffset, batch.lastOffset);
-    return this.count('kafka', messages);
+    const records = await this.readerFor(batch.topic).read(batch.partition, batch.firstOffset, batch.lastOffset);
+    return this.count('kafka', records.map(toBatchMessage));
   }
 
   /** The run has loaded this range: its records need not be kept. */
@@ -63,12 +63,7 @@ export class BatchRecords {
   private readerFor(topic: string): RangeReader {
     let reader = this.readers.get(topic);
     if (!reader) {
-      reader = new RangeReader(this.kafka, {
-        topic,
-        groupIdPrefix: this.groupIdPrefix,
-        logger: this.logger,
-        readTimeoutMs: this.readTimeoutMs,
-      });
+      reader = this.kafka.rangeReader({ topic, groupIdPrefix: this.groupIdPrefix, readTimeoutMs: this.readTimeoutMs });
       this.readers.set(topic, reader);
     }
     return reader;

@@ -6,8 +6,8 @@
 // that refused to rejoin its group (see rejoin-gate.ts: its session lapsed while the process was
 // stopped, say). Either way its sensor is told (onRetired), in case it still counts on it.
 
-import type { Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
+import type { KafkaClient } from './port';
 import { SensorConsumer, type SensorConsumerOptions } from './sensor-consumer';
 
 export interface ConsumerRegistryOptions extends Omit<SensorConsumerOptions, 'logger' | 'onRetired'> {
@@ -26,7 +26,7 @@ export class ConsumerRegistry {
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly options: ConsumerRegistryOptions,
     private readonly logger: Logger,
   ) {
@@ -105,7 +105,7 @@ export class ConsumerRegistry {
   private async closeIdle(): Promise<void> {
     const now = Date.now();
     const idle = [...this.consumers].filter(([, consumer]) => consumer.leaseExpired(now));
-    // All of them first: stopping one waits for kafkajs, and meanwhile another could rejoin the
+    // All of them first: stopping one waits for the client, and meanwhile another could rejoin the
     // group (after a stall every lease may run out at once).
     for (const [replica, consumer] of idle) {
       this.logger.info('consumer unused for too long; leaving the group', { replica });

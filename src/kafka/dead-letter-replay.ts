@@ -7,7 +7,6 @@
 // after a crash) sends only what it has not sent yet, including a copy that arrived after the
 // original was replayed.
 
-import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { DLQ_HEADERS } from './dead-letter';
 import {
@@ -16,6 +15,7 @@ import {
   type DeadLetterCopies,
   type DeadLetterOrigin,
 } from './dead-letter-identity';
+import type { KafkaClient, KafkaRecord } from './port';
 
 export interface DeadLetterRecord extends DeadLetterOrigin, DeadLetterCopies {
   error: string;
@@ -30,7 +30,7 @@ export interface DeadLetterRecord extends DeadLetterOrigin, DeadLetterCopies {
 
 const DLQ_HEADER_NAMES = new Set<string>(Object.values(DLQ_HEADERS));
 
-function toRecord(partition: number, m: KafkaMessage): DeadLetterRecord {
+function toRecord(partition: number, m: KafkaRecord): DeadLetterRecord {
   const text = (name: string) => m.headers?.[name]?.toString() ?? '';
   const headers: Record<string, Buffer> = {};
   for (const [name, value] of Object.entries(m.headers ?? {})) {
@@ -65,78 +65,76 @@ function toRecord(partition: number, m: KafkaMessage): DeadLetterRecord {
  * is committed after each handled batch.
  */
 async function readToEnd(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   groupId: string,
   commit: boolean,
   handle: (records: DeadLetterRecord[]) => Promise<void>,
 ): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await kafka.admin();
   let ends: Map<number, bigint>;
   let starts: Map<number, bigint>;
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const low = new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
-    starts = new Map(
-      (committed[0]?.partitions ?? []).map((p) => [
-        p.partition,
-        p.offset === '-1' ? low.get(p.partition)! : BigInt(p.offset),
-      ]),
-    );
+    const bounds = await admin.partitionBounds(topic);
+    const committed = await admin.committedOffsets(groupId, topic);
+    ends = new Map(bounds.map((b) => [b.partition, BigInt(b.high)]));
+    starts = new Map(bounds.map((b) => [b.partition, BigInt(committed.get(b.partition) ?? b.low)]));
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
   const remaining = new Set([...ends].filter(([p, end]) => (starts.get(p) ?? 0n) < end).map(([p]) => p));
   if (remaining.size === 0) return 0;
 
-  const consumer = kafka.consumer({ groupId });
   let count = 0;
-  let failure: unknown;
+  let finished!: () => void;
+  let failed!: (error: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  const consumer = kafka.groupConsumer({
+    topic,
+    groupId,
+    fromBeginning: true,
+    sessionTimeoutMs: 30_000,
+    onFailed: failed,
+    onRecords: async ({ partition, records }) => {
+      try {
+        const end = ends.get(partition) ?? 0n;
+        const before = records.filter((m) => BigInt(m.offset) < end);
+        if (before.length > 0) {
+          await handle(before.map((m) => toRecord(partition, m)));
+          count += before.length;
+          const next = (BigInt(before[before.length - 1]!.offset) + 1n).toString();
+          if (commit) await consumer.commit([{ partition, offset: next }]);
+          if (BigInt(next) >= end) remaining.delete(partition);
+        }
+        if (before.length < records.length) remaining.delete(partition);
+        if (remaining.size === 0) finished();
+        return records.length;
+      } catch (err) {
+        // Not the client's retry: a letter that names no topic fails the same way every time.
+        failed(err as Error);
+        return 0;
+      }
+    },
+  });
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const done = new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const end = ends.get(batch.partition) ?? 0n;
-            const messages = batch.messages.filter((m) => BigInt(m.offset) < end);
-            if (messages.length > 0) {
-              await handle(messages.map((m) => toRecord(batch.partition, m)));
-              count += messages.length;
-              const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
-              if (commit) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
-              if (BigInt(next) >= end) remaining.delete(batch.partition);
-            }
-            if (messages.length < batch.messages.length) remaining.delete(batch.partition);
-            if (remaining.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
+    await consumer.start();
     await done;
-  } catch (err) {
-    failure = err;
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
   }
-  if (failure) throw failure;
   return count;
 }
 
 /** Every record now in the dead-letter topic, copies included, oldest first per partition. Commits nothing. */
-async function readAllDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadLetterRecord[]> {
+async function readAllDeadLetters(kafka: KafkaClient, dlqTopic: string): Promise<DeadLetterRecord[]> {
   const records: DeadLetterRecord[] = [];
   const readerGroup = `${dlqTopic}-list-${randomBytes(4).toString('hex')}`;
   await readToEnd(kafka, dlqTopic, readerGroup, false, async (batch) => void records.push(...batch));
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteGroups([readerGroup]).catch(() => undefined);
-  await admin.disconnect();
+  const admin = await kafka.admin();
+  await admin.deleteGroups([readerGroup]).finally(() => admin.close());
   return records;
 }
 
@@ -144,7 +142,7 @@ async function readAllDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadL
  * The dead letters now in the topic, one per source record (the first copy, with how many copies
  * there are and which other runs sent one), oldest first per partition. Commits nothing.
  */
-export async function listDeadLetters(kafka: Kafka, dlqTopic: string): Promise<DeadLetterRecord[]> {
+export async function listDeadLetters(kafka: KafkaClient, dlqTopic: string): Promise<DeadLetterRecord[]> {
   return distinctDeadLetters(await readAllDeadLetters(kafka, dlqTopic));
 }
 
@@ -164,7 +162,7 @@ export interface ReplayResult {
 }
 
 /** Publishes the dead letters not replayed yet, each source record once. */
-export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayDeadLetters(kafka: KafkaClient, options: ReplayOptions): Promise<ReplayResult> {
   const groupId = options.groupId ?? `${options.dlqTopic}-replay`;
   // What earlier replays sent: every letter below the group's committed offsets. A copy may sit in
   // another partition of the topic, or arrive after its original was replayed (a retry that ran
@@ -175,8 +173,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
     if (BigInt(r.dlqOffset) < (done.get(r.dlqPartition) ?? 0n)) replayed.add(deadLetterKey(r));
   }
 
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const producer = kafka.publisher();
   const result: ReplayResult = { sent: 0, copies: 0 };
   try {
     await readToEnd(kafka, options.dlqTopic, groupId, true, async (records) => {
@@ -193,30 +190,26 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         byTopic.set(target, [...(byTopic.get(target) ?? []), r]);
       }
       for (const [topic, list] of byTopic) {
-        await producer.send({
+        await producer.send(
           topic,
-          acks: -1,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        });
+          list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        );
         result.sent += list.length;
       }
     });
     return result;
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
 /** The group's committed offset per partition of `topic` (partitions with none are absent). */
-async function committedOffsets(kafka: Kafka, topic: string, groupId: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
+async function committedOffsets(kafka: KafkaClient, topic: string, groupId: string): Promise<Map<number, bigint>> {
+  const admin = await kafka.admin();
   try {
-    const [forTopic] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const out = new Map<number, bigint>();
-    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, BigInt(p.offset));
-    return out;
+    const committed = await admin.committedOffsets(groupId, topic);
+    return new Map([...committed].map(([partition, offset]) => [partition, BigInt(offset)]));
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

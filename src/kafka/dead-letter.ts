@@ -4,9 +4,9 @@
 // A retried activity may publish a letter again: the readers show and send each source record once
 // (./dead-letter-identity.ts).
 
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { BatchMessage } from '../batch';
 import { decodeBytes, decodeHeaders } from './encoding';
+import type { KafkaClient, RecordPublisher } from './port';
 
 /** Header names on dead-lettered records. */
 export const DLQ_HEADERS = {
@@ -33,35 +33,23 @@ export interface DeadLetter {
 }
 
 export class DeadLetterPublisher {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
+  private readonly producer: RecordPublisher;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     readonly topic: string,
   ) {
     // Idempotent, so a retried send after a lost acknowledgement does not write a record twice
-    // (kafkajs wants unlimited retries for that; the activity's timeout bounds the wait).
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-    });
+    // (the activity's timeout bounds the wait).
+    this.producer = kafka.publisher({ idempotent: true });
   }
 
   async publish(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    this.connected ??= this.producer.connect().catch((err) => {
-      this.connected = undefined;
-      throw err;
-    });
-    await this.connected;
     const failedAt = new Date().toISOString();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: letters.map((l) => ({
+    await this.producer.send(
+      this.topic,
+      letters.map((l) => ({
         key: decodeBytes(l.message.key),
         value: decodeBytes(l.message.value),
         timestamp: l.message.timestamp,
@@ -78,10 +66,10 @@ export class DeadLetterPublisher {
           [DLQ_HEADERS.failedAt]: failedAt,
         },
       })),
-    });
+    );
   }
 
-  async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect();
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }

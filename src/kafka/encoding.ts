@@ -1,8 +1,8 @@
-// Converts between kafkajs's Buffers and the JSON-safe EncodedBytes that travel through Temporal.
+// Converts between a Kafka client's Buffers and the JSON-safe EncodedBytes that travel through Temporal.
 // Valid UTF-8 stays text (readable in the Web UI); anything else is base64, so no byte is mangled.
 
-import type { IHeaders, KafkaMessage } from 'kafkajs';
 import type { BatchMessage, EncodedBytes } from '../batch';
+import type { KafkaRecord } from './port';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -26,7 +26,7 @@ export function textOf(e: EncodedBytes | null): string | undefined {
   return e !== null && 'text' in e ? e.text : undefined;
 }
 
-export function toBatchMessage(m: KafkaMessage): BatchMessage {
+export function toBatchMessage(m: KafkaRecord): BatchMessage {
   return {
     offset: m.offset,
     key: encodeBytes(m.key),
@@ -36,7 +36,7 @@ export function toBatchMessage(m: KafkaMessage): BatchMessage {
   };
 }
 
-function encodeHeaders(headers: IHeaders | undefined): Record<string, EncodedBytes> {
+function encodeHeaders(headers: KafkaRecord['headers']): Record<string, EncodedBytes> {
   const out: Record<string, EncodedBytes> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;

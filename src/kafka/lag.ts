@@ -1,7 +1,7 @@
 // Consumer-group lag per partition, as `kafka-consumer-groups --describe` shows it: the committed
 // offset, the log-end offset and their difference. Used by `npm run lag`, the demo and the tests.
 
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from './port';
 
 export interface PartitionLag {
   partition: number;
@@ -18,13 +18,8 @@ export interface TopicLag {
   totalLogEnd: number;
 }
 
-export async function topicLag(admin: Admin, groupId: string, topic: string): Promise<TopicLag> {
-  const [ends, groupOffsets] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
-  const committedBy = new Map<number, string>();
-  for (const p of groupOffsets[0]?.partitions ?? []) if (p.offset !== '-1') committedBy.set(p.partition, p.offset);
+export async function topicLag(admin: KafkaAdmin, groupId: string, topic: string): Promise<TopicLag> {
+  const [ends, committedBy] = await Promise.all([admin.partitionBounds(topic), admin.committedOffsets(groupId, topic)]);
   const partitions = ends
     .map((end) => {
       const committed = committedBy.get(end.partition) ?? null;

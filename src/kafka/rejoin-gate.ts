@@ -5,13 +5,11 @@
 // that this worker has closed) must not: it would take partitions from the live consumers and
 // hold them, unread, until the idle reaper closed it.
 //
-// The gate sits where every join passes before its request is sent: the partition assigner's
-// protocol(), which kafkajs calls to build each JoinGroup request. So the check runs after the
+// Each client calls the gate where every join passes before its request is sent (for kafkajs, the
+// partition assigner's protocol(): see kafkajs/gated-assigner.ts). So the check runs after the
 // stall, not before it: however late timers fire after a SIGCONT, no JoinGroup leaves without it.
 // Neighbours: sensor-consumer.ts (owns the facts and wires the gate in), consumer-registry.ts
 // (closes a consumer the gate retired and tells its sensor).
-
-import type { PartitionAssigner } from 'kafkajs';
 
 export interface MembershipFacts {
   now: number;
@@ -66,23 +64,4 @@ export class RejoinRefusedError extends Error {
   constructor(reason: string) {
     super(`${REJOIN_REFUSED}: ${reason}`);
   }
-}
-
-/**
- * `inner`, with `check` run before kafkajs builds each JoinGroup request; `check` throws
- * RejoinRefusedError to stop the join. Assignment itself is unchanged.
- */
-export function gatedAssigner(inner: PartitionAssigner, check: () => void): PartitionAssigner {
-  return (config) => {
-    const assigner = inner(config);
-    return {
-      name: assigner.name,
-      version: assigner.version,
-      assign: (group) => assigner.assign(group),
-      protocol: (subscription) => {
-        check();
-        return assigner.protocol(subscription);
-      },
-    };
-  };
 }

@@ -1,24 +1,28 @@
-// One long-lived kafkajs consumer per sensor replica, turned from push into pull. kafkajs only
-// pushes records (eachBatch); the sensor wants "up to N records or B bytes, waiting at most T". A
-// bounded buffer sits between the two: the fetch loop fills it and blocks (heartbeating) when it is
-// full, so records beyond it wait in Kafka as lag; take() cuts batches from it.
+// One long-lived group consumer per sensor replica, turned from push into pull. A client pushes
+// fetched records; the sensor wants "up to N records or B bytes, waiting at most T". A bounded
+// buffer (./record-buffer.ts) sits between the two: the fetch loop fills it and waits (heartbeating)
+// while it is full, so records beyond it wait in Kafka as lag; take() cuts batches from it.
 //
 // Offsets are never committed automatically: the sensor commits a partition's offset only after the
-// runs holding its records have started (see src/workflows/sensor.ts).
+// runs holding its records have started (see src/workflows/sensor.ts), and ./commit-policy.ts says
+// which of them to send.
 //
-// It joins the group once, when it starts; kafkajs rejoins by itself after a rebalance, a lapsed
+// It joins the group once, when it starts; the client rejoins by itself after a rebalance, a lapsed
 // session or a crash, and each such rejoin passes ./rejoin-gate.ts first: a consumer whose sensor
 // has moved, or that was closed, leaves instead (onRetired tells the registry).
 
-import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
-import { messageBytes, type Batch, type PartitionOffset, compareOffsets } from '../batch';
-import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
+import { messageBytes, type Batch, type PartitionOffset } from '../batch';
+import type { BatchLimits } from './batch-planner';
+import { findResets, knownPartitions, planCommit, type TopicReset } from './commit-policy';
 import { toBatchMessage } from './encoding';
-import { gatedAssigner, reasonNotToRejoin, RejoinRefusedError } from './rejoin-gate';
-import { Signal } from './signal';
+import type { FetchedRecords, GroupConsumer, KafkaAdmin, KafkaClient } from './port';
+import { RecordBuffer } from './record-buffer';
+import { reasonNotToRejoin, RejoinRefusedError } from './rejoin-gate';
 
-/** Kafka drops a member it has not heard from for this long; kafkajs heartbeats every 3 s. */
+export type { TopicReset } from './commit-policy';
+
+/** Kafka drops a member it has not heard from for this long; the clients heartbeat every 3 s. */
 const SESSION_TIMEOUT_MS = 30_000;
 
 export interface SensorConsumerOptions {
@@ -32,7 +36,7 @@ export interface SensorConsumerOptions {
   logger?: Logger;
   /**
    * Called once when the consumer refused to rejoin its group (see ./rejoin-gate.ts), with the
-   * reason; it is out of the group and kafkajs has given up on it, so its owner closes it.
+   * reason; it is out of the group and the client has given up on it, so its owner closes it.
    */
   onRetired?: (reason: string) => void;
 }
@@ -54,44 +58,21 @@ export interface TakeResult {
   assignment: number[];
 }
 
-/** A partition whose offsets went back: its topic was deleted and created again. */
-export interface TopicReset {
-  partition: number;
-  /** The highest offset the sensor knew the group had committed. */
-  known: string;
-  /** The group's committed offset now; absent when it has none (Kafka drops a deleted topic's offsets). */
-  committed?: string;
-  /** The partition's log-end offset now. */
-  logEnd: string;
-}
-
 /**
- * The consumer stopped for good (kafkajs gave up restarting it); the sensor must claim a new one.
+ * The consumer stopped for good (the client gave up restarting it); the sensor must claim a new one.
  * Private: the sensor retries any failure of its consume call alike; the name is for the reader.
  */
 class ConsumerFailedError extends Error {
   override readonly name = 'ConsumerFailedError';
 }
 
-interface PartitionTally {
-  records: number;
-  bytes: number;
-}
-
 export class SensorConsumer {
-  private readonly queues = new Map<number, BufferedRecord[]>();
-  private readonly tallies = new Map<number, PartitionTally>();
-  private buffered = 0;
-  /** When the oldest record now buffered arrived (undefined while the buffer is empty). */
-  private bufferedSince: number | undefined;
-  private bufferedBytes = 0;
-  private readonly dataArrived = new Signal();
-  private readonly spaceFreed = new Signal();
+  private readonly buffer: RecordBuffer;
   private assignment: number[] = [];
   private failure: Error | undefined;
-  private consumer: Consumer | undefined;
+  private consumer: GroupConsumer | undefined;
   /** Reads the group's committed offsets, so a commit never moves them back (see commit()). */
-  private admin: Admin | undefined;
+  private admin: KafkaAdmin | undefined;
   /** Last time the sensor used this consumer; an idle one is closed (see ConsumerRegistry). */
   lastUsedAt = Date.now();
   /** How long the sensor asked to keep this consumer without a call (see keepFor()). */
@@ -102,112 +83,64 @@ export class SensorConsumer {
   private closedBecause: string | undefined;
   /** The call running now (see exclusive()); later calls wait for it. */
   private current: Promise<unknown> = Promise.resolve();
-  /** Called once when the next record is buffered (see wakeOnNextRecord()). */
-  private wake: (() => void) | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     readonly options: SensorConsumerOptions,
-  ) {}
+  ) {
+    this.buffer = new RecordBuffer({ messages: options.bufferMessages, bytes: options.bufferBytes });
+  }
 
   async start(): Promise<void> {
     const { topic, groupId, fromBeginning } = this.options;
-    const consumer = this.kafka.consumer({
+    this.consumer = this.kafka.groupConsumer({
+      topic,
       groupId,
-      sessionTimeout: SESSION_TIMEOUT_MS,
-      heartbeatInterval: 3_000,
-      partitionAssigners: [gatedAssigner(PartitionAssigners.roundRobin, () => this.checkRejoin())],
-      // kafkajs restarts a crashed consumer on a timer, even when the crash came from disconnect()
-      // itself (a broker away at shutdown): the restart then outlived the close, kept the process
-      // running after `worker stopped cleanly` and could rejoin the group. A closed one stays down.
-      retry: { retries: 5, restartOnFailure: async () => this.closedBecause === undefined },
+      fromBeginning,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      beforeJoin: () => this.checkRejoin(),
+      onJoined: (partitions) => {
+        this.lastMembershipAt = Date.now();
+        // After a rebalance the client fetches again from the committed offsets; what the buffer
+        // holds would be delivered twice, and may belong to partitions this member no longer owns.
+        this.buffer.clear();
+        this.assignment = partitions;
+      },
+      onHeartbeat: () => void (this.lastMembershipAt = Date.now()),
+      onFailed: (error) => {
+        this.failure = error;
+        this.buffer.interrupt();
+      },
+      onRecords: (fetched) => this.fill(fetched),
     });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      this.lastMembershipAt = Date.now();
-      // After a rebalance kafkajs fetches again from the committed offsets; what the buffer holds
-      // would be delivered twice, and may belong to partitions this member no longer owns.
-      this.clearBuffer();
-      this.assignment = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
-    });
-    consumer.on(consumer.events.HEARTBEAT, () => void (this.lastMembershipAt = Date.now()));
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) {
-        this.failure = event.payload.error;
-        this.dataArrived.notify();
-      }
-    });
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.fill(payload),
-    });
+    this.admin = await this.kafka.admin();
+    await this.consumer.start();
   }
 
-  /** kafkajs's eachBatch: moves records into the buffer, waiting while it is full. */
-  private async fill({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const live = () => isRunning() && !isStale();
-    for (const kafkaMessage of batch.messages) {
-      while (this.isFull()) {
-        if (!live()) return;
-        await this.spaceFreed.wait(1_000);
+  /** The client's fetched records: moves them into the buffer, waiting while it is full. */
+  private async fill({ partition, records, isCurrent, heartbeat }: FetchedRecords): Promise<number> {
+    let taken = 0;
+    for (const record of records) {
+      while (this.buffer.isFull()) {
+        if (!isCurrent()) return taken;
+        await this.buffer.waitForSpace(1_000);
         // Keeps the group membership alive while the sensor is not taking records.
         await heartbeat();
       }
-      if (!live()) return;
-      const message = toBatchMessage(kafkaMessage);
-      this.push(batch.partition, { message, bytes: messageBytes(message) });
-      resolveOffset(kafkaMessage.offset);
+      if (!isCurrent()) return taken;
+      const message = toBatchMessage(record);
+      this.buffer.push(partition, { message, bytes: messageBytes(message) });
+      taken++;
     }
-    await heartbeat();
+    return taken;
   }
 
-  private push(partition: number, record: BufferedRecord): void {
-    let queue = this.queues.get(partition);
-    if (!queue) this.queues.set(partition, (queue = []));
-    queue.push(record);
-    const tally = this.tally(partition);
-    tally.records++;
-    tally.bytes += record.bytes;
-    if (this.buffered++ === 0) this.bufferedSince = Date.now();
-    this.bufferedBytes += record.bytes;
-    this.dataArrived.notify();
-    this.fireWake();
-  }
-
-  /**
-   * Calls `wake` once, as soon as a record is buffered (at once if one already is), unless a take()
-   * or stop() comes first. A sensor that found nothing waits between ticks; this lets it start its
-   * next tick when records arrive instead of when its timer fires.
-   */
+  /** Calls `wake` once when a record is buffered (see RecordBuffer.wakeOnNextRecord). */
   wakeOnNextRecord(wake: () => void): void {
-    this.wake = wake;
-    if (this.buffered > 0) this.fireWake();
+    this.buffer.wakeOnNextRecord(wake);
   }
 
-  private fireWake(): void {
-    const wake = this.wake;
-    if (!wake) return;
-    this.wake = undefined;
-    // Out of the fetch loop's call stack: waking must never hold up (or throw into) kafkajs.
-    setImmediate(wake);
-  }
-
-  private tally(partition: number): PartitionTally {
-    let tally = this.tallies.get(partition);
-    if (!tally) this.tallies.set(partition, (tally = { records: 0, bytes: 0 }));
-    return tally;
-  }
-
-  private isFull(): boolean {
-    return this.buffered >= this.options.bufferMessages || this.bufferedBytes >= this.options.bufferBytes;
-  }
-
-  /** True once kafkajs has given up on this consumer; the registry then replaces it. */
+  /** True once the client has given up on this consumer; the registry then replaces it. */
   get failed(): boolean {
     return this.failure !== undefined;
   }
@@ -228,9 +161,9 @@ export class SensorConsumer {
   }
 
   /**
-   * Marks the consumer closed at once, before stop() (which waits for kafkajs) has begun: from
-   * here on no join of kafkajs's gets past the gate. The registry does this to every idle consumer
-   * before stopping any of them, so none rejoins while another is being stopped.
+   * Marks the consumer closed at once, before stop() (which waits for the client) has begun: from
+   * here on no join of the client's gets past the gate. The registry does this to every idle
+   * consumer before stopping any of them, so none rejoins while another is being stopped.
    */
   retire(reason: string): void {
     this.closedBecause ??= reason;
@@ -255,7 +188,7 @@ export class SensorConsumer {
         group: this.options.groupId,
         reason,
       });
-      // Out of kafkajs's call stack: the owner's close waits for kafkajs to wind down.
+      // Out of the client's call stack: the owner's close waits for the client to wind down.
       setImmediate(() => this.options.onRetired?.(reason));
     }
     throw new RejoinRefusedError(reason);
@@ -263,106 +196,36 @@ export class SensorConsumer {
 
   /**
    * Waits until a full batch is buffered or the oldest buffered record has waited `maxWaitMs` (see
-   * TakeRequest), then cuts batches. Counting from the oldest record rather than from the call
-   * keeps the sensor's own turn (starting runs, the next call) out of a record's wait.
+   * TakeRequest), then cuts batches.
    */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();
     // The sensor is taking records: it is not waiting to be woken.
-    this.wake = undefined;
-    this.dropThrough(request.skipThrough);
-    const deadline = (this.bufferedSince ?? Date.now()) + request.maxWaitMs;
-    while (!this.failure && !this.hasFullBatch(request) && Date.now() < deadline) {
-      await this.dataArrived.wait(deadline - Date.now());
-    }
+    this.buffer.cancelWake();
+    this.buffer.dropThrough(request.skipThrough);
+    await this.buffer.waitForBatch(request, request.maxWaitMs, () => this.failure !== undefined);
     if (this.failure) throw new ConsumerFailedError(`Kafka consumer stopped: ${this.failure.message}`);
-    const batches = planBatches(this.options.topic, this.queues, request);
-    for (const b of batches) this.forget(b.partition, b.messages.length, b.bytes);
-    if (batches.length > 0) this.spaceFreed.notify();
+    const batches = this.buffer.cut(this.options.topic, request);
     this.lastUsedAt = Date.now();
     return { batches, assignment: this.assignment };
   }
 
-  private hasFullBatch(limits: BatchLimits): boolean {
-    if (this.isFull()) return true;
-    for (const tally of this.tallies.values()) {
-      if (tally.records >= limits.maxMessages || tally.bytes >= limits.maxBytes) return true;
-    }
-    return false;
-  }
-
-  /** Drops buffered records at or below the given offsets: they are in runs already started. */
-  private dropThrough(skipThrough: Record<string, string>): void {
-    for (const [partitionText, through] of Object.entries(skipThrough)) {
-      const partition = Number(partitionText);
-      const queue = this.queues.get(partition);
-      if (!queue) continue;
-      let n = 0;
-      let bytes = 0;
-      while (n < queue.length && compareOffsets(queue[n]!.message.offset, through) <= 0) bytes += queue[n++]!.bytes;
-      if (n === 0) continue;
-      queue.splice(0, n);
-      this.forget(partition, n, bytes);
-      this.spaceFreed.notify();
-    }
-  }
-
-  private forget(partition: number, records: number, bytes: number): void {
-    const tally = this.tally(partition);
-    tally.records -= records;
-    tally.bytes -= bytes;
-    this.buffered -= records;
-    this.bufferedBytes -= bytes;
-    // Leftovers keep the oldest arrival time: they have waited at least that long.
-    if (this.buffered === 0) this.bufferedSince = undefined;
-  }
-
-  private clearBuffer(): void {
-    this.queues.clear();
-    this.tallies.clear();
-    this.buffered = 0;
-    this.bufferedBytes = 0;
-    this.bufferedSince = undefined;
-    this.spaceFreed.notify();
-  }
-
   /**
-   * Commits the next offsets to read, and returns those the sensor need not send again: committed
-   * now, or already covered by the group's committed offset. The others stay pending in the sensor:
-   * - of a partition this consumer does not hold now. Kafka accepts a commit for any partition from
-   *   any member of the current generation, and a sensor's pending commit can outlive its hold on
-   *   the partition (refused during a rebalance, or its worker died first) while the next owner
-   *   commits further; sent anyway, it would move the group's offset back (lag that never drains,
-   *   and everything above it read again). Kept, it is sent once the partition comes back, if it
-   *   is still ahead then;
-   * - refused, e.g. during a rebalance: the sensor retries with its next call;
-   * - all of them, when the group lost an offset the sensor knew it had (`known`: the topic was
-   *   recreated); the next consume-batch call that checks the topic says so.
+   * Commits the next offsets to read (those ./commit-policy.ts planCommit says to send), and
+   * returns those the sensor need not send again. A refused commit (e.g. during a rebalance)
+   * settles nothing: the sensor retries with its next call.
    */
   async commit(offsets: PartitionOffset[], known: Record<string, string> = {}): Promise<PartitionOffset[]> {
     this.lastUsedAt = Date.now();
-    const held = offsets.filter((o) => this.assignment.includes(o.partition));
-    if (held.length === 0) return [];
-    const { topic, groupId } = this.options;
+    if (!offsets.some((o) => this.assignment.includes(o.partition))) return [];
     try {
       const committed = await this.committedOffsets();
-      // The group lost an offset the sensor knows it had: the topic was recreated (see
-      // findResetPartitions). Committing the old topic's offset would skip the new one's records.
-      const lost = (p: number) => !committed.has(p) && known[p] !== undefined && known[p] !== '0';
-      if (held.some((o) => lost(o.partition))) return [];
-      const ahead = held.filter((o) => {
-        const current = committed.get(o.partition);
-        return current === undefined || compareOffsets(o.offset, current) > 0;
-      });
-      if (ahead.length > 0) {
-        await this.requireConsumer().commitOffsets(
-          ahead.map((o) => ({ topic, partition: o.partition, offset: o.offset })),
-        );
-      }
-      return held;
+      const plan = planCommit(offsets, this.assignment, committed, known);
+      if (plan.send.length > 0) await this.requireConsumer().commit(plan.send);
+      return plan.settled;
     } catch (err) {
       this.options.logger?.warn('offset commit refused; it will be retried', {
-        group: groupId,
+        group: this.options.groupId,
         error: (err as Error).message,
       });
       return [];
@@ -379,9 +242,9 @@ export class SensorConsumer {
     this.lastUsedAt = Date.now();
     const held = targets.filter((t) => this.assignment.includes(t.partition));
     if (held.length === 0) return [];
-    const { topic, groupId } = this.options;
-    await this.requireConsumer().commitOffsets(held.map((t) => ({ topic, partition: t.partition, offset: t.offset })));
+    await this.requireConsumer().commit(held);
     this.rewind(held);
+    const { topic, groupId } = this.options;
     this.options.logger?.info('consumer group offsets reset', { group: groupId, topic, offsets: held });
     return held;
   }
@@ -391,39 +254,16 @@ export class SensorConsumer {
     return [...this.assignment];
   }
 
-  /**
-   * Of the held partitions the sensor knows a committed offset for, those whose offsets went back:
-   * the group has no committed offset any more, or the log now ends below the known one. Kafka does
-   * neither by itself: the topic was deleted (which drops the group's offsets for it) and created
-   * again, so its new records reuse offsets of records already loaded. A deliberate reset of the
-   * group's offsets (a replay) leaves an offset in place and the log as it was, and passes.
-   */
+  /** Held partitions whose offsets went back: the topic was recreated (see findResets). */
   async findResetPartitions(known: Record<string, string>): Promise<TopicReset[]> {
-    const held = this.assignment.filter((p) => known[p] !== undefined && known[p] !== '0');
-    if (held.length === 0) return [];
+    if (knownPartitions(this.assignment, known).length === 0) return [];
     const committed = await this.committedOffsets();
-    const logEnds = new Map(
-      (await this.requireAdmin().fetchTopicOffsets(this.options.topic)).map((p) => [p.partition, p.high]),
-    );
-    const resets: TopicReset[] = [];
-    for (const partition of held) {
-      const knownOffset = known[partition]!;
-      const now = committed.get(partition);
-      const logEnd = logEnds.get(partition) ?? '0';
-      if (now === undefined || compareOffsets(logEnd, knownOffset) < 0) {
-        resets.push({ partition, known: knownOffset, committed: now, logEnd });
-      }
-    }
-    return resets;
+    const bounds = await this.requireAdmin().partitionBounds(this.options.topic);
+    return findResets(this.assignment, known, committed, new Map(bounds.map((p) => [p.partition, p.high])));
   }
 
-  /** The group's committed offset per partition (partitions with none are absent). */
-  private async committedOffsets(): Promise<Map<number, string>> {
-    const { topic, groupId } = this.options;
-    const [forTopic] = await this.requireAdmin().fetchOffsets({ groupId, topics: [topic] });
-    const out = new Map<number, string>();
-    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
-    return out;
+  private committedOffsets(): Promise<Map<number, string>> {
+    return this.requireAdmin().committedOffsets(this.options.groupId, this.options.topic);
   }
 
   /**
@@ -455,8 +295,7 @@ export class SensorConsumer {
       else uncommitted.push(partition);
     }
     if (uncommitted.length > 0 && this.options.fromBeginning) {
-      const low = await this.requireAdmin().fetchTopicOffsets(this.options.topic);
-      for (const p of low)
+      for (const p of await this.requireAdmin().partitionBounds(this.options.topic))
         if (uncommitted.includes(p.partition)) positions.push({ partition: p.partition, offset: p.low });
     }
     this.rewind(positions);
@@ -465,35 +304,26 @@ export class SensorConsumer {
   /** Reads a partition again from `offset` (used when a run could not be started). */
   rewind(positions: PartitionOffset[]): void {
     for (const { partition, offset } of positions) {
-      const queue = this.queues.get(partition);
-      if (queue)
-        this.forget(
-          partition,
-          queue.length,
-          queue.reduce((s, r) => s + r.bytes, 0),
-        );
-      this.queues.delete(partition);
-      if (this.assignment.includes(partition))
-        this.requireConsumer().seek({ topic: this.options.topic, partition, offset });
+      this.buffer.dropPartition(partition);
+      if (this.assignment.includes(partition)) this.requireConsumer().seek(partition, offset);
     }
-    this.spaceFreed.notify();
   }
 
   /** Leaves the group, so Kafka hands this consumer's partitions to the other replicas. */
   async stop(): Promise<void> {
     this.retire('the consumer was closed');
-    this.wake = undefined;
-    this.clearBuffer();
-    await this.consumer?.disconnect();
-    await this.admin?.disconnect();
+    this.buffer.cancelWake();
+    this.buffer.clear();
+    await this.consumer?.stop();
+    await this.admin?.close();
   }
 
-  private requireConsumer(): Consumer {
+  private requireConsumer(): GroupConsumer {
     if (!this.consumer) throw new Error('SensorConsumer used before start()');
     return this.consumer;
   }
 
-  private requireAdmin(): Admin {
+  private requireAdmin(): KafkaAdmin {
     if (!this.admin) throw new Error('SensorConsumer used before start()');
     return this.admin;
   }

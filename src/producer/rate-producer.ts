@@ -2,7 +2,7 @@
 // message: every few milliseconds it sends whatever the clock says is due, in one request, so the
 // achieved rate tracks the desired one even when a send is slow.
 
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import type { KafkaClient, OutgoingRecord } from '../kafka/port';
 
 export interface RateProducerOptions {
   topic: string;
@@ -28,7 +28,7 @@ export interface ProducerStats {
 }
 
 /** The body of message `seq`: JSON with its sequence number and produce time, padded to size. */
-export function makeMessage(seq: number, messageBytes: number, now = Date.now()): Message {
+export function makeMessage(seq: number, messageBytes: number, now = Date.now()): OutgoingRecord {
   const head = { seq, producedAt: now, payload: '' };
   const padding = Math.max(0, messageBytes - JSON.stringify(head).length);
   head.payload = 'x'.repeat(padding);
@@ -42,7 +42,7 @@ export class RateProducer {
   private stopped = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly options: RateProducerOptions,
   ) {}
 
@@ -53,19 +53,7 @@ export class RateProducer {
   async run(onProgress?: (stats: ProducerStats) => void): Promise<ProducerStats> {
     const { topic, ratePerSecond, count, messageBytes } = this.options;
     const firstSeq = this.options.firstSeq ?? 0;
-    const producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // kafkajs asks an idempotent producer for unbounded retries (it warns otherwise).
-      ...(this.options.idempotent
-        ? {
-            idempotent: true,
-            maxInFlightRequests: 1,
-            retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-          }
-        : {}),
-    });
-    await producer.connect();
+    const producer = this.kafka.publisher({ idempotent: this.options.idempotent });
     const started = Date.now();
     let sent = 0;
     const stats = (): ProducerStats => {
@@ -84,12 +72,12 @@ export class RateProducer {
         const n = Math.min(due, MAX_MESSAGES_PER_REQUEST);
         const now = Date.now();
         const messages = Array.from({ length: n }, (_, i) => makeMessage(firstSeq + sent + i, messageBytes, now));
-        await producer.send({ topic, messages });
+        await producer.send(topic, messages);
         sent += n;
       }
     } finally {
       if (progress) clearInterval(progress);
-      await producer.disconnect();
+      await producer.close();
     }
     return stats();
   }

@@ -3,12 +3,12 @@
 // stops taking records, waits for its in-flight runs, drops pending commits, commits the targets
 // of the partitions it holds and seeks there); this waits until every sensor has reported it in
 // its `status` (lastReset). With no sensor running, the group has no member of ours and the offsets
-// are set directly (kafkajs admin.setOffsets, which Kafka allows only for an empty group).
+// are set directly (the admin's setGroupOffsets, which Kafka allows only for an empty group).
 //
 // Neighbours: ./resolve.ts computes the targets; scripts/reset.ts prints the plan and the outcome.
 
 import type { Client } from '@temporalio/client';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/port';
 import { sensorWorkflowId, type PartitionOffset } from '../batch';
 import type { Config } from '../config';
 import { runningSensorIds } from '../workers/sensors';
@@ -26,7 +26,7 @@ export interface ResetReport {
 
 export interface ResetDeps {
   client: Client;
-  admin: Admin;
+  admin: KafkaAdmin;
   config: Pick<Config, 'topic' | 'groupId' | 'sensorReplicas'>;
   /** Told what the sensors are doing while the reset waits for them. */
   progress?: (line: string) => void;
@@ -44,7 +44,7 @@ export async function resetGroup(deps: ResetDeps, targets: ResetTarget[], id: st
   const offsets = targets.map((t) => ({ partition: t.partition, offset: t.target }));
   const sensors = await runningSensorsOf(client, config);
   if (sensors.length === 0) {
-    await admin.setOffsets({ groupId: config.groupId, topic: config.topic, partitions: offsets });
+    await admin.setGroupOffsets(config.groupId, config.topic, offsets);
     return { how: 'directly (no sensor running)', bySensor: [], notApplied: [] };
   }
   for (const workflowId of sensors) {

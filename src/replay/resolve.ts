@@ -1,9 +1,9 @@
 // Asks Kafka what `npm run replay` and `npm run reset` need: each partition's log bounds, the
 // offsets Kafka's offsets-for-times gives for a timestamp (ListOffsets by timestamp, through
-// kafkajs admin.fetchTopicOffsetsByTimestamp), and the group's committed offsets; the arithmetic
+// the admin's offsetsForTime), and the group's committed offsets; the arithmetic
 // over them is ./plan.ts.
 
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/port';
 import {
   resetTarget,
   resolveRange,
@@ -24,21 +24,12 @@ export interface ReplayRequest {
   to?: Bound;
 }
 
-export async function partitionLogs(admin: Admin, topic: string): Promise<PartitionLog[]> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  return ends
-    .map((p) => ({ partition: p.partition, low: p.low, high: p.high }))
-    .sort((a, b) => a.partition - b.partition);
-}
-
-/** Per partition, the first offset whose timestamp is at or after `timeMs` (the log end if none). */
-export async function offsetsForTime(admin: Admin, topic: string, timeMs: number): Promise<Map<number, string>> {
-  const answer = await admin.fetchTopicOffsetsByTimestamp(topic, timeMs);
-  return new Map(answer.map((p) => [p.partition, p.offset]));
+export function partitionLogs(admin: KafkaAdmin, topic: string): Promise<PartitionLog[]> {
+  return admin.partitionBounds(topic);
 }
 
 /** The logs of the partitions asked for; a partition the topic does not have is an error. */
-async function chosenLogs(admin: Admin, topic: string, partition: number | undefined): Promise<PartitionLog[]> {
+async function chosenLogs(admin: KafkaAdmin, topic: string, partition: number | undefined): Promise<PartitionLog[]> {
   const logs = await partitionLogs(admin, topic);
   if (partition === undefined) return logs;
   const log = logs.find((l) => l.partition === partition);
@@ -48,7 +39,7 @@ async function chosenLogs(admin: Admin, topic: string, partition: number | undef
 
 /** The ranges a replay request covers, clamped to what the log holds, with notes on what was cut. */
 export async function resolveReplayRanges(
-  admin: Admin,
+  admin: KafkaAdmin,
   topic: string,
   request: ReplayRequest,
 ): Promise<{ ranges: PartitionRange[]; notes: string[] }> {
@@ -57,8 +48,8 @@ export async function resolveReplayRanges(
   // records stamped exactly at the end are included).
   const fromTime = request.from && 'timeMs' in request.from ? request.from.timeMs : undefined;
   const toTime = request.to && 'timeMs' in request.to ? request.to.timeMs : undefined;
-  const fromOffsets = fromTime === undefined ? undefined : await offsetsForTime(admin, topic, fromTime);
-  const untilOffsets = toTime === undefined ? undefined : await offsetsForTime(admin, topic, toTime + 1);
+  const fromOffsets = fromTime === undefined ? undefined : await admin.offsetsForTime(topic, fromTime);
+  const untilOffsets = toTime === undefined ? undefined : await admin.offsetsForTime(topic, toTime + 1);
   const ranges: PartitionRange[] = [];
   const notes: string[] = [];
   for (const log of logs) {
@@ -89,26 +80,18 @@ export type ResetRequest =
   { kind: 'offset'; offset: string } | { kind: 'earliest' } | { kind: 'latest' } | { kind: 'time'; timeMs: number };
 
 export async function resolveResetTargets(
-  admin: Admin,
+  admin: KafkaAdmin,
   topic: string,
   groupId: string,
   request: ResetRequest,
   partition?: number,
 ): Promise<ResetTarget[]> {
   const logs = await chosenLogs(admin, topic, partition);
-  const atTime = request.kind === 'time' ? await offsetsForTime(admin, topic, request.timeMs) : undefined;
-  const committed = await committedOffsets(admin, groupId, topic);
+  const atTime = request.kind === 'time' ? await admin.offsetsForTime(topic, request.timeMs) : undefined;
+  const committed = await admin.committedOffsets(groupId, topic);
   return logs.map((log) => {
     const spec: ResetSpec =
       request.kind === 'time' ? { kind: 'time', offset: atTime!.get(log.partition) ?? log.high } : request;
     return { partition: log.partition, current: committed.get(log.partition) ?? null, target: resetTarget(log, spec) };
   });
-}
-
-/** The group's committed offset per partition (partitions with none are absent). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, string>> {
-  const [forTopic] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const out = new Map<number, string>();
-  for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
-  return out;
 }

@@ -3,11 +3,10 @@
 
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import { FailureType } from '../errors';
-import { createKafka, QUICK_PROBE, type KafkaClientConfig } from '../kafka/client';
-import { plaintextToTlsPort, refusalOf } from '../kafka/refusal';
+import type { KafkaClientConfig } from '../kafka/client';
+import type { KafkaAdmin, KafkaClient } from '../kafka/port';
 import type { Logger } from '../logger';
 import { MetricsPortInUseError } from '../metrics/metrics-server';
 import type { ConnectionSystem } from '../metrics/pipeline-metrics';
@@ -69,43 +68,24 @@ export function connectWorkerConnection(
 }
 
 /**
- * An admin client once the brokers answer. Waits (with a line per attempt) while they are away, but
+ * An admin once the brokers answer. Waits (with a line per attempt) while they are away, but
  * throws RefusedSettingError at once when they refuse our security settings: no retry fixes those.
  */
 export async function connectAdmin(
-  kafka: Kafka,
+  kafka: KafkaClient,
   config: KafkaClientConfig,
   logger: Logger,
   failed?: ConnectionFailures,
-): Promise<Admin> {
+): Promise<KafkaAdmin> {
   return retryUntilConnected(
     `Kafka at ${config.kafkaBrokers.join(',')}`,
     async () => {
-      // A quick probe with few retries, so an absent broker is reported within seconds; the admin
-      // handed back keeps the client's long retry policy.
-      // Its kafkajs lines stay at debug: the line per failed attempt below says the same once.
-      const probe = createKafka(config, quiet(logger), QUICK_PROBE).admin();
-      try {
-        await probe.connect();
-        await probe.describeCluster();
-      } catch (err) {
-        const { kafkaSecurity: security, kafkaBrokers: brokers } = config;
-        throw refusalOf(err, security, brokers) ?? (await plaintextToTlsPort(err, security, brokers)) ?? err;
-      } finally {
-        await probe.disconnect().catch(() => undefined);
-      }
-      const admin = kafka.admin();
-      await admin.connect();
-      return admin;
+      await kafka.probe();
+      return kafka.admin();
     },
     logger,
     { onFailure: () => failed?.('kafka') },
   );
-}
-
-/** A logger that writes everything at debug level. */
-function quiet(logger: Logger): Logger {
-  return { debug: logger.debug, info: logger.debug, warn: logger.debug, error: logger.debug };
 }
 
 /**

@@ -8,8 +8,7 @@
 
 import { loadConfigOrExit, type Config } from '../config';
 import { connectionSummary } from '../connection-summary';
-import { createKafka } from '../kafka/client';
-import { ensureTopic } from '../kafka/topics';
+import { createKafkaClient } from '../kafka/client';
 import { createLogger, type Logger } from '../logger';
 import { MetricsPortInUseError, serveMetrics, type MetricsServer } from '../metrics/metrics-server';
 import { PipelineMetrics } from '../metrics/pipeline-metrics';
@@ -71,13 +70,15 @@ async function main(): Promise<void> {
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
   logger.info('connecting', connectionSummary(config));
-  const kafka = createKafka(config, logger, undefined, () => metrics.connectionFailed('kafka'));
+  const kafka = createKafkaClient(config, logger, { onConnectionError: () => metrics.connectionFailed('kafka') });
   const admin = await connectAdmin(kafka, config, logger, metrics.connectionFailed);
   const connection = await connectWorkerConnection(config, logger, metrics.connectionFailed);
   const client = await connectClient(config, logger, metrics.connectionFailed);
   const sink = await openSink(config, logger);
   try {
-    if (config.workerRoles.includes('runs')) await ensureTopic(admin, config.dlqTopic, config.topicPartitions, logger);
+    if (config.workerRoles.includes('runs') && (await admin.ensureTopic(config.dlqTopic, config.topicPartitions))) {
+      logger.info('created topic', { topic: config.dlqTopic, partitions: config.topicPartitions });
+    }
     const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics });
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer =
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   } finally {
     await metricsServer?.close();
     await sink.close();
-    await admin.disconnect();
+    await admin.close();
     await client.connection.close();
     await connection.close();
   }

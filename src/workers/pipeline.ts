@@ -9,7 +9,6 @@
 
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import type { Admin, Kafka } from 'kafkajs';
 import { createRunActivities } from '../activities/run-activities';
 import { createSensorActivities } from '../activities/sensor-activities';
 import type { Config } from '../config';
@@ -18,6 +17,7 @@ import { BatchRecords } from '../kafka/batch-records';
 import { ConsumerRegistry } from '../kafka/consumer-registry';
 import { DeadLetterPublisher } from '../kafka/dead-letter';
 import { topicLag } from '../kafka/lag';
+import type { KafkaAdmin, KafkaClient } from '../kafka/port';
 import type { Logger } from '../logger';
 import { readLagAtScrape, readSensorsAtScrape } from '../metrics/pipeline-gauges';
 import { PipelineMetrics } from '../metrics/pipeline-metrics';
@@ -33,8 +33,8 @@ export interface PipelineDeps {
   config: Config;
   connection: NativeConnection;
   client: Client;
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   sink: Sink;
   logger: Logger;
   transform?: (record: SourceRecord) => TransformedRecord;

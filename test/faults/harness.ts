@@ -13,14 +13,13 @@ import { join } from 'node:path';
 import { afterEach, expect, onTestFailed } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { topicLag } from '../../src/kafka/lag';
-import { ensureTopic } from '../../src/kafka/topics';
 import { RateProducer, type ProducerStats } from '../../src/producer/rate-producer';
 import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { MessageCount } from '../../src/search-attributes';
 import { runningSensorIds } from '../../src/workers/sensors';
 import type { Client } from '@temporalio/client';
-import type { Admin, Kafka } from 'kafkajs';
-import { createKafka } from '../../src/kafka/client';
+import { createKafkaClient } from '../../src/kafka/client';
+import type { KafkaAdmin, KafkaClient } from '../../src/kafka/port';
 import { connectAdmin, connectClient } from '../../src/workers/connect';
 import { logger, uniqueName } from '../helpers';
 import { createTestDatabase, type TestDatabase } from '../postgres';
@@ -83,14 +82,14 @@ export interface Figures {
 
 /** The test's own connections: no worker runs in the test process, so no NativeConnection. */
 export interface Servers {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   client: Client;
   close(): Promise<void>;
 }
 
 async function connectServers(config: Config): Promise<Servers> {
-  const kafka = createKafka(config, logger);
+  const kafka = createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const client = await connectClient(config, logger);
   return {
@@ -98,7 +97,7 @@ async function connectServers(config: Config): Promise<Servers> {
     admin,
     client,
     async close() {
-      await admin.disconnect();
+      await admin.close();
       await client.connection.close();
     },
   };
@@ -156,8 +155,8 @@ export class FaultScenario {
     };
     const config = loadConfig(env);
     const servers = await connectServers(config);
-    await ensureTopic(servers.admin, config.topic, config.topicPartitions);
-    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    await servers.admin.ensureTopic(config.topic, config.topicPartitions);
+    await servers.admin.ensureTopic(config.dlqTopic, 1);
     return new FaultScenario(name, env, servers, database);
   }
 
@@ -277,7 +276,7 @@ export class FaultScenario {
 
     const runs = await this.runFigures();
     if (runs.failedRuns > 0) problems.push(`${runs.failedRuns} MicroBatchRun workflows failed`);
-    const deadLettered = (await this.servers.admin.fetchTopicOffsets(this.config.dlqTopic)).reduce(
+    const deadLettered = (await this.servers.admin.partitionBounds(this.config.dlqTopic)).reduce(
       (sum, p) => sum + Number(p.high) - Number(p.low),
       0,
     );

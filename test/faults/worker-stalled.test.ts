@@ -1,7 +1,7 @@
 // Fault: the worker holding every consumer freezes (SIGSTOP: a paused VM or container, a machine
 // swapping) for longer than Kafka's session timeout while a second worker runs. Kafka drops the
 // frozen worker's consumers and the sensors claim consumers on the second worker. When the first
-// goes on (SIGCONT), kafkajs would rejoin the group with its old consumers, whose leases have not
+// goes on (SIGCONT), the client would rejoin the group with its old consumers, whose leases have not
 // run out yet, and take partitions from the live ones until the idle reaper closed them; they must
 // leave instead, before they join (src/kafka/rejoin-gate.ts).
 
@@ -25,8 +25,7 @@ const scenario = scenarioPerTest();
 
 /** The client ids of the group's members now. */
 async function memberClients(s: FaultScenario): Promise<string[]> {
-  const { groups } = await s.servers.admin.describeGroups([s.config.groupId]);
-  return (groups[0]?.members ?? []).map((m) => m.clientId);
+  return (await s.servers.admin.describeGroup(s.config.groupId)).memberClientIds;
 }
 
 /** Each sensor's consumer task queue (undefined while it claims, or when the query fails). */

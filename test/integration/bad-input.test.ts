@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
-import { ensureTopic } from '../../src/kafka/topics';
 import type { SourceRecord } from '../../src/processing/transform';
 import { runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
@@ -86,7 +85,7 @@ describe('awkward streams', () => {
     });
     expect(status.lastError!.message).toContain(`Kafka topic "${config.topic}" does not exist`);
 
-    await ensureTopic(servers.admin, config.topic, config.topicPartitions);
+    await servers.admin.ensureTopic(config.topic, config.topicPartitions);
     await produce(servers, config.topic, 50);
     await waitFor('50 rows', () => sinkRows(config).length === 50, 90_000);
   });
@@ -96,16 +95,12 @@ describe('awkward streams', () => {
     const { servers } = await setUpPipeline(config, defer);
     const big = JSON.stringify({ seq: 'big', payload: 'x'.repeat(20_000) });
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({
-      topic: config.topic,
-      messages: [
-        ...Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ seq: i }) })),
-        { value: big },
-        ...Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ seq: 100 + i }) })),
-      ],
-    });
-    await producer.disconnect();
+    await producer.send(config.topic, [
+      ...Array.from({ length: 10 }, (_, i) => ({ key: null, value: JSON.stringify({ seq: i }) })),
+      { key: null, value: big },
+      ...Array.from({ length: 10 }, (_, i) => ({ key: null, value: JSON.stringify({ seq: 100 + i }) })),
+    ]);
+    await producer.close();
     await ensureSensors(servers.client, config, logger);
     await waitFor('21 rows', () => sinkRows(config).length === 21, 60_000);
     expect(sinkRows(config).find((r) => r.offset === 10)!.payload).toBe(big);
@@ -136,12 +131,14 @@ describe('awkward streams', () => {
     // 4.5 MB, past Temporal's 2 MiB payload limit, and the sensor takes the same records forever.
     const values = Array.from({ length: 48 }, (_, seq) => JSON.stringify({ seq, text: nonAsciiText(seq, 40_000) }));
     const producer = testProducer(servers.kafka);
-    await producer.connect();
     for (let i = 0; i < values.length; i += 4) {
       // A few per request: Kafka refuses a record batch over 1 MiB.
-      await producer.send({ topic: config.topic, messages: values.slice(i, i + 4).map((value) => ({ value })) });
+      await producer.send(
+        config.topic,
+        values.slice(i, i + 4).map((value) => ({ key: null, value })),
+      );
     }
-    await producer.disconnect();
+    await producer.close();
     await ensureSensors(servers.client, config, logger);
     await waitFor(
       '48 rows',
@@ -169,12 +166,12 @@ describe('awkward streams', () => {
     // 400 KB in Kafka, 2.4 MB as JSON: every control character is written as \u00XX.
     const heavy = '\u0001'.repeat(400_000);
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({
-      topic: config.topic,
-      messages: [{ value: 'before' }, { value: heavy }, { value: 'after' }],
-    });
-    await producer.disconnect();
+    await producer.send(config.topic, [
+      { key: null, value: 'before' },
+      { key: null, value: heavy },
+      { key: null, value: 'after' },
+    ]);
+    await producer.close();
     await ensureSensors(servers.client, config, logger);
     await waitFor('3 rows', () => sinkRows(config).length === 3, 90_000);
     expect(sinkRows(config).map((r) => JSON.parse(r.payload!))).toEqual(['before', heavy, 'after']);

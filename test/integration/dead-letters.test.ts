@@ -3,22 +3,22 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterPublisher, DLQ_HEADERS, type DeadLetter } from '../../src/kafka/dead-letter';
 import { listDeadLetters, replayDeadLetters } from '../../src/kafka/dead-letter-replay';
-import { ensureTopic } from '../../src/kafka/topics';
 import { ensureSensors } from '../../src/workers/sensors';
 import {
   cleanUp,
   connectServers,
   logger,
+  readTopic,
   sinkRows,
   testConfig,
   testProducer,
   uniqueName,
   waitFor,
   type Servers,
+  type TopicRecord,
 } from '../helpers';
 import { cleanupAfterEach, setUpPipeline } from '../pipeline-harness';
 
@@ -28,8 +28,8 @@ const defer = cleanupAfterEach();
 
 beforeAll(async () => {
   servers = await connectServers(config);
-  await ensureTopic(servers.admin, config.topic, 1);
-  await ensureTopic(servers.admin, config.dlqTopic, 1);
+  await servers.admin.ensureTopic(config.topic, 1);
+  await servers.admin.ensureTopic(config.dlqTopic, 1);
   const publisher = new DeadLetterPublisher(servers.kafka, config.dlqTopic);
   await publisher.publish(
     [0, 1, 2].map((i) => ({
@@ -55,15 +55,8 @@ afterAll(async () => {
   await servers.close();
 });
 
-async function readAll(topic: string, expected: number): Promise<KafkaMessage[]> {
-  const consumer = servers.kafka.consumer({ groupId: uniqueName('reader') });
-  const seen: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-  await waitFor(`${expected} records`, () => seen.length >= expected, 30_000);
-  await consumer.disconnect();
-  return seen;
+function readAll(topic: string, expected: number): Promise<TopicRecord[]> {
+  return readTopic(servers, topic, expected, 30_000);
 }
 
 describe('dead letters', () => {
@@ -122,12 +115,14 @@ describe('dead letters', () => {
 
 /** Records in a topic now, by its partitions' end offsets (every letter a publish wrote, copies included). */
 async function recordsIn(topic: string): Promise<number> {
-  return (await servers.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  return (await servers.admin.partitionBounds(topic)).reduce((sum, p) => sum + Number(p.high), 0);
 }
 
 async function scratchTopics(...topics: string[]): Promise<void> {
-  for (const topic of topics) await ensureTopic(servers.admin, topic, 2);
-  defer(() => servers.admin.deleteTopics({ topics }).catch(() => undefined));
+  for (const topic of topics) await servers.admin.ensureTopic(topic, 2);
+  defer(async () => {
+    for (const topic of topics) await servers.admin.deleteTopic(topic).catch(() => undefined);
+  });
 }
 
 /** Publishes for real, then fails once, as an activity whose worker died before it could report. */
@@ -197,12 +192,12 @@ describe('dead letters the topic holds more than once', () => {
     const target = uniqueName('replayed');
     await scratchTopics(target);
     const producer = testProducer(own.kafka);
-    await producer.connect();
-    await producer.send({
-      topic: run.topic,
-      messages: [{ value: '{"n":1}' }, { key: 'bad', value: 'not json {' }, { value: '{"n":2}' }],
-    });
-    await producer.disconnect();
+    await producer.send(run.topic, [
+      { key: null, value: '{"n":1}' },
+      { key: 'bad', value: 'not json {' },
+      { key: null, value: '{"n":2}' },
+    ]);
+    await producer.close();
     await ensureSensors(own.client, run, logger);
 
     await waitFor('2 rows', () => sinkRows(run).length === 2, 60_000);

@@ -9,8 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { SinkUnavailableError } from '../../src/errors';
-import { createKafka } from '../../src/kafka/client';
-import { ensureTopic } from '../../src/kafka/topics';
+import type { KafkaClient } from '../../src/kafka/port';
 import type { Sink } from '../../src/sink';
 import { sensorSettingsFrom } from '../../src/workers/sensors';
 import { KafkaSensor } from '../../src/workflows';
@@ -54,14 +53,13 @@ async function startSensor(client: Client, config: Config) {
   });
 }
 
-async function produce(kafka: ReturnType<typeof createKafka>, topic: string, from: number, count: number) {
+async function produce(kafka: KafkaClient, topic: string, from: number, count: number) {
   const producer = testProducer(kafka);
-  await producer.connect();
-  await producer.send({
+  await producer.send(
     topic,
-    messages: Array.from({ length: count }, (_, i) => ({ value: JSON.stringify({ seq: from + i }) })),
-  });
-  await producer.disconnect();
+    Array.from({ length: count }, (_, i) => ({ key: null, value: JSON.stringify({ seq: from + i }) })),
+  );
+  await producer.close();
 }
 
 async function expectBoundedAndRunning(env: TestWorkflowEnvironment, workflowId: string) {
@@ -169,7 +167,7 @@ describe('14 simulated days', () => {
       expect(await run.result()).toMatchObject({ messages: 10, loaded: 10, deadLettered: 0 });
       await waitFor('all 50 rows once the sink is back', () => sinkRows(config).length === 50, 120_000);
       expect(sinkRows(config).map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-      const dlqEnd = await admin.fetchTopicOffsets(config.dlqTopic);
+      const dlqEnd = await admin.partitionBounds(config.dlqTopic);
       expect(dlqEnd.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
     },
     TEST_TIMEOUT_MS,
@@ -191,8 +189,8 @@ describe('14 simulated days', () => {
       await expectBoundedAndRunning(env, sensor.workflowId);
       expect((await sensor.query(statusQuery)).phase).toBe('claiming consumer');
 
-      await ensureTopic(admin, config.topic, 1);
-      await ensureTopic(admin, config.dlqTopic, 1);
+      await admin.ensureTopic(config.topic, 1);
+      await admin.ensureTopic(config.dlqTopic, 1);
       await produce(kafka, config.topic, 0, 30);
       // The sensor claims its consumer at its next retry, within SENSOR_RETRY_MAX_BACKOFF.
       await env.sleep(20 * 60_000);

@@ -52,9 +52,11 @@ describe('the metrics endpoint of a running pipeline', () => {
 
     const produced = produce(servers, config.topic, GOOD, 10_000);
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({ topic: config.topic, messages: BAD.map((value) => ({ value, partition: 0 })) });
-    await producer.disconnect();
+    await producer.send(
+      config.topic,
+      BAD.map((value) => ({ key: null, value, partition: 0 })),
+    );
+    await producer.close();
     expect((await produced).sent).toBe(GOOD);
 
     await waitFor(`${GOOD} rows in the sink`, () => sinkRows(config).length === GOOD, 150_000);

@@ -1,16 +1,21 @@
-// The range reader against the real broker: an offset range read back is exactly what a plain
-// consumer sees at those offsets, whatever the range, and a closed reader leaves nothing running.
+// The kafkajs range reader against the real broker: an offset range read back is exactly what a
+// plain consumer sees at those offsets, whatever the range, and a closed reader leaves nothing
+// running. It tests the kafkajs implementation itself, so it works with kafkajs directly where the
+// port has nothing to offer: the plain consumer, a transactional producer, consumer groups'
+// members, deleteRecords, and a consumer with a fault injected.
 
-import { Partitioners, type ConsumerConfig, type Kafka, type Message } from 'kafkajs';
+import { Partitioners, type Admin, type ConsumerConfig, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchMessage } from '../../src/batch';
 import { toBatchMessage } from '../../src/kafka/encoding';
 import { RecordsUnavailableError } from '../../src/errors';
-import { RangeReader, type RangeReaderOptions } from '../../src/kafka/range-reader';
-import { ensureTopic } from '../../src/kafka/topics';
+import { createKafka } from '../../src/kafka/kafkajs/kafka';
+import { KafkajsRangeReader, type KafkajsRangeReaderOptions } from '../../src/kafka/kafkajs/range-reader';
+import type { OutgoingRecord } from '../../src/kafka/port';
 import {
   cleanUp,
   connectServers,
+  deleteRecordsBelow,
   logger,
   testConfig,
   testProducer,
@@ -27,11 +32,14 @@ const TOMBSTONE = 124;
 
 const serverConfig = testConfig();
 let servers: Servers;
+/** The kafkajs client under the port, for what the port does not offer. */
+let kafka: Kafka;
 /** What each test opened, closed after it in reverse order. */
 const toClose: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   servers = await connectServers(serverConfig);
+  kafka = createKafka(serverConfig, logger);
 });
 afterEach(async () => {
   for (const close of toClose.splice(0).reverse()) await close();
@@ -41,7 +49,7 @@ afterAll(async () => {
   await servers.close();
 });
 
-function message(i: number): Message {
+function message(i: number): OutgoingRecord {
   const headers = { trace: `t${i}`, n: String(i), ...(i === BINARY ? { raw: Buffer.from([0x80, 0xff]) } : {}) };
   const value = i === BINARY ? Buffer.from([0xff, 0xfe, 0x00, 0xc3]) : i === TOMBSTONE ? null : JSON.stringify({ i });
   return { partition: i % PARTITIONS, key: `key-${i}`, value, headers };
@@ -51,15 +59,14 @@ function message(i: number): Message {
 async function seededTopic(): Promise<{ topic: string; records: BatchMessage[][] }> {
   const config = testConfig();
   toClose.push(() => cleanUp(config, servers.admin));
-  await ensureTopic(servers.admin, config.topic, PARTITIONS);
+  await servers.admin.ensureTopic(config.topic, PARTITIONS);
   const producer = testProducer(servers.kafka);
-  await producer.connect();
-  await producer.send({
-    topic: config.topic,
-    acks: -1,
-    messages: Array.from({ length: PARTITIONS * PER_PARTITION }, (_, i) => message(i)),
-  });
-  await producer.disconnect();
+  // (The port's publisher waits for every in-sync replica: acks=all.)
+  await producer.send(
+    config.topic,
+    Array.from({ length: PARTITIONS * PER_PARTITION }, (_, i) => message(i)),
+  );
+  await producer.close();
   return { topic: config.topic, records: await readAll(config.topic, PARTITIONS * PER_PARTITION) };
 }
 
@@ -68,7 +75,7 @@ async function readAll(topic: string, expected: number): Promise<BatchMessage[][
   let count = 0;
   const groupId = uniqueName('plain');
   // A short fetch wait: disconnect() waits out the fetch in flight.
-  const consumer = servers.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
@@ -83,9 +90,15 @@ async function readAll(topic: string, expected: number): Promise<BatchMessage[][
   return records;
 }
 
-function openReader(topic: string, options: Partial<RangeReaderOptions> = {}, kafka: Kafka = servers.kafka) {
+function openReader(topic: string, options: Partial<KafkajsRangeReaderOptions> = {}, client: Kafka = kafka) {
   const groupIdPrefix = uniqueName('rr');
-  const reader = new RangeReader(kafka, { topic, groupIdPrefix, logger, ...options });
+  const raw = new KafkajsRangeReader(client, { topic, groupIdPrefix, logger, ...options });
+  // Its records as they travel in a run: what the callers do with them (toBatchMessage).
+  const reader = {
+    read: async (partition: number, first: string, last: string) =>
+      (await raw.read(partition, first, last)).map(toBatchMessage),
+    close: () => raw.close(),
+  };
   toClose.push(async () => {
     await reader.close();
     const groups = await readerGroups(groupIdPrefix);
@@ -95,8 +108,22 @@ function openReader(topic: string, options: Partial<RangeReaderOptions> = {}, ka
 }
 
 async function readerGroups(groupIdPrefix: string): Promise<string[]> {
-  const { groups } = await servers.admin.listGroups();
+  const { groups } = await withKafkaAdmin((admin) => admin.listGroups());
   return groups.map((g) => g.groupId).filter((id) => id.startsWith(`${groupIdPrefix}-range-reader-`));
+}
+
+/**
+ * A kafkajs admin for one call: the port's admin neither lists groups nor names their members. A new
+ * one each time, since a long-lived one keeps asking for the metadata of topics deleted since.
+ */
+async function withKafkaAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function between(records: BatchMessage[], first: number, last: number): BatchMessage[] {
@@ -223,7 +250,7 @@ describe('RangeReader', () => {
 
   it('throws RecordsUnavailableError for a range that starts below the log start after deleteRecords', async () => {
     const { topic, records } = await seededTopic();
-    await servers.admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '20' }] });
+    await deleteRecordsBelow(serverConfig, topic, 0, '20');
     const { reader } = openReader(topic);
 
     const error = await reader.read(0, '10', '30').catch((e: unknown) => e);
@@ -242,8 +269,8 @@ describe('RangeReader', () => {
     const config = testConfig();
     toClose.push(() => cleanUp(config, servers.admin));
     const topic = config.topic;
-    await ensureTopic(servers.admin, topic, 1);
-    const producer = servers.kafka.producer({
+    await servers.admin.ensureTopic(topic, 1);
+    const producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       transactionalId: uniqueName('tx'),
       idempotent: true,
@@ -265,8 +292,8 @@ describe('RangeReader', () => {
     // moment later, and until then the log ends short of the range (as it did once under load).
     // A range the sensor consumed was always complete: wait for the last marker as it would have.
     await waitFor('the last transaction marker in the log', async () => {
-      const [offsets] = await servers.admin.fetchTopicOffsets(topic);
-      return offsets?.high === '10';
+      const [bounds] = await servers.admin.partitionBounds(topic);
+      return bounds?.high === '10';
     });
     // A read that waited for records that never come would reject with the timeout error; each
     // of these resolving shows the reader saw the markers and stopped.
@@ -287,7 +314,7 @@ describe('RangeReader', () => {
 
   it('fails a read that takes longer than readTimeoutMs, and reads again afterwards', async () => {
     const { topic, records } = await seededTopic();
-    const { reader } = openReader(topic, { readTimeoutMs: 3_000 }, withFirstResumeLost(servers.kafka));
+    const { reader } = openReader(topic, { readTimeoutMs: 3_000 }, withFirstResumeLost(kafka));
 
     const error = await reader.read(2, '10', '20').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
@@ -303,18 +330,18 @@ describe('RangeReader', () => {
     const { reader, groupIdPrefix } = openReader(topic);
     expect(await reader.read(1, '0', '9')).toEqual(between(records[1]!, 0, 9));
     const [groupId] = await readerGroups(groupIdPrefix);
-    const before = await servers.admin.describeGroups([groupId!]);
+    const before = await withKafkaAdmin((admin) => admin.describeGroups([groupId!]));
     expect(before.groups[0]!.members).toHaveLength(1);
 
     // (A close that hung would end this test by its timeout; no timing is asserted.)
     await reader.close();
     await reader.close();
-    const after = await servers.admin.describeGroups([groupId!]);
+    const after = await withKafkaAdmin((admin) => admin.describeGroups([groupId!]));
     expect(after.groups[0]!.members).toEqual([]);
     await expect(reader.read(1, '0', '9')).rejects.toThrow('RangeReader closed');
 
     // A read waiting for records fails at once when its reader closes.
-    const stuck = openReader(topic, {}, withFirstResumeLost(servers.kafka));
+    const stuck = openReader(topic, {}, withFirstResumeLost(kafka));
     const waiting = stuck.reader.read(0, '0', '9').catch((e: unknown) => e);
     await waitFor('the reader to join its group', async () => (await readerGroups(stuck.groupIdPrefix)).length > 0);
     await stuck.reader.close();
@@ -328,9 +355,9 @@ describe('RangeReader', () => {
 });
 
 /** A client whose consumers ignore their first resume(): a fetch that never comes. */
-function withFirstResumeLost(kafka: Kafka): Kafka {
+function withFirstResumeLost(client: Kafka): Kafka {
   const consumer = (config: ConsumerConfig) => {
-    const inner = kafka.consumer(config);
+    const inner = client.consumer(config);
     const resume = inner.resume;
     let lost = false;
     inner.resume = (topics) => {
@@ -339,5 +366,5 @@ function withFirstResumeLost(kafka: Kafka): Kafka {
     };
     return inner;
   };
-  return { admin: () => kafka.admin(), consumer } as Pick<Kafka, 'admin' | 'consumer'> as Kafka;
+  return { admin: () => client.admin(), consumer } as Pick<Kafka, 'admin' | 'consumer'> as Kafka;
 }

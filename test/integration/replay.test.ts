@@ -5,9 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { replayWorkflowId, sensorWorkflowId } from '../../src/batch';
-import { ensureTopic } from '../../src/kafka/topics';
 import { openSink, type Sink } from '../../src/sink';
-import { resolveReplayRanges, committedOffsets } from '../../src/replay/resolve';
+import { resolveReplayRanges } from '../../src/replay/resolve';
 import { startReplay } from '../../src/replay/start';
 import { countUnfinishedRuns } from '../../src/runs';
 import { topicLag } from '../../src/kafka/lag';
@@ -58,7 +57,7 @@ describe('npm run replay', () => {
     await ensureSensors(servers.client, config, logger);
     await seed(servers, config.topic, 2, 10);
     await drained(servers, config, async () => rowsWithRuns(config).length, 20);
-    const committedBefore = await committedOffsets(servers.admin, config.groupId, config.topic);
+    const committedBefore = await servers.admin.committedOffsets(config.groupId, config.topic);
     const sensor = servers.client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, 0));
     const sensorBefore = await sensor.query(statusQuery);
 
@@ -88,7 +87,7 @@ describe('npm run replay', () => {
     ]);
 
     // The live pipeline did not move, and heard nothing from the replay's runs.
-    expect(await committedOffsets(servers.admin, config.groupId, config.topic)).toEqual(committedBefore);
+    expect(await servers.admin.committedOffsets(config.groupId, config.topic)).toEqual(committedBefore);
     const sensorAfter = await sensor.query(statusQuery);
     expect({ batches: sensorAfter.batches, messages: sensorAfter.messages, lastError: sensorAfter.lastError }).toEqual({
       batches: sensorBefore.batches,
@@ -151,8 +150,8 @@ describe('npm run replay', () => {
   it('a replay by time picks the offsets whose timestamps fall in the window, ends included', async () => {
     const config = testConfig({ WORKER_ROLES: 'runs', KAFKA_TOPIC_PARTITIONS: '1', MAX_BATCH_SIZE: '3' });
     const { servers } = await setUpPipeline(config, defer, { createTopics: false });
-    await ensureTopic(servers.admin, config.topic, 1);
-    await ensureTopic(servers.admin, config.dlqTopic, 1);
+    await servers.admin.ensureTopic(config.topic, 1);
+    await servers.admin.ensureTopic(config.dlqTopic, 1);
     // Record i is stamped base + i s: offsets and seconds line up.
     const base = Math.floor(Date.now() / 1000) * 1000 - 600_000;
     await seed(servers, config.topic, 1, 10, base, 1_000);

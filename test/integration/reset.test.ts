@@ -5,8 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunWorkflowId } from '../../src/batch';
 import { topicLag } from '../../src/kafka/lag';
-import { ensureTopic } from '../../src/kafka/topics';
-import { committedOffsets } from '../../src/replay/resolve';
 import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import type { MicroBatchRunResult } from '../../src/workflows/micro-batch-run';
@@ -47,7 +45,7 @@ describe('npm run reset', () => {
     await ensureSensors(servers.client, config, logger);
     await seed(servers, config.topic, 2, 10);
     await drained(servers, config, () => rowsWithRuns(config).length, 20);
-    const before = await committedOffsets(servers.admin, config.groupId, config.topic);
+    const before = await servers.admin.committedOffsets(config.groupId, config.topic);
     expect(Object.fromEntries(before)).toEqual({ 0: '10', 1: '10' });
 
     const dry = await runCommand('reset', ['--to-offset', '4', '--dry-run'], envOf(config));
@@ -62,7 +60,7 @@ describe('npm run reset', () => {
       (await runCommand('reset', ['--to-time', String(t), '--dry-run'], envOf(config))).stdout;
     expect(await byTime(0)).toContain('partition 1: 10 → 0');
     expect(await byTime(Date.now() + 3_600_000)).toContain('partition 1: 10 → 10');
-    expect(await committedOffsets(servers.admin, config.groupId, config.topic)).toEqual(before);
+    expect(await servers.admin.committedOffsets(config.groupId, config.topic)).toEqual(before);
     expect(rowsWithRuns(config).every((r) => r.v === 1)).toBe(true);
 
     version.set(2); // the fix, deployed to the runs workers
@@ -83,7 +81,7 @@ describe('npm run reset', () => {
       const again = row.partition === 0 && row.offset >= 5;
       expect({ ...row, v: row.v }).toEqual({ ...row, v: again ? 2 : 1 });
     }
-    expect(Object.fromEntries(await committedOffsets(servers.admin, config.groupId, config.topic))).toEqual({
+    expect(Object.fromEntries(await servers.admin.committedOffsets(config.groupId, config.topic))).toEqual({
       0: '10',
       1: '10',
     });
@@ -97,7 +95,7 @@ describe('npm run reset', () => {
       await cleanUp(config, servers.admin);
       await servers.close();
     });
-    await ensureTopic(servers.admin, config.topic, 2);
+    await servers.admin.ensureTopic(config.topic, 2);
     await seed(servers, config.topic, 2, 10);
 
     const reset = await runCommand('reset', ['--to-offset', '3', '--partition', '1'], envOf(config));
@@ -105,7 +103,7 @@ describe('npm run reset', () => {
     expect(reset.code).toBe(0);
     expect(reset.stdout).toContain('partition 1: (none) → 3');
     expect(reset.stdout).toContain('offsets moved directly (no sensor running)');
-    expect(Object.fromEntries(await committedOffsets(servers.admin, config.groupId, config.topic))).toEqual({ 1: '3' });
+    expect(Object.fromEntries(await servers.admin.committedOffsets(config.groupId, config.topic))).toEqual({ 1: '3' });
   });
 
   it('in insert mode a reset to the earliest offsets re-processes every record, and the sink absorbs them', async () => {

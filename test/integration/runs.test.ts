@@ -4,12 +4,12 @@
 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { runWorkflowId, sensorWorkflowId, type Batch } from '../../src/batch';
 import { SinkUnavailableError } from '../../src/errors';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { toBatchMessage } from '../../src/kafka/encoding';
+import type { KafkaRecord } from '../../src/kafka/port';
 import { topicLag } from '../../src/kafka/lag';
 import { makeMessage } from '../../src/producer/rate-producer';
 import { transform, type SourceRecord } from '../../src/processing/transform';
@@ -18,28 +18,22 @@ import { runsQuery } from '../../src/runs';
 import { ensureSensors, sensorSettingsFrom } from '../../src/workers/sensors';
 import { MicroBatchRun } from '../../src/workflows';
 import { statusQuery } from '../../src/workflows/sensor';
-import { logger, openSink, sinkRows, testConfig, testProducer, uniqueName, waitFor, type Servers } from '../helpers';
+import {
+  deleteRecordsBelow,
+  logger,
+  openSink,
+  readTopic,
+  sinkRows,
+  testConfig,
+  testProducer,
+  waitFor,
+  type Servers,
+} from '../helpers';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 
 const defer = cleanupAfterEach();
 
-/** Reads every record of a topic from the start, with a group of its own. */
-async function readTopic(servers: Servers, topic: string, expected: number): Promise<KafkaMessage[]> {
-  const consumer = servers.kafka.consumer({ groupId: uniqueName('reader') });
-  const seen: KafkaMessage[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-    await waitFor(`${expected} records on ${topic}`, () => seen.length >= expected, 60_000);
-    await new Promise((r) => setTimeout(r, 500)); // and no more than that
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
-
-function header(m: KafkaMessage, name: string): string | undefined {
+function header(m: KafkaRecord, name: string): string | undefined {
   return m.headers?.[name]?.toString();
 }
 
@@ -98,14 +92,12 @@ describe('micro-batch runs', () => {
     const messages = Array.from({ length: 20 }, (_, i) => {
       const m = makeMessage(i, 100);
       return toBatchMessage({
-        ...m,
         key: Buffer.from(m.key as string),
         value: Buffer.from(m.value as string),
         offset: String(i),
         timestamp: '0',
-        attributes: 0,
         headers: {},
-      } as KafkaMessage);
+      });
     });
     const batch: Batch = {
       topic: config.topic,
@@ -163,7 +155,7 @@ describe('micro-batch runs', () => {
     // exactly the missing offsets.
     // (A busy broker may answer one deleteRecords with a passing partition error: ask again.)
     await waitFor('records below offset 30 deleted', async () => {
-      await servers.admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '30' }] });
+      await deleteRecordsBelow(config, config.topic, 0, '30');
       return true;
     });
     const failureOf = async (batch: typeof range) => {
@@ -224,20 +216,16 @@ describe('micro-batch runs', () => {
     const config = testConfig({ SENSOR_REPLICAS: '1', KAFKA_TOPIC_PARTITIONS: '1' });
     const { servers } = await setUpPipeline(config, defer);
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({
-      topic: config.topic,
-      messages: [
-        { key: 'good-1', value: '{"n":1}' },
-        { key: 'bad-json', value: 'not json {' },
-        { key: 'bad-utf8', value: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
-        { key: 'empty', value: '' },
-        { key: 'tombstone', value: null },
-        { key: null, value: '{"n":2}' },
-        { key: 'good-3', value: '{"n":3}', headers: { trace: 'abc' } },
-      ],
-    });
-    await producer.disconnect();
+    await producer.send(config.topic, [
+      { key: 'good-1', value: '{"n":1}' },
+      { key: 'bad-json', value: 'not json {' },
+      { key: 'bad-utf8', value: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+      { key: 'empty', value: '' },
+      { key: 'tombstone', value: null },
+      { key: null, value: '{"n":2}' },
+      { key: 'good-3', value: '{"n":3}', headers: { trace: 'abc' } },
+    ]);
+    await producer.close();
     await ensureSensors(servers.client, config, logger);
 
     await waitFor('4 rows', () => sinkRows(config).length === 4, 60_000);
@@ -270,16 +258,12 @@ describe('micro-batch runs', () => {
     // Valid JSON that JSON.parse reads but JSON.stringify cannot write back (its stack overflows).
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({
-      topic: config.topic,
-      messages: [
-        ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${i}`, value: JSON.stringify({ seq: i }) })),
-        { key: 'deep', value: deep },
-        ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${11 + i}`, value: JSON.stringify({ seq: 11 + i }) })),
-      ],
-    });
-    await producer.disconnect();
+    await producer.send(config.topic, [
+      ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${i}`, value: JSON.stringify({ seq: i }) })),
+      { key: 'deep', value: deep },
+      ...Array.from({ length: 10 }, (_, i) => ({ key: `good-${11 + i}`, value: JSON.stringify({ seq: 11 + i }) })),
+    ]);
+    await producer.close();
     await ensureSensors(servers.client, config, logger);
 
     await waitFor('20 rows', () => sinkRows(config).length === 20, 60_000);
@@ -341,7 +325,7 @@ describe('micro-batch runs', () => {
     await ensureSensors(servers.client, config, logger);
     await waitFor('300 rows', () => sinkRows(config).length === 300, 90_000);
     expect(refused).toBeGreaterThan(0);
-    const dlqEnd = await servers.admin.fetchTopicOffsets(config.dlqTopic);
+    const dlqEnd = await servers.admin.partitionBounds(config.dlqTopic);
     expect(dlqEnd.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cleanUp, connectServers, testConfig, testProducer, uniqueName, waitFor, type Servers } from '../helpers';
+import { cleanUp, connectServers, readTopic, testConfig, testProducer, uniqueName, type Servers } from '../helpers';
 
 const config = testConfig();
 let servers: Servers;
@@ -20,23 +20,13 @@ afterAll(async () => {
 
 describe('the local servers', () => {
   it('Kafka stores and delivers real messages on a fresh topic', async () => {
-    await servers.admin.createTopics({ topics: [{ topic: config.topic, numPartitions: 3 }], waitForLeaders: true });
+    await servers.admin.ensureTopic(config.topic, 3);
     const producer = testProducer(servers.kafka);
-    await producer.connect();
     const sent = Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `message ${i}` }));
-    await producer.send({ topic: config.topic, messages: sent });
-    await producer.disconnect();
+    await producer.send(config.topic, sent);
+    await producer.close();
 
-    const consumer = servers.kafka.consumer({ groupId: config.groupId });
-    const received: string[] = [];
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [config.topic], fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
-      await waitFor('100 messages', () => received.length >= 100, 30_000);
-    } finally {
-      await consumer.disconnect();
-    }
+    const received = (await readTopic(servers, config.topic, 100, 30_000)).map((r) => r.value!.toString());
     expect(received.sort()).toEqual(sent.map((m) => m.value).sort());
   });
 

@@ -20,7 +20,7 @@ import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 const defer = cleanupAfterEach();
 
 async function deadLetterCount(servers: Servers, config: Config): Promise<number> {
-  const end = await servers.admin.fetchTopicOffsets(config.dlqTopic);
+  const end = await servers.admin.partitionBounds(config.dlqTopic);
   return end.reduce((sum, p) => sum + Number(p.high), 0);
 }
 

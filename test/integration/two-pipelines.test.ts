@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parseRunWorkflowId, sensorWorkflowId } from '../../src/batch';
 import { topicLag } from '../../src/kafka/lag';
-import { ensureTopic } from '../../src/kafka/topics';
 import { RateProducer } from '../../src/producer/rate-producer';
 import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { DeflateCodec } from '../../src/workers/compression-codec';
@@ -90,8 +89,8 @@ describe('two pipelines on one topic', () => {
         for (const p of pipelines) await cleanUp(p, servers.admin);
         await servers.close();
       });
-      await ensureTopic(servers.admin, a.topic, a.topicPartitions);
-      await ensureTopic(servers.admin, a.dlqTopic, 1);
+      await servers.admin.ensureTopic(a.topic, a.topicPartitions);
+      await servers.admin.ensureTopic(a.dlqTopic, 1);
 
       for (const p of pipelines) {
         const sink = openSink(p);

@@ -43,9 +43,8 @@ describe.each<[string, SecureVariant, TemporalVariant]>([
     expect(produced.code).toBe(0);
     // A record the transform rejects: the dead-letter publisher must get through too.
     const producer = testProducer(servers.kafka);
-    await producer.connect();
-    await producer.send({ topic: config.topic, messages: [{ key: 'bad', value: 'not json' }] });
-    await producer.disconnect();
+    await producer.send(config.topic, [{ key: 'bad', value: 'not json' }]);
+    await producer.close();
 
     await waitFor('60 rows in the sink', () => sinkRows(config).length === 60);
     const dlq = await waitFor('the bad record in the dead-letter topic', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { securityOptions } from '../../src/kafka/client';
+import { securityOptions } from '../../src/kafka/kafkajs/kafka';
 import { makePki, type Pki } from '../pki';
 import { configErrorOf as errorOf } from '../config-error-of';
 

@@ -4,12 +4,8 @@
 
 import type { Assigner, PartitionAssigner } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import {
-  gatedAssigner,
-  reasonNotToRejoin,
-  RejoinRefusedError,
-  type MembershipFacts,
-} from '../../src/kafka/rejoin-gate';
+import { gatedAssigner } from '../../src/kafka/kafkajs/gated-assigner';
+import { reasonNotToRejoin, RejoinRefusedError, type MembershipFacts } from '../../src/kafka/rejoin-gate';
 
 const NOW = 1_000_000;
 const facts = (overrides: Partial<MembershipFacts>): MembershipFacts => ({

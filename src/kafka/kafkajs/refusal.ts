@@ -3,12 +3,12 @@
 // is just not up yet. The first is a setting to fix, reported once with the variable to check and
 // the words of the server; the second is worth waiting for (src/workers/retry.ts).
 //
-// Neighbours: src/workers/connect.ts probes the brokers at startup and throws what this returns;
-// src/kafka/security.ts names the settings.
+// Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
+// throws what this returns; ../security.ts names the settings.
 
 import { connect as tlsConnect } from 'node:tls';
-import { RefusedSettingError } from '../config-error';
-import type { KafkaSecurity } from './security';
+import { RefusedSettingError } from '../../config-error';
+import type { KafkaSecurity } from '../security';
 
 /** Node's codes for a server certificate no trusted CA signed. */
 const UNTRUSTED_SERVER = new Set([

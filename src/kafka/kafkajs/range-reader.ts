@@ -13,18 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { BatchMessage } from '../batch';
-import { RecordsUnavailableError } from '../errors';
-import type { Logger } from '../logger';
-import { toBatchMessage } from './encoding';
+import { RecordsUnavailableError } from '../../errors';
+import type { Logger } from '../../logger';
+import type { KafkaRecord, RangeReader, RangeReaderOptions } from '../port';
 
-export interface RangeReaderOptions {
-  topic: string;
-  /** Starts the name of the reader's consumer group, which is its alone. */
-  groupIdPrefix: string;
+export interface KafkajsRangeReaderOptions extends RangeReaderOptions {
   logger?: Logger;
-  /** Longest a read may take, its wait behind earlier reads and a group join included. Default 60 s. */
-  readTimeoutMs?: number;
 }
 
 /**
@@ -49,12 +43,12 @@ interface Read {
   /** The next offset wanted: what is below it was taken already, or is a gap. */
   next: bigint;
   last: bigint;
-  records: BatchMessage[];
+  records: KafkaRecord[];
   done(): void;
   fail(error: Error): void;
 }
 
-export class RangeReader {
+export class KafkajsRangeReader implements RangeReader {
   private readonly topic: string;
   private readonly timeoutMs: number;
   private member: Member | undefined;
@@ -66,7 +60,7 @@ export class RangeReader {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly options: RangeReaderOptions,
+    private readonly options: KafkajsRangeReaderOptions,
   ) {
     this.topic = options.topic;
     this.timeoutMs = options.readTimeoutMs ?? 60_000;
@@ -76,7 +70,7 @@ export class RangeReader {
    * Every record of `partition` with firstOffset <= offset <= lastOffset, in offset order. Offsets
    * are decimal strings (64-bit). Gaps (compaction, transaction markers) are simply absent.
    */
-  read(partition: number, firstOffset: string, lastOffset: string): Promise<BatchMessage[]> {
+  read(partition: number, firstOffset: string, lastOffset: string): Promise<KafkaRecord[]> {
     // Taken now: a caller (an activity with its own timeout) waits from now, not from its turn.
     const deadline = Date.now() + this.timeoutMs;
     const run = () => this.readRange(partition, BigInt(firstOffset), BigInt(lastOffset), deadline);
@@ -104,7 +98,7 @@ export class RangeReader {
     await result;
   }
 
-  private async readRange(partition: number, first: bigint, last: bigint, deadline: number): Promise<BatchMessage[]> {
+  private async readRange(partition: number, first: bigint, last: bigint, deadline: number): Promise<KafkaRecord[]> {
     this.throwIfClosed();
     if (first > last) return [];
     await this.checkInLog(partition, first, last);
@@ -150,8 +144,8 @@ export class RangeReader {
     first: bigint,
     last: bigint,
     deadline: number,
-  ): Promise<BatchMessage[]> {
-    const records: BatchMessage[] = [];
+  ): Promise<KafkaRecord[]> {
+    const records: KafkaRecord[] = [];
     let read!: Read;
     const finished = new Promise<void>((done, fail) => {
       read = { partition, next: first, last, records, done, fail };
@@ -273,7 +267,7 @@ export class RangeReader {
       const offset = BigInt(message.offset);
       // Below `next`: taken already, delivered again by a fetch that was in flight across a seek.
       if (offset < read.next || offset > read.last) continue;
-      read.records.push(toBatchMessage(message));
+      read.records.push(message);
       read.next = offset + 1n;
     }
     // The batch's last offset counts transaction markers, which are not among its messages.

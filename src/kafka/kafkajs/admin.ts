@@ -1,0 +1,85 @@
+// The port's admin calls (../port.ts) on a kafkajs Admin.
+
+import type { Admin } from 'kafkajs';
+import type { PartitionOffset } from '../../batch';
+import type { GroupDescription, KafkaAdmin, PartitionBounds } from '../port';
+
+/** How long a new topic may take to have a leader for every partition. */
+const LEADERS_TIMEOUT_MS = 30_000;
+
+export class KafkajsAdmin implements KafkaAdmin {
+  constructor(private readonly admin: Admin) {}
+
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<boolean> {
+    // Asking first keeps kafkajs from logging TOPIC_ALREADY_EXISTS as an error.
+    if ((await this.admin.listTopics()).includes(topic)) return false;
+    // Not kafkajs's waitForLeaders (on by default): it gives up on UNKNOWN_TOPIC_OR_PARTITION, which
+    // a busy KRaft broker returns for a moment after creating the topic, before its metadata caught up.
+    const created = await this.admin.createTopics({
+      topics: [{ topic, numPartitions: partitions }],
+      waitForLeaders: false,
+    });
+    await this.waitForLeaders(topic);
+    return created;
+  }
+
+  private async waitForLeaders(topic: string): Promise<void> {
+    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+    for (;;) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = topics[0]?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`Kafka topic "${topic}" has no leader for every partition yet`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await this.admin.deleteTopics({ topics: [topic], timeout: 30_000 });
+  }
+
+  async partitionBounds(topic: string): Promise<PartitionBounds[]> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets
+      .map(({ partition, low, high }) => ({ partition, low, high }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const [forTopic] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, string>();
+    // kafkajs says "-1" for a partition the group has no offset for.
+    for (const p of forTopic?.partitions ?? []) if (p.offset !== '-1') out.set(p.partition, p.offset);
+    return out;
+  }
+
+  async offsetsForTime(topic: string, timeMs: number): Promise<Map<number, string>> {
+    const answer = await this.admin.fetchTopicOffsetsByTimestamp(topic, timeMs);
+    return new Map(answer.map((p) => [p.partition, p.offset]));
+  }
+
+  async setGroupOffsets(groupId: string, topic: string, offsets: PartitionOffset[]): Promise<void> {
+    await this.admin.setOffsets({ groupId, topic, partitions: offsets });
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    return { state: groups[0]?.state ?? 'Dead', memberClientIds: (groups[0]?.members ?? []).map((m) => m.clientId) };
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    await this.admin.deleteGroups(groupIds).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.admin.disconnect();
+  }
+}

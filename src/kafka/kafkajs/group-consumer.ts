@@ -1,0 +1,77 @@
+// The port's group consumer (../port.ts) on a kafkajs consumer: kafkajs pushes fetched batches
+// (eachBatch), and the handler's answer of how many records it took is where kafkajs fetches on.
+// Round-robin assignment, through the rejoin gate (./gated-assigner.ts).
+
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import type { PartitionOffset } from '../../batch';
+import type { GroupConsumer, GroupConsumerOptions } from '../port';
+import { gatedAssigner } from './gated-assigner';
+
+export class KafkajsGroupConsumer implements GroupConsumer {
+  private readonly consumer: Consumer;
+  private stopped = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: GroupConsumerOptions,
+  ) {
+    const { groupId, sessionTimeoutMs, beforeJoin } = options;
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: 3_000,
+      partitionAssigners: [gatedAssigner(PartitionAssigners.roundRobin, () => beforeJoin?.())],
+      // kafkajs restarts a crashed consumer on a timer, even when the crash came from disconnect()
+      // itself (a broker away at shutdown): the restart then outlived the close, kept the process
+      // running after `worker stopped cleanly` and could rejoin the group. A stopped one stays down.
+      retry: { retries: 5, restartOnFailure: async () => !this.stopped },
+    });
+    const consumer = this.consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const held = [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
+      options.onJoined?.(held);
+    });
+    consumer.on(consumer.events.HEARTBEAT, () => options.onHeartbeat?.());
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) options.onFailed?.(event.payload.error);
+    });
+  }
+
+  async start(): Promise<void> {
+    const { topic, fromBeginning } = this.options;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [topic], fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handOver(payload),
+    });
+  }
+
+  private async handOver({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const records = batch.messages;
+    const taken = await this.options.onRecords({
+      partition: batch.partition,
+      records,
+      isCurrent: () => isRunning() && !isStale(),
+      heartbeat,
+    });
+    // kafkajs fetches the partition again after the last resolved offset.
+    if (taken > 0) resolveOffset(records[taken - 1]!.offset);
+    if (taken === records.length) await heartbeat();
+  }
+
+  async commit(offsets: PartitionOffset[]): Promise<void> {
+    const { topic } = this.options;
+    await this.consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+  }
+
+  seek(partition: number, offset: string): void {
+    this.consumer.seek({ topic: this.options.topic, partition, offset });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer.disconnect();
+  }
+}
