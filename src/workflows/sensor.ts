@@ -47,7 +47,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { recordCount, runWorkflowId, type RunBatch } from '../batch';
+import { recordCount, type RunBatch } from '../batch';
 import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
 import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { RECORDS_WAITING_SIGNAL } from '../sensor-wake';
@@ -58,16 +58,19 @@ import {
   commitsToSend,
   dropForReset,
   initialSensorState,
-  resetDone,
   recordStartOutcomes,
+  resetDone,
+  resetRefused,
+  resetRequested,
   rewindsApplied,
   rewindsToSend,
+  runIdOf,
   type OffsetReset,
   type SensorState,
   type StartOutcome,
-} from './sensor-state';
+} from './sensor-core';
 
-export type { OffsetReset, ResetOutcome, SensorState } from './sensor-state';
+export type { OffsetReset, ResetOutcome, SensorState } from './sensor-core';
 
 export interface SensorSettings {
   maxBatchSize: number;
@@ -160,7 +163,7 @@ const CARRIED_RUNS_FIRST_CHECK_MS = 2_000;
 export async function KafkaSensor(input: SensorInput): Promise<void> {
   const { topic, groupId, replica } = input;
   let settings = input.settings;
-  const state: SensorState = input.state ?? initialSensorState();
+  let state: SensorState = input.state ?? initialSensorState();
   /** Runs this workflow run started and has not seen finish. */
   const tracked = new Set<string>();
   const carried = new Set(state.carriedRuns);
@@ -206,18 +209,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     released = true;
     consumerCall?.cancel();
   });
-  setHandler(resetOffsetsSignal, (request) => {
-    const at = new Date().toISOString();
-    if (state.resetRequest) {
-      state.lastReset = { id: state.resetRequest.id, applied: [], refused: `replaced by reset ${request.id}`, at };
-    }
-    if (state.halted) {
-      state.lastReset = { id: request.id, applied: [], refused: 'the sensor is halted (see halted.reason)', at };
-      return;
-    }
-    state.resetRequest = request;
-    dropForReset(state, request.targets);
-  });
+  setHandler(resetOffsetsSignal, (request) => void (state = resetRequested(state, request, new Date().toISOString())));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
@@ -343,12 +335,10 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (!activities) return;
     const sent = commitsToSend(state);
     try {
-      acknowledgeCommits(
-        state,
-        await onConsumer(() =>
-          activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
-        ),
+      const settled = await onConsumer(() =>
+        activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
       );
+      state = acknowledgeCommits(state, settled);
     } catch (err) {
       loseConsumer(err);
     }
@@ -395,11 +385,11 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
 
   async function startRuns(batches: RunBatch[]): Promise<void> {
     const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
-    recordStartOutcomes(state, batches, outcomes, groupId);
+    state = recordStartOutcomes(state, batches, outcomes, groupId);
   }
 
   async function startRun(batch: RunBatch): Promise<StartOutcome> {
-    const workflowId = runWorkflowId(batch, groupId, state.resetOf?.[String(batch.partition)]);
+    const workflowId = runIdOf(state, batch, groupId);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
@@ -520,8 +510,8 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
       }
       recovered();
       checkTopic = false;
-      rewindsApplied(state, rewind);
-      acknowledgeCommits(state, result.settled);
+      state = rewindsApplied(state, rewind);
+      state = acknowledgeCommits(state, result.settled);
       state.assignment = result.assignment;
       await startRuns(result.batches);
       if (result.batches.length === 0) {
@@ -544,9 +534,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   async function applyReset(request: OffsetReset): Promise<void> {
     if (state.halted) {
       // Halted since the request came: its offsets belong to a topic that is gone (see halt()).
-      const refused = 'the sensor is halted (see halted.reason)';
-      state.lastReset = { id: request.id, applied: [], refused, at: new Date().toISOString() };
-      state.resetRequest = undefined;
+      state = resetRefused(state, request, new Date().toISOString());
       return;
     }
     phase = 'resetting';
@@ -556,12 +544,12 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
     if (inFlight() > 0 || stopping || !(await ensureConsumer())) return;
     const activities = consumerActivities()!;
     // Runs started while the request waited added pending commits of these partitions: drop them.
-    dropForReset(state, request.targets);
+    state = dropForReset(state, request.targets);
     try {
       const applied = await onConsumer(() =>
         activities.resetOffsets({ replica, targets: request.targets, idleTimeoutMs: idleTimeoutMs() }),
       );
-      resetDone(state, request, applied, new Date().toISOString());
+      state = resetDone(state, request, applied, new Date().toISOString());
       recovered();
       log.info('offsets reset', { reset: request.id, applied });
     } catch (err) {
