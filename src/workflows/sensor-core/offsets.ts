@@ -28,6 +28,18 @@ export function commitsToSend(state: SensorState): PartitionOffset[] {
   return toOffsets(state.pendingCommit);
 }
 
+/**
+ * The commit call outside a consume-batch call (the end of a tick, a pause, a stop): also keeps the
+ * consumer from being closed as idle, for `leaseMs` from now (the default idle timeout when absent).
+ */
+export function commitInput(
+  state: SensorState,
+  replica: number,
+  leaseMs?: number,
+): { replica: number; offsets: PartitionOffset[]; idleTimeoutMs?: number; known: Record<string, string> } {
+  return { replica, offsets: commitsToSend(state), idleTimeoutMs: leaseMs, known: state.committed };
+}
+
 /** The rewinds to send with the next consume-batch call. */
 export function rewindsToSend(state: SensorState): PartitionOffset[] {
   return toOffsets(state.rewind);

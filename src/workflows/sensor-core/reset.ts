@@ -6,7 +6,10 @@
 // ./halt.ts (a halted sensor refuses resets).
 
 import type { PartitionOffset } from '../../batch';
-import type { OffsetReset, SensorState } from './state';
+import { recovered } from './failures';
+import { noRunsInFlight } from './in-flight';
+import { idleTimeoutMs } from './keep-alive';
+import type { OffsetReset, Sensor, SensorState } from './state';
 
 /** Why a halted sensor applies no reset: its offsets belong to a topic that is gone. */
 export const REFUSED_WHILE_HALTED = 'the sensor is halted (see halted.reason)';
@@ -72,4 +75,37 @@ export function resetDone(
     resetOf[String(partition)] = request.id;
   }
   return { ...dropped, committed, resetOf, lastReset: { id: request.id, applied, at }, resetRequest: undefined };
+}
+
+/**
+ * The sensor comes to apply `request`. `proceed` is false when it halted since the request came:
+ * refused, since its offsets belong to a topic that is gone. Otherwise it first waits until no run
+ * is in flight: runs in flight load records of the old position, so they finish first, the rows of
+ * the re-read come after theirs, and no run of the old position is still counted against the new.
+ */
+export function resetBegins(sensor: Sensor, request: OffsetReset, at: string): { sensor: Sensor; proceed: boolean } {
+  if (sensor.state.halted)
+    return { sensor: { ...sensor, state: resetRefused(sensor.state, request, at) }, proceed: false };
+  return { sensor: { ...sensor, phase: 'resetting' }, proceed: true };
+}
+
+/**
+ * After that wait: whether the reset goes on now (then the consumer is claimed if need be). If not,
+ * the main loop comes back to it (or the next run, after continue-as-new, does).
+ */
+export function resetMayGoOn(sensor: Sensor): boolean {
+  return noRunsInFlight(sensor) && !sensor.stopping;
+}
+
+/** The call that commits the targets of the partitions this sensor's consumer holds and seeks to them. */
+export function resetInput(
+  sensor: Sensor,
+  request: OffsetReset,
+): { replica: number; targets: PartitionOffset[]; idleTimeoutMs: number } {
+  return { replica: sensor.replica, targets: request.targets, idleTimeoutMs: idleTimeoutMs(sensor.settings) };
+}
+
+/** The consumer applied the reset to the partitions it holds (`applied`). */
+export function resetApplied(sensor: Sensor, request: OffsetReset, applied: PartitionOffset[], at: string): Sensor {
+  return recovered({ ...sensor, state: resetDone(sensor.state, request, applied, at) }, at);
 }

@@ -1,10 +1,38 @@
-// The KafkaSensor's durable state: everything here survives the end of a tick and continue-as-new
-// (it travels in SensorInput.state). The decisions over it are the other files of this folder
+// The KafkaSensor's input and state. SensorState is durable: it survives the end of a tick and
+// continue-as-new (it travels in SensorInput.state). Sensor adds what one run of the workflow knows
+// only until it continues as new, and is what every decision in this folder takes and returns
 // (./index.ts lists them); the workflow (../sensor.ts) wires them to activities, children, signals
 // and timers. Nothing in this folder reaches Temporal, Kafka or Node (lint enforces it), so all of it
 // is unit-tested without servers (test/unit/sensor-core/).
 
 import type { PartitionOffset } from '../../batch';
+import type { RunSettings } from '../micro-batch-run';
+import { inFlightFrom, type InFlightRuns } from './in-flight';
+
+export interface SensorSettings {
+  maxBatchSize: number;
+  maxBatchBytes: number;
+  /** Record bytes one consume-batch result carries (MAX_CONSUME_RESULT_BYTES). */
+  maxResultBytes: number;
+  maxBatchWaitMs: number;
+  maxTickRuntimeMs: number;
+  timeBetweenTicksMs: number;
+  /** Longest wait between retries of calls that keep failing (SENSOR_RETRY_MAX_BACKOFF). */
+  retryMaxBackoffMs: number;
+  maxInFlightRuns: number;
+  runsTaskQueue: string;
+  run: RunSettings;
+}
+
+export interface SensorInput {
+  topic: string;
+  /** The consumer group: with the topic, what makes this pipeline distinct from others on the topic. */
+  groupId: string;
+  replica: number;
+  settings: SensorSettings;
+  /** Set by continue-as-new; absent on a first start. */
+  state?: SensorState;
+}
 
 export interface LastBatch {
   workflowId: string;
@@ -107,4 +135,77 @@ export function initialSensorState(): SensorState {
     committed: {},
     assignment: [],
   };
+}
+
+/** What the sensor is doing, as `status` shows it. */
+export type Phase =
+  | 'starting'
+  | 'consuming'
+  | 'waiting between ticks'
+  | 'at in-flight limit'
+  | 'paused'
+  | 'halted'
+  | 'claiming consumer'
+  | 'stopping'
+  | 'restarting'
+  | 'resetting';
+
+/**
+ * The sensor as one run of the workflow holds it: its identity, its settings, the durable state,
+ * and what lasts only until continue-as-new (the runs it started, whether it is stopping, its
+ * failures in a row, the state of its consumer and of its wake signal).
+ */
+export interface Sensor {
+  readonly topic: string;
+  readonly groupId: string;
+  readonly replica: number;
+  /** Replaced by applySettingsSignal; applies from the next call on. */
+  settings: SensorSettings;
+  state: SensorState;
+  runs: InFlightRuns;
+  phase: Phase;
+  stopping: boolean;
+  /** Settings arrived after a stop: the replica is wanted again, so restart once stopped. */
+  restartRequested: boolean;
+  failuresInARow: number;
+  /** Whether the next consume-batch call checks the topic was not recreated (see SensorState.committed). */
+  checkTopic: boolean;
+  /** The consumer's worker said it released the consumer: its calls end cancelled, not failed. */
+  released: boolean;
+  /** consume-batch calls made by this run; with the run ID, names each call (see ./wake.ts). */
+  calls: number;
+  /** Token of the latest consume-batch call; only its wake signal counts. */
+  wakeToken?: string;
+  /** Records arrived after the latest call found nothing. */
+  recordsWaiting: boolean;
+}
+
+/** The sensor at the start of a run: a first start, or a continue-as-new carrying its state. */
+export function startSensor(input: SensorInput): Sensor {
+  const state = input.state ?? initialSensorState();
+  return {
+    topic: input.topic,
+    groupId: input.groupId,
+    replica: input.replica,
+    settings: input.settings,
+    state,
+    runs: inFlightFrom(state.carriedRuns),
+    phase: 'starting',
+    stopping: false,
+    restartRequested: false,
+    failuresInARow: 0,
+    checkTopic: true,
+    released: false,
+    calls: 0,
+    recordsWaiting: false,
+  };
+}
+
+/** The sensor with its durable state changed by `change` (one of the state decisions). */
+export function withState(sensor: Sensor, change: (state: SensorState) => SensorState): Sensor {
+  return { ...sensor, state: change(sensor.state) };
+}
+
+export function inPhase(sensor: Sensor, phase: Phase): Sensor {
+  return { ...sensor, phase };
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   acknowledgeCommits,
+  commitInput,
   commitsToSend,
   initialSensorState,
   recordStartOutcomes,
@@ -97,6 +98,22 @@ describe('what the sensor commits and reads again', () => {
     state = acknowledgeCommits(state, sent);
     expect(commitsToSend(state)).toEqual([{ partition: 0, offset: '20' }]);
     expect(state.committed).toEqual({ 0: '10' });
+  });
+});
+
+describe('a commit call outside a consume-batch call', () => {
+  it('sends every pending commit, the offsets the group is known to have, and the lease asked for', () => {
+    const state = { ...initialSensorState(), pendingCommit: { 0: '10', 3: '7' }, committed: { 0: '5' } };
+    expect(commitInput(state, 2, 90_000)).toEqual({
+      replica: 2,
+      offsets: [
+        { partition: 0, offset: '10' },
+        { partition: 3, offset: '7' },
+      ],
+      idleTimeoutMs: 90_000,
+      known: { 0: '5' },
+    });
+    expect(commitInput(state, 2).idleTimeoutMs).toBeUndefined();
   });
 });
 

@@ -7,11 +7,16 @@ import {
   dropForReset,
   initialSensorState,
   resetDone,
+  resetApplied,
+  resetBegins,
+  resetInput,
+  resetMayGoOn,
   resetRefused,
   resetRequested,
+  runStarted,
   type SensorState,
 } from '../../../src/workflows/sensor-core';
-import { deepFreeze } from './helpers';
+import { deepFreeze, pick, sensorWith } from './helpers';
 
 const AT = '2026-12-01T00:00:00.000Z';
 const abc = { id: 'abc', targets: [{ partition: 0, offset: '10' }] };
@@ -31,7 +36,11 @@ describe('a reset request', () => {
   it('drops at once what belongs to the old position of its partitions only, and waits to be applied', () => {
     const state = resetRequested(busy(), abc, AT);
     expect(state.resetRequest).toEqual(abc);
-    expect(state).toMatchObject({ pendingCommit: { 1: '60' }, skipThrough: { 1: '59' }, rewind: {} });
+    expect(pick(state, 'pendingCommit', 'skipThrough', 'rewind')).toEqual({
+      pendingCommit: { 1: '60' },
+      skipThrough: { 1: '59' },
+      rewind: {},
+    });
     // A commit of the old position sent after the request would undo the reset.
     expect(commitsToSend(state)).toEqual([{ partition: 1, offset: '60' }]);
     expect(state.lastReset).toBeUndefined();
@@ -67,7 +76,9 @@ describe('a reset request', () => {
 
 describe('a reset applied', () => {
   it('drops again what runs started meanwhile added, and stops there', () => {
-    expect(dropForReset(busy(), [{ partition: 1, offset: '0' }])).toMatchObject({
+    expect(
+      pick(dropForReset(busy(), [{ partition: 1, offset: '0' }]), 'pendingCommit', 'skipThrough', 'rewind'),
+    ).toEqual({
       pendingCommit: { 0: '50' },
       skipThrough: { 0: '49' },
       rewind: { 0: '40' },
@@ -89,5 +100,40 @@ describe('a reset applied', () => {
   it('keeps the names of earlier resets of other partitions', () => {
     const earlier = deepFreeze({ ...initialSensorState(), resetOf: { 1: 'old' } });
     expect(resetDone(earlier, abc, [], AT).resetOf).toEqual({ 0: 'abc', 1: 'old' });
+  });
+});
+
+describe('the sensor applying a reset', () => {
+  const request = { id: 'abc', targets: [{ partition: 0, offset: '10' }] };
+
+  it('refuses it when it halted after the request came, and otherwise goes into the resetting phase', () => {
+    const halted = sensorWith({ resetRequest: request, halted: { reason: 'x', at: AT } });
+    const refused = resetBegins(halted, request, AT);
+    expect(refused.proceed).toBe(false);
+    expect(refused.sensor.state.resetRequest).toBeUndefined();
+    expect(refused.sensor.state.lastReset?.refused).toBe('the sensor is halted (see halted.reason)');
+    const begun = resetBegins(sensorWith({ resetRequest: request }), request, AT);
+    expect(begun.proceed).toBe(true);
+    expect(begun.sensor.phase).toBe('resetting');
+  });
+
+  it('goes on only once no run is in flight, and not while stopping', () => {
+    const sensor = sensorWith({ resetRequest: request });
+    expect(resetMayGoOn(sensor)).toBe(true);
+    expect(resetMayGoOn(runStarted(sensor, 'r1'))).toBe(false);
+    expect(resetMayGoOn({ ...sensor, stopping: true })).toBe(false);
+  });
+
+  it('asks the consumer to apply the targets, keeping it for the idle timeout', () => {
+    expect(resetInput(sensorWith(), request)).toEqual({ replica: 2, targets: request.targets, idleTimeoutMs: 95_000 });
+  });
+
+  it('once applied, records it and counts as a call that worked', () => {
+    const failing = sensorWith({ resetRequest: request, lastError: { message: 'x', at: AT } }, { failuresInARow: 2 });
+    const sensor = resetApplied(failing, request, request.targets, 'now');
+    expect(sensor.state.lastReset).toEqual({ id: 'abc', applied: request.targets, at: 'now' });
+    expect(sensor.state.resetRequest).toBeUndefined();
+    expect(sensor.failuresInARow).toBe(0);
+    expect(sensor.state.lastError?.recoveredAt).toBe('now');
   });
 });
