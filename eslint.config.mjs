@@ -43,5 +43,42 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The sensor's decisions are plain functions over a state value, unit-tested without Temporal:
+    // nothing under sensor-core may reach Temporal, Kafka or Node, not even for a type. Of the
+    // project's own modules it may import values only from its own folder and src/batch.ts (pure);
+    // types from anywhere. (Replaces the block above for these files, so it repeats its ban.)
+    files: ['src/workflows/sensor-core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'sensor-core is pure: no Node built-ins.',
+          })),
+          patterns: [
+            {
+              group: ['@temporalio/*', 'kafkajs', 'kafkajs/*', 'node:*', 'better-sqlite3', 'pg', 'pg-copy-streams'],
+              message:
+                'sensor-core is pure: no Temporal, Kafka or Node; the workflow (src/workflows/sensor.ts) wires it.',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./batch$)',
+              allowTypeImports: true,
+              message: 'sensor-core imports values only from its own folder and src/batch.ts; types from anywhere.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { ...globals.node } } },
 );

@@ -5,30 +5,30 @@
 // consumer's worker signals it, see src/sensor-wake.ts). While records flow, ticks follow each
 // other at once: a record waits about MAX_BATCH_WAIT for its batch, never for the timer.
 //
-// Guarantees kept here:
+// This file only wires: the decisions are plain functions over the sensor's state in
+// ./sensor-core (unit-tested without Temporal), and here they meet activities, child workflows,
+// signals and timers. Guarantees kept, and where each is decided:
 // - at-least-once: a partition's offset is committed only after the runs holding every record
-//   below it have started (the commit rides on the next consume-batch call);
-//   A partition whose run could not be started is read again from that batch, even across ticks
-//   and continue-as-new (SensorState.rewind);
+//   below it have started (the commit rides on the next consume-batch call); a partition whose run
+//   could not be started is read again from that batch, even across ticks and continue-as-new
+//   (sensor-core/offsets.ts);
 // - idempotent starts: a run's workflow ID comes from its offsets; an ID whose run is running or
 //   completed counts as started, while one whose run failed, timed out or was terminated is run
-//   again (WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY): a batch that was not loaded is never
-//   taken for done;
+//   again (WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, below): a batch that was not loaded
+//   is never taken for done;
 // - backpressure: at most maxInFlightRuns started-but-unfinished runs; beyond it no records are
-//   taken, so they wait in Kafka as lag;
+//   taken, so they wait in Kafka as lag (sensor-core/in-flight.ts);
 // - bounded history: every loop (ticks, a pause, the in-flight limit, claims that keep failing)
-//   continues as new when the history grows long (./history.ts), carrying counters and state;
-// - a topic deleted and created again is noticed (its log ends below offsets the group had
-//   committed, or the group's offsets vanished): the sensor halts and says so instead of taking the
-//   new records for ones already loaded;
+//   continues as new when the history grows long (./history.ts), carrying counters and state
+//   (sensor-core/lifecycle.ts);
+// - a topic deleted and created again is noticed: the sensor halts and says so instead of taking
+//   the new records for ones already loaded (sensor-core/halt.ts);
 // - a stop followed by new settings (SENSOR_REPLICAS lowered, then raised again) restarts the
-//   sensor instead of ending it;
+//   sensor instead of ending it (sensor-core/lifecycle.ts);
 // - a reset of the group's offsets (`npm run reset`, resetOffsetsSignal) is applied by the sensor
 //   itself, at a safe point: it stops taking records, waits for its in-flight runs, drops pending
-//   commits, then its consumer commits the targets of the partitions it holds and seeks to them.
-//   Kafka refuses an admin's offset change while the group has members, and the consumers stay
-//   members while their sensors pause; and only the member that holds a partition can move its
-//   fetch position. The request is durable state: it survives continue-as-new.
+//   commits, then its consumer commits the targets of the partitions it holds and seeks to them
+//   (sensor-core/reset.ts says why).
 
 import {
   ActivityFailure,
@@ -47,73 +47,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { recordCount, runWorkflowId, type RunBatch } from '../batch';
-import type { ConsumeResult, SensorActivities, TopicReset } from '../activities/sensor-activities';
+import { recordCount, type RunBatch } from '../batch';
+import type { ConsumeInput, ConsumeResult, SensorActivities } from '../activities/sensor-activities';
 import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { RECORDS_WAITING_SIGNAL } from '../sensor-wake';
 import { historyIsLong } from './history';
-import { MicroBatchRun, runFinishedSignal, runHeldSignal, type RunSettings } from './micro-batch-run';
-import {
-  acknowledgeCommits,
-  commitsToSend,
-  dropForReset,
-  initialSensorState,
-  resetDone,
-  recordStartOutcomes,
-  rewindsApplied,
-  rewindsToSend,
-  type OffsetReset,
-  type SensorState,
-  type StartOutcome,
-} from './sensor-state';
+import { MicroBatchRun, runFinishedSignal, runHeldSignal } from './micro-batch-run';
+import * as core from './sensor-core';
 
-export type { OffsetReset, ResetOutcome, SensorState } from './sensor-state';
-
-export interface SensorSettings {
-  maxBatchSize: number;
-  maxBatchBytes: number;
-  /** Record bytes one consume-batch result carries (MAX_CONSUME_RESULT_BYTES). */
-  maxResultBytes: number;
-  maxBatchWaitMs: number;
-  maxTickRuntimeMs: number;
-  timeBetweenTicksMs: number;
-  /** Longest wait between retries of calls that keep failing (SENSOR_RETRY_MAX_BACKOFF). */
-  retryMaxBackoffMs: number;
-  maxInFlightRuns: number;
-  runsTaskQueue: string;
-  run: RunSettings;
-}
-
-export interface SensorInput {
-  topic: string;
-  /** The consumer group: with the topic, what makes this pipeline distinct from others on the topic. */
-  groupId: string;
-  replica: number;
-  settings: SensorSettings;
-  /** Set by continue-as-new; absent on a first start. */
-  state?: SensorState;
-}
-
-export interface SensorStatus extends Omit<SensorState, 'carriedRuns' | 'skipThrough'> {
-  workflowId: string;
-  topic: string;
-  replica: number;
-  phase: Phase;
-  inFlightRuns: number;
-  settings: SensorSettings;
-}
-
-type Phase =
-  | 'starting'
-  | 'consuming'
-  | 'waiting between ticks'
-  | 'at in-flight limit'
-  | 'paused'
-  | 'halted'
-  | 'claiming consumer'
-  | 'stopping'
-  | 'restarting'
-  | 'resetting';
+export type { OffsetReset, ResetOutcome, SensorInput, SensorSettings, SensorState, SensorStatus } from './sensor-core';
 
 export const pauseSignal = defineSignal('pause');
 /** Resumes a paused sensor, or a halted one (see SensorState.halted) once someone has looked. */
@@ -124,13 +66,13 @@ export const stopSignal = defineSignal('stop');
  * New settings from `npm run worker`, applied from the next consume-batch call on. Sent to a sensor
  * that is stopping, it means "keep running" (the replica was wanted again): it restarts.
  */
-export const applySettingsSignal = defineSignal<[SensorSettings]>('applySettings');
-export const statusQuery = defineQuery<SensorStatus>('status');
+export const applySettingsSignal = defineSignal<[core.SensorSettings]>('applySettings');
+export const statusQuery = defineQuery<core.SensorStatus>('status');
 /**
  * Moves the group's committed offsets (`npm run reset`); sent to every sensor of the pipeline, each
  * applies it to the partitions it holds and reports in `status` (lastReset).
  */
-export const resetOffsetsSignal = defineSignal<[OffsetReset]>('resetOffsets');
+export const resetOffsetsSignal = defineSignal<[core.OffsetReset]>('resetOffsets');
 /**
  * Sent by a worker that shut down after closing this replica's consumer; carries that worker's
  * consumer task queue. The sensor claims a consumer elsewhere at once, instead of first waiting out
@@ -149,141 +91,55 @@ const shared = proxyActivities<SensorActivities>({
   retry: { maximumAttempts: 1 },
 });
 
-/**
- * Longest wait between touches of the consumer while the sensor waits (paused, halted, at the
- * in-flight limit). Each touch asks the worker to keep the consumer three such waits long.
- */
-const MAX_KEEP_ALIVE_MS = 5 * 60_000;
-/** First check of runs carried over from an earlier run of the sensor, at the in-flight limit. */
-const CARRIED_RUNS_FIRST_CHECK_MS = 2_000;
+/** What a failure says: an activity's own error rather than Temporal's wrapper around it. */
+function errorMessage(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause ? err.cause.message : String((err as Error)?.message ?? err);
+}
 
-export async function KafkaSensor(input: SensorInput): Promise<void> {
-  const { topic, groupId, replica } = input;
-  let settings = input.settings;
-  const state: SensorState = input.state ?? initialSensorState();
-  /** Runs this workflow run started and has not seen finish. */
-  const tracked = new Set<string>();
-  const carried = new Set(state.carriedRuns);
-  const inFlight = () => tracked.size + carried.size;
-  let phase: Phase = 'starting';
-  let stopping = false;
-  /** Settings arrived after a stop: the replica is wanted again, so restart once stopped. */
-  let restartRequested = false;
-  let failuresInARow = 0;
-  /** Whether the next consume-batch call checks the topic was not recreated (see SensorState.committed). */
-  let checkTopic = true;
+/** Workflow time, as the state records it. */
+const now = () => new Date().toISOString();
+
+export async function KafkaSensor(input: core.SensorInput): Promise<void> {
+  /** The sensor's state and settings; every change goes through a sensor-core decision. */
+  let sensor = core.startSensor(input);
   /** The call on the consumer's worker now under way, if any (see onConsumer). */
   let consumerCall: CancellationScope | undefined;
-  /** The consumer's worker said it released the consumer: its calls end cancelled, not failed. */
-  let released = false;
-  /** consume-batch calls made by this run; with the run ID, names each call (see recordsWaitingSignal). */
-  let calls = 0;
-  /** Token of the latest consume-batch call; only its wake signal counts. */
-  let wakeToken: string | undefined;
-  /** Records arrived after the latest call found nothing. */
-  let recordsWaiting = false;
 
-  setHandler(runFinishedSignal, (workflowId) => {
-    tracked.delete(workflowId);
-    carried.delete(workflowId);
-    if (state.lastError?.run === workflowId && !state.lastError.recoveredAt) {
-      state.lastError.recoveredAt = new Date().toISOString();
-    }
-  });
-  setHandler(runHeldSignal, (workflowId, cause) => {
-    state.lastError = {
-      message: `run ${workflowId} holds its records: ${cause}`,
-      at: new Date().toISOString(),
-      run: workflowId,
-    };
-  });
-  setHandler(recordsWaitingSignal, (token) => {
-    if (token === wakeToken) recordsWaiting = true;
-  });
+  setHandler(runFinishedSignal, (workflowId) => void (sensor = core.runFinished(sensor, workflowId, now())));
+  setHandler(runHeldSignal, (workflowId, cause) => void (sensor = core.runHeld(sensor, workflowId, cause, now())));
+  setHandler(recordsWaitingSignal, (token) => void (sensor = core.recordsWaitingFor(sensor, token)));
   setHandler(consumerReleasedSignal, (taskQueue) => {
-    if (state.consumerTaskQueue !== taskQueue) return;
-    state.consumerTaskQueue = undefined;
-    released = true;
+    const next = core.consumerReleased(sensor, taskQueue);
+    if (!next) return;
+    sensor = next;
     consumerCall?.cancel();
   });
   setHandler(resetOffsetsSignal, (request) => {
-    const at = new Date().toISOString();
-    if (state.resetRequest) {
-      state.lastReset = { id: state.resetRequest.id, applied: [], refused: `replaced by reset ${request.id}`, at };
-    }
-    if (state.halted) {
-      state.lastReset = { id: request.id, applied: [], refused: 'the sensor is halted (see halted.reason)', at };
-      return;
-    }
-    state.resetRequest = request;
-    dropForReset(state, request.targets);
+    sensor = core.withState(sensor, (state) => core.resetRequested(state, request, now()));
   });
-  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(pauseSignal, () => void (sensor = core.paused(sensor)));
   setHandler(resumeSignal, () => {
-    state.paused = false;
-    if (state.halted) {
-      log.info('halted sensor resumed by signal', { reason: state.halted.reason });
-      // Resumed after a recreated topic: what the group has now is the truth. Offsets kept from
-      // before belong to the old topic: committed now, they would skip the new one's records.
-      state.halted = undefined;
-      state.committed = {};
-      state.pendingCommit = {};
-      state.skipThrough = {};
-      state.rewind = {};
-    }
+    const { halted } = sensor.state;
+    if (halted) log.info('halted sensor resumed by signal', { reason: halted.reason });
+    sensor = core.resumed(sensor);
   });
-  setHandler(stopSignal, () => {
-    stopping = true;
-    restartRequested = false;
-  });
-  setHandler(applySettingsSignal, (next) => {
-    settings = next;
-    if (stopping) restartRequested = true;
-  });
-  setHandler(statusQuery, () => {
-    const { carriedRuns: _c, skipThrough: _s, ...rest } = state;
-    return {
-      ...rest,
-      workflowId: workflowInfo().workflowId,
-      topic,
-      replica,
-      // A stop shows at once, not only once the current wait or call is over.
-      phase: stopping ? (restartRequested ? 'restarting' : 'stopping') : phase,
-      inFlightRuns: inFlight(),
-      settings,
-    };
-  });
+  setHandler(stopSignal, () => void (sensor = core.stopRequested(sensor)));
+  setHandler(applySettingsSignal, (next) => void (sensor = core.settingsApplied(sensor, next)));
+  setHandler(statusQuery, () => core.statusOf(sensor, workflowInfo().workflowId));
 
-  const recordError = (err: unknown) => {
-    const message =
-      err instanceof ActivityFailure && err.cause ? err.cause.message : String((err as Error)?.message ?? err);
-    state.lastError = { message, at: new Date().toISOString() };
-    failuresInARow++;
-  };
-  /** A call worked: the last error, if any, is history now. */
-  const recovered = () => {
-    failuresInARow = 0;
-    // A run's trouble is over when that run ends, not when the sensor's own calls work.
-    if (state.lastError && !state.lastError.recoveredAt && !state.lastError.run) {
-      state.lastError.recoveredAt = new Date().toISOString();
-    }
-  };
-  /** Waits before the next attempt after a failure: 1 s, doubling, at most SENSOR_RETRY_MAX_BACKOFF. */
-  const backoff = () =>
-    condition(() => stopping, Math.min(settings.retryMaxBackoffMs, 1_000 * 2 ** Math.min(failuresInARow - 1, 20)));
-  /** Idle time after which a worker closes this replica's consumer (it must have moved). */
-  const idleTimeoutMs = () => settings.timeBetweenTicksMs + settings.maxTickRuntimeMs + 60_000;
-  /** Longest a wait may last before the consumer is touched, so it is not closed as idle. */
-  const keepAliveMs = () => Math.min(30_000, Math.floor(idleTimeoutMs() / 3));
+  const failedWith = (err: unknown) => void (sensor = core.failed(sensor, errorMessage(err), now()));
+  /** Waits before the next attempt after a failure (or until a stop). */
+  const backoff = () => condition(() => sensor.stopping, core.backoffMs(sensor));
 
   function consumerActivities(): SensorActivities | undefined {
-    if (!state.consumerTaskQueue) return undefined;
+    const taskQueue = sensor.state.consumerTaskQueue;
+    if (!taskQueue) return undefined;
     return proxyActivities<SensorActivities>({
-      taskQueue: state.consumerTaskQueue,
+      taskQueue,
       // If the process holding the consumer died, nobody polls its queue: give up soon and
       // re-home the consumer (a live worker has free slots and picks a task up in milliseconds).
       scheduleToStartTimeout: '10 seconds',
-      startToCloseTimeout: settings.maxBatchWaitMs + 30_000,
+      startToCloseTimeout: core.consumerCallTimeoutMs(sensor.settings),
       retry: { maximumAttempts: 1 },
     });
   }
@@ -293,20 +149,17 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * its history grew long (the caller then continues as new and claims again from there).
    */
   async function ensureConsumer(): Promise<boolean> {
-    while (!state.consumerTaskQueue && !stopping && !historyIsLong()) {
-      phase = 'claiming consumer';
+    while (core.needsConsumer(sensor, historyIsLong())) {
+      sensor = core.inPhase(sensor, 'claiming consumer');
       try {
-        const claim = { topic, groupId, replica, idleTimeoutMs: idleTimeoutMs() };
-        state.consumerTaskQueue = (await shared.claimConsumer(claim)).taskQueue;
-        released = false;
-        recovered();
-        checkTopic = true;
+        const { taskQueue } = await shared.claimConsumer(core.claimInput(sensor));
+        sensor = core.claimed(sensor, taskQueue, now());
       } catch (err) {
-        recordError(err);
+        failedWith(err);
         await backoff();
       }
     }
-    return !!state.consumerTaskQueue && !stopping;
+    return core.holdsConsumer(sensor);
   }
 
   /** Runs a call on the consumer's worker; consumerReleasedSignal cancels it (that worker is gone). */
@@ -325,57 +178,53 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * Returns true when that worker had said it released the consumer: not a failure, no wait.
    */
   function loseConsumer(err: unknown): boolean {
-    state.consumerTaskQueue = undefined;
-    if (released && isCancellation(err)) {
-      released = false;
-      return true;
-    }
-    recordError(err);
-    return false;
+    let released: boolean;
+    ({ sensor, released } = core.consumerLost(
+      sensor,
+      { cancelled: isCancellation(err), message: errorMessage(err) },
+      now(),
+    ));
+    return released;
   }
 
-  /**
-   * Commits pending offsets; also keeps the consumer from being closed as idle, for `leaseMs`
-   * from now (the default idle timeout when absent).
-   */
+  /** Commits pending offsets outside a consume-batch call (see core.commitInput for `leaseMs`). */
   async function commitPending(leaseMs?: number): Promise<void> {
     const activities = consumerActivities();
     if (!activities) return;
-    const sent = commitsToSend(state);
+    const commit = core.commitInput(sensor.state, sensor.replica, leaseMs);
     try {
-      acknowledgeCommits(
-        state,
-        await onConsumer(() =>
-          activities.commitOffsets({ replica, offsets: sent, idleTimeoutMs: leaseMs, known: state.committed }),
-        ),
-      );
+      const settled = await onConsumer(() => activities.commitOffsets(commit));
+      sensor = core.withState(sensor, (state) => core.acknowledgeCommits(state, settled));
     } catch (err) {
       loseConsumer(err);
     }
   }
 
   /**
-   * Waits until `done()`, the sensor is stopping or its history grew long, while the consumer keeps
-   * its partitions (their records wait in Kafka). The consumer is touched after each wait; the
-   * waits double up to MAX_KEEP_ALIVE_MS, so a long pause costs few history events, and each touch
-   * asks the worker to keep the consumer until well after the next one. `eachTurn` runs before
-   * each touch.
+   * Waits until `done`, the sensor is stopping or its history grew long, while the consumer keeps
+   * its partitions (their records wait in Kafka). The consumer is touched after each wait, and the
+   * waits grow (sensor-core/keep-alive.ts). `eachTurn` runs before each touch.
    */
-  async function holdConsumerUntil(done: () => boolean, firstWaitMs: number, eachTurn?: () => Promise<void>) {
+  async function holdConsumerUntil(
+    done: (sensor: core.Sensor) => boolean,
+    firstWaitMs: number,
+    eachTurn?: () => Promise<void>,
+  ) {
     let waitMs = firstWaitMs;
-    while (!done() && !stopping && !historyIsLong()) {
-      if (await condition(() => done() || stopping, waitMs)) return;
-      waitMs = Math.min(MAX_KEEP_ALIVE_MS, Math.max(waitMs * 2, keepAliveMs()));
+    while (core.keepsWaiting(sensor, done(sensor), historyIsLong())) {
+      if (await condition(() => done(sensor) || sensor.stopping, waitMs)) return;
+      waitMs = core.nextHoldWaitMs(sensor, waitMs);
       await eachTurn?.();
-      await commitPending(Math.max(idleTimeoutMs(), waitMs * 3));
+      await commitPending(core.holdLeaseMs(sensor, waitMs));
     }
   }
 
   /** Forgets carried runs that are no longer running (a terminated run sends nothing). */
   async function checkCarried(): Promise<void> {
-    if (carried.size === 0) return;
-    const running = new Set(await shared.findUnfinishedRuns([...carried]).catch(() => [...carried]));
-    for (const id of [...carried]) if (!running.has(id)) carried.delete(id);
+    const ids = core.carriedRunIds(sensor);
+    if (ids.length === 0) return;
+    const running = await shared.findUnfinishedRuns(ids).catch(() => core.carriedRunIds(sensor));
+    sensor = core.carriedStillRunning(sensor, running);
   }
 
   /**
@@ -384,27 +233,23 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * terminated (a terminated run sends nothing).
    */
   async function waitForFreeSlot(): Promise<void> {
-    if (inFlight() < settings.maxInFlightRuns) return;
-    phase = 'at in-flight limit';
-    await holdConsumerUntil(
-      () => inFlight() < settings.maxInFlightRuns,
-      carried.size > 0 ? CARRIED_RUNS_FIRST_CHECK_MS : keepAliveMs(),
-      checkCarried,
-    );
+    if (core.hasFreeSlot(sensor)) return;
+    sensor = core.inPhase(sensor, 'at in-flight limit');
+    await holdConsumerUntil(core.hasFreeSlot, core.firstSlotCheckMs(sensor), checkCarried);
   }
 
   async function startRuns(batches: RunBatch[]): Promise<void> {
     const outcomes = await Promise.all(batches.map((batch) => startRun(batch)));
-    recordStartOutcomes(state, batches, outcomes, groupId);
+    sensor = core.withState(sensor, (state) => core.recordStartOutcomes(state, batches, outcomes, sensor.groupId));
   }
 
-  async function startRun(batch: RunBatch): Promise<StartOutcome> {
-    const workflowId = runWorkflowId(batch, groupId, state.resetOf?.[String(batch.partition)]);
+  async function startRun(batch: RunBatch): Promise<core.StartOutcome> {
+    const workflowId = core.runIdOf(sensor.state, batch, sensor.groupId);
     try {
       const handle = await startChild(MicroBatchRun, {
         workflowId,
-        taskQueue: settings.runsTaskQueue,
-        args: [{ batch, settings: settings.run }],
+        taskQueue: sensor.settings.runsTaskQueue,
+        args: [{ batch, settings: sensor.settings.run }],
         // Runs outlive the sensor's continue-as-new.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         // A batch whose run is running or completed is not run again; one whose run failed, timed
@@ -413,7 +258,7 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         typedSearchAttributes: [
           { key: KafkaTopic, value: batch.topic },
-          { key: KafkaGroup, value: groupId },
+          { key: KafkaGroup, value: sensor.groupId },
           { key: KafkaPartition, value: batch.partition },
           { key: FirstOffset, value: Number(batch.firstOffset) },
           { key: LastOffset, value: Number(batch.lastOffset) },
@@ -422,118 +267,55 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
         staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${recordCount(batch)} messages)`,
         memo: { sensor: workflowInfo().workflowId, bytes: batch.bytes },
       });
-      tracked.add(workflowId);
-      const finished = () => void tracked.delete(workflowId);
-      handle.result().then(finished, finished);
+      sensor = core.runStarted(sensor, workflowId);
+      const closed = () => void (sensor = core.runClosed(sensor, workflowId));
+      handle.result().then(closed, closed);
       return 'started';
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already started';
-      recordError(err);
+      failedWith(err);
       return 'failed';
     }
   }
 
-  /** The topic was deleted and created again: stop taking records, and say why and what to do. */
-  function halt(resets: TopicReset[]) {
-    const partitions = resets
-      .map(
-        (r) =>
-          `partition ${r.partition}: the group had committed ${r.known}, ` +
-          `now ${r.committed ?? 'nothing'}, and the log ends at ${r.logEnd}`,
-      )
-      .join('; ');
-    const reason =
-      `Kafka topic "${topic}" was deleted and created again (or the group's offsets were deleted): ${partitions}. ` +
-      'Its new records reuse offsets of records already loaded, so this sensor takes no more records. ' +
-      'See README, "A recreated topic", for what to do; signal `resume` to take records from the group\'s offsets as they are now.';
-    const at = new Date().toISOString();
-    state.halted = { reason, at };
-    state.lastError = { message: reason, at };
-    log.error('sensor halted: topic recreated', { topic, replica, partitions });
-  }
-
-  /**
-   * One tick. Returns true when it ended caught up: the last call found nothing, so the topic is
-   * idle. A call that found records, even fewer than a full batch, does not end the tick: more are
-   * likely on their way, and the next call waits MAX_BATCH_WAIT for them.
-   * `afterWait`: the tick follows a wait between ticks, so whatever is buffered has waited long
-   * enough: its first call takes it at once instead of waiting MAX_BATCH_WAIT for a full batch.
-   */
-  async function tick(afterWait: boolean): Promise<boolean> {
-    state.ticks++;
-    let firstCall = true;
-    const tickEnds = Date.now() + settings.maxTickRuntimeMs;
-    let caughtUp = false;
-    checkTopic = true;
-    while (
-      Date.now() < tickEnds &&
-      !state.paused &&
-      !state.halted &&
-      !state.resetRequest &&
-      !stopping &&
-      !historyIsLong()
-    ) {
+  /** One tick (sensor-core/tick.ts). Returns true when it ended caught up: the topic is idle. */
+  async function runTick(afterWait: boolean): Promise<boolean> {
+    let tick: core.Tick;
+    ({ sensor, tick } = core.tickStarted(sensor, Date.now(), afterWait));
+    while (core.tickGoesOn(sensor, tick, Date.now(), historyIsLong())) {
       await waitForFreeSlot();
-      if (stopping || inFlight() >= settings.maxInFlightRuns) break;
+      if (core.slotWaitEndsTick(sensor)) break;
       // (An activities proxy is never returned from an async function: awaiting it would look up
       // an activity named "then".)
       if (!(await ensureConsumer())) break;
       const activities = consumerActivities()!;
-      phase = 'consuming';
-      const commit = commitsToSend(state);
-      const rewind = rewindsToSend(state);
-      const wake = { workflowId: workflowInfo().workflowId, token: `${workflowInfo().runId}/${++calls}` };
-      wakeToken = wake.token;
-      recordsWaiting = false;
+      sensor = core.inPhase(sensor, 'consuming');
+      let call: ConsumeInput;
+      ({ sensor, call } = core.nextConsumeCall(sensor, tick, workflowInfo()));
       let result: ConsumeResult;
       try {
-        result = await onConsumer(() =>
-          activities.consumeBatch({
-            replica,
-            commit,
-            rewind,
-            idleTimeoutMs: idleTimeoutMs(),
-            known: state.committed,
-            checkTopic,
-            wake,
-            request: {
-              maxMessages: settings.maxBatchSize,
-              maxBytes: settings.maxBatchBytes,
-              maxBatches: settings.maxInFlightRuns - inFlight(),
-              // With BATCH_PAYLOAD=records the batches travel in one activity result, which must stay
-              // under Temporal's 2 MiB limit (with offsets the activity lifts this cap).
-              maxTotalBytes: Math.max(settings.maxBatchBytes, settings.maxResultBytes),
-              maxWaitMs: firstCall && afterWait ? 0 : settings.maxBatchWaitMs,
-              skipThrough: state.skipThrough,
-            },
-          }),
-        );
+        result = await onConsumer(() => activities.consumeBatch(call));
       } catch (err) {
-        checkTopic = true;
+        sensor = core.consumeFailed(sensor);
         if (!loseConsumer(err)) await backoff();
         continue;
       }
-      firstCall = false;
-      if (result.topicReset && result.topicReset.length > 0) {
-        halt(result.topicReset);
+      const recreated = core.topicRecreated(result);
+      if (recreated) {
+        sensor = core.haltForRecreatedTopic(sensor, recreated, now());
+        log.error('sensor halted: topic recreated', {
+          topic: sensor.topic,
+          replica: sensor.replica,
+          partitions: core.recreatedPartitions(recreated),
+        });
         break;
       }
-      recovered();
-      checkTopic = false;
-      rewindsApplied(state, rewind);
-      acknowledgeCommits(state, result.settled);
-      state.assignment = result.assignment;
+      ({ sensor, tick } = core.consumed(sensor, tick, call, result, now()));
       await startRuns(result.batches);
-      if (result.batches.length === 0) {
-        caughtUp = true;
-        break;
-      }
-      caughtUp = false;
+      if (tick.caughtUp) break;
     }
-    // Commits ride on consume-batch calls: a tick that ended on an empty call has sent them all
-    // (unless refused), and an idle sensor then saves an activity per tick.
-    if (commitsToSend(state).length > 0) await commitPending();
-    return caughtUp;
+    if (core.commitsAtTickEnd(sensor)) await commitPending();
+    return tick.caughtUp;
   }
 
   /**
@@ -541,28 +323,18 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
    * stopping, its history grew long (the request is carried through continue-as-new) or a call
    * failed (tried again on the next turn of the main loop).
    */
-  async function applyReset(request: OffsetReset): Promise<void> {
-    if (state.halted) {
-      // Halted since the request came: its offsets belong to a topic that is gone (see halt()).
-      const refused = 'the sensor is halted (see halted.reason)';
-      state.lastReset = { id: request.id, applied: [], refused, at: new Date().toISOString() };
-      state.resetRequest = undefined;
-      return;
-    }
-    phase = 'resetting';
-    // Runs in flight load records of the old position: they finish first, so the rows of the
-    // re-read come after theirs, and no run of the old position is still counted against the new.
-    await holdConsumerUntil(() => inFlight() === 0, CARRIED_RUNS_FIRST_CHECK_MS, checkCarried);
-    if (inFlight() > 0 || stopping || !(await ensureConsumer())) return;
+  async function applyReset(request: core.OffsetReset): Promise<void> {
+    let proceed: boolean;
+    ({ sensor, proceed } = core.resetBegins(sensor, request, now()));
+    if (!proceed) return;
+    await holdConsumerUntil(core.noRunsInFlight, core.CARRIED_RUNS_FIRST_CHECK_MS, checkCarried);
+    if (!core.resetMayGoOn(sensor) || !(await ensureConsumer())) return;
     const activities = consumerActivities()!;
     // Runs started while the request waited added pending commits of these partitions: drop them.
-    dropForReset(state, request.targets);
+    sensor = core.withState(sensor, (state) => core.dropForReset(state, request.targets));
     try {
-      const applied = await onConsumer(() =>
-        activities.resetOffsets({ replica, targets: request.targets, idleTimeoutMs: idleTimeoutMs() }),
-      );
-      resetDone(state, request, applied, new Date().toISOString());
-      recovered();
+      const applied = await onConsumer(() => activities.resetOffsets(core.resetInput(sensor, request)));
+      sensor = core.resetApplied(sensor, request, applied, now());
       log.info('offsets reset', { reset: request.id, applied });
     } catch (err) {
       if (!loseConsumer(err)) await backoff();
@@ -570,44 +342,50 @@ export async function KafkaSensor(input: SensorInput): Promise<void> {
   }
 
   async function continueAsNewWithState(): Promise<never> {
-    state.continuedAsNew++;
-    state.carriedRuns = [...tracked, ...carried];
-    return continueAsNew<typeof KafkaSensor>({ ...input, settings, state });
+    return continueAsNew<typeof KafkaSensor>({ ...input, ...core.carryOver(sensor) });
+  }
+
+  /**
+   * A tick, then the wait between ticks if it ended caught up. Returns whether that wait ran its
+   * full time (then the next tick takes what is buffered at once, see Tick.afterWait).
+   */
+  async function tickThenWait(afterWait: boolean): Promise<boolean> {
+    const caughtUp = await runTick(afterWait);
+    if (!core.waitsBetweenTicks(sensor, caughtUp)) return false;
+    sensor = core.inPhase(sensor, 'waiting between ticks');
+    // condition() is false when the wait ran its full time (not cut short by records, pause or stop).
+    const cut = await condition(() => core.waitBetweenTicksCut(sensor), sensor.settings.timeBetweenTicksMs);
+    sensor = core.afterWaitBetweenTicks(sensor);
+    return !cut;
   }
 
   /** The last tick ended caught up and the sensor has waited TIME_BETWEEN_SENSOR_TICKS since. */
   let waited = false;
-  while (!stopping) {
-    if (historyIsLong()) await continueAsNewWithState();
-    if (state.resetRequest) {
-      await applyReset(state.resetRequest);
-      continue;
-    }
-    if (state.paused || state.halted) {
-      phase = state.halted ? 'halted' : 'paused';
-      // Commit what has started; keep the partitions (their records wait in Kafka).
-      await commitPending();
-      await holdConsumerUntil(() => (!state.paused && !state.halted) || !!state.resetRequest, keepAliveMs());
-      continue;
-    }
-    const caughtUp = await tick(waited);
-    waited = false;
-    if (caughtUp && !stopping && !state.paused && !state.halted && settings.timeBetweenTicksMs > 0) {
-      phase = 'waiting between ticks';
-      // condition() is false when the wait ran its full time (not cut short by records, pause or stop).
-      waited = !(await condition(
-        () => recordsWaiting || stopping || state.paused || !!state.resetRequest,
-        settings.timeBetweenTicksMs,
-      ));
-      if (recordsWaiting) state.wakes++;
+  let step: core.Step;
+  while ((step = core.nextStep(sensor, historyIsLong())) !== 'stop') {
+    switch (step) {
+      case 'continue as new':
+        await continueAsNewWithState();
+        break;
+      case 'apply reset':
+        await applyReset(sensor.state.resetRequest!);
+        break;
+      case 'hold':
+        sensor = core.inPhase(sensor, core.holdPhase(sensor));
+        // Commit what has started; keep the partitions (their records wait in Kafka).
+        await commitPending();
+        await holdConsumerUntil(core.holdEnds, core.keepAliveMs(sensor.settings));
+        break;
+      case 'tick':
+        waited = await tickThenWait(waited);
     }
   }
 
-  phase = restartRequested ? 'restarting' : 'stopping';
+  sensor = core.inPhase(sensor, core.stopPhase(sensor));
   await commitPending();
   const activities = consumerActivities();
-  if (activities) await activities.releaseConsumer({ replica }).catch(() => undefined);
-  state.consumerTaskQueue = undefined;
+  if (activities) await activities.releaseConsumer({ replica: sensor.replica }).catch(() => undefined);
+  sensor = core.withoutConsumer(sensor);
   // Stopped, then wanted again (SENSOR_REPLICAS lowered and raised): start over as a new run.
-  if (restartRequested) await continueAsNewWithState();
+  if (sensor.restartRequested) await continueAsNewWithState();
 }
