@@ -18,22 +18,19 @@
 import {
   CancellationScope,
   ChildWorkflowFailure,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   condition,
   continueAsNew,
   defineQuery,
   isCancellation,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { replayRunWorkflowId, type BatchRange } from '../batch';
 import type { PartitionRange } from '../replay/plan';
-import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { historyIsLong } from './history';
-import { MicroBatchRun, runFinishedSignal, runHeldSignal, type RunSettings } from './micro-batch-run';
+import { startRunChild } from './start-run-child';
+import { runFinishedSignal, runHeldSignal, type RunSettings } from './micro-batch-run';
 import {
   batchStarted,
   initialReplayState,
@@ -116,21 +113,14 @@ export async function Replay(input: ReplayInput): Promise<ReplayResult> {
     try {
       // Outside the cancellable scope: cancelling the replay lets started runs finish.
       const handle = await CancellationScope.nonCancellable(() =>
-        startChild(MicroBatchRun, {
+        startRunChild({
           workflowId,
           taskQueue: settings.runsTaskQueue,
-          args: [{ batch, settings: settings.run }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-          typedSearchAttributes: [
-            { key: KafkaTopic, value: topic },
-            { key: KafkaGroup, value: groupId },
-            { key: KafkaPartition, value: batch.partition },
-            { key: FirstOffset, value: Number(batch.firstOffset) },
-            { key: LastOffset, value: Number(batch.lastOffset) },
-            { key: MessageCount, value: batch.count },
-          ],
-          staticSummary: `replay ${name}: ${topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset}`,
+          batch,
+          settings: settings.run,
+          groupId,
+          count: batch.count,
+          summary: `replay ${name}: ${topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset}`,
           memo: { replay: workflowInfo().workflowId },
         }),
       );

@@ -35,24 +35,21 @@ import {
   CancellationScope,
   isCancellation,
   log,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { recordCount, type RunBatch } from '../batch';
 import type { ConsumeInput, ConsumeResult, SensorActivities } from '../activities/sensor-activities';
-import { FirstOffset, KafkaGroup, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../search-attributes';
 import { RECORDS_WAITING_SIGNAL } from '../sensor-wake';
 import { historyIsLong } from './history';
-import { MicroBatchRun, runFinishedSignal, runHeldSignal } from './micro-batch-run';
+import { startRunChild } from './start-run-child';
+import { runFinishedSignal, runHeldSignal } from './micro-batch-run';
 import * as core from './sensor-core';
 
 export type { OffsetReset, ResetOutcome, SensorInput, SensorSettings, SensorState, SensorStatus } from './sensor-core';
@@ -246,25 +243,14 @@ export async function KafkaSensor(input: core.SensorInput): Promise<void> {
   async function startRun(batch: RunBatch): Promise<core.StartOutcome> {
     const workflowId = core.runIdOf(sensor.state, batch, sensor.groupId);
     try {
-      const handle = await startChild(MicroBatchRun, {
+      const handle = await startRunChild({
         workflowId,
         taskQueue: sensor.settings.runsTaskQueue,
-        args: [{ batch, settings: sensor.settings.run }],
-        // Runs outlive the sensor's continue-as-new.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        // A batch whose run is running or completed is not run again; one whose run failed, timed
-        // out or was terminated is (its records were not all loaded, and the sink absorbs those
-        // that were).
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        typedSearchAttributes: [
-          { key: KafkaTopic, value: batch.topic },
-          { key: KafkaGroup, value: sensor.groupId },
-          { key: KafkaPartition, value: batch.partition },
-          { key: FirstOffset, value: Number(batch.firstOffset) },
-          { key: LastOffset, value: Number(batch.lastOffset) },
-          { key: MessageCount, value: recordCount(batch) },
-        ],
-        staticSummary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${recordCount(batch)} messages)`,
+        batch,
+        settings: sensor.settings.run,
+        groupId: sensor.groupId,
+        count: recordCount(batch),
+        summary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${recordCount(batch)} messages)`,
         memo: { sensor: workflowInfo().workflowId, bytes: batch.bytes },
       });
       sensor = core.runStarted(sensor, workflowId);

@@ -15,7 +15,7 @@ import {
   runCompleted,
   runFailed,
 } from '../../src/workflows/replay-state';
-import { dropForReset, initialSensorState, resetDone } from '../../src/workflows/sensor-state';
+import { dropForReset, initialSensorState, resetDone } from '../../src/workflows/sensor-core';
 
 const log = { partition: 2, low: '100', high: '200' };
 
@@ -132,16 +132,20 @@ describe('where a reset moves a partition', () => {
 
 describe('a sensor applying a reset', () => {
   it('drops what belongs to the old position of the reset partitions only, and names later runs after the reset', () => {
-    const state = initialSensorState();
-    state.pendingCommit = { 0: '50', 1: '60' };
-    state.skipThrough = { 0: '49', 1: '59' };
-    state.rewind = { 0: '40' };
-    state.committed = { 0: '45', 1: '55' };
-    state.resetRequest = { id: 'abc', targets: [{ partition: 0, offset: '10' }] };
-    dropForReset(state, state.resetRequest.targets);
-    expect(state).toMatchObject({ pendingCommit: { 1: '60' }, skipThrough: { 1: '59' }, rewind: {} });
+    const request = { id: 'abc', targets: [{ partition: 0, offset: '10' }] };
+    const before = {
+      ...initialSensorState(),
+      pendingCommit: { 0: '50', 1: '60' },
+      skipThrough: { 0: '49', 1: '59' },
+      rewind: { 0: '40' },
+      committed: { 0: '45', 1: '55' },
+      resetRequest: request,
+    };
+    const dropped = dropForReset(before, request.targets);
+    expect(dropped).toMatchObject({ pendingCommit: { 1: '60' }, skipThrough: { 1: '59' } });
+    expect(dropped.rewind).toEqual({});
 
-    resetDone(state, state.resetRequest, [{ partition: 0, offset: '10' }], '2026-12-01T00:00:00.000Z');
+    const state = resetDone(dropped, request, [{ partition: 0, offset: '10' }], '2026-12-01T00:00:00.000Z');
     expect(state.resetRequest).toBeUndefined();
     expect(state.committed).toEqual({ 0: '10', 1: '55' });
     expect(state.resetOf).toEqual({ 0: 'abc' });
