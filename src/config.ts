@@ -28,6 +28,9 @@ export { ConfigError, RefusedSettingError } from './config-error';
 export const BATCH_PAYLOADS = ['offsets', 'records'] as const;
 export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
 
+/** The Kafka client libraries behind the port (src/kafka/client.ts picks one). */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+
 /** Records a batch carries inline must fit a Temporal payload (2 MiB hard limit, before the codec). */
 export const MAX_BATCH_BYTES_INLINE = 1_572_864;
 /** Batches that travel as offsets only have to fit in the worker's memory. */
@@ -69,7 +72,13 @@ function tableName(raw: string): string {
 /** The settings, in the order README.md lists them. */
 export const SETTINGS = {
   kafkaBrokers: setting('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap servers, comma-separated', list),
-  kafkaClientId: setting('KAFKA_CLIENT_ID', 'microbatch', 'kafkajs client id (shows in broker logs)', text),
+  kafkaClientId: setting('KAFKA_CLIENT_ID', 'microbatch', 'Kafka client id (shows in broker logs)', text),
+  kafkaClient: setting(
+    'KAFKA_CLIENT',
+    'kafkajs',
+    'Kafka client library every consumer, producer and admin uses: `kafkajs` or `platformatic` (@platformatic/kafka, maintained); both behave the same for the pipeline',
+    oneOf(KAFKA_CLIENTS),
+  ),
   topic: setting('KAFKA_TOPIC', 'events', 'topic the producer writes and the sensors read', text),
   topicPartitions: setting(
     'KAFKA_TOPIC_PARTITIONS',

@@ -5,9 +5,10 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { KafkajsClient } from './kafkajs/client';
+import { PlatformaticClient } from './platformatic/client';
 import type { KafkaClient } from './port';
 
-export type KafkaClientConfig = Pick<Config, 'kafkaBrokers' | 'kafkaClientId' | 'kafkaSecurity'>;
+export type KafkaClientConfig = Pick<Config, 'kafkaBrokers' | 'kafkaClientId' | 'kafkaSecurity' | 'kafkaClient'>;
 
 export interface KafkaClientHooks {
   /** Hears of every failed connection to a broker (the pipeline's metrics count them). */
@@ -19,5 +20,10 @@ export function createKafkaClient(
   logger: Logger,
   hooks: KafkaClientHooks = {},
 ): KafkaClient {
-  return new KafkajsClient(config, logger, hooks);
+  switch (config.kafkaClient) {
+    case 'kafkajs':
+      return new KafkajsClient(config, logger, hooks);
+    case 'platformatic':
+      return new PlatformaticClient(config, logger, hooks);
+  }
 }

@@ -1,0 +1,64 @@
+// Tells a broker's refusal of our security settings from a broker that is just not up yet, for
+// @platformatic/kafka's errors. Which refusal names which setting is decided once, for every
+// client, by ../kafkajs/refusal.ts (its rules read Kafka's error names and Node's TLS codes, not
+// kafkajs's classes); this file restates the library's nested errors in those terms.
+//
+// Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
+// throws what this returns; ./errors.ts walks the library's errors.
+
+import type { RefusedSettingError } from '../../config-error';
+import { plaintextToTlsPort, refusalOf } from '../kafkajs/refusal';
+import type { KafkaSecurity } from '../security';
+import { nestedErrors, type LibraryError } from './errors';
+
+/** One link of the chain ../kafkajs/refusal.ts reads: what it looks at, and the next link. */
+interface Link {
+  name?: string;
+  type?: string;
+  message?: string;
+  code?: string;
+  cause?: Link;
+}
+
+/** The refusal `err` stands for, or undefined when it may be a passing outage. */
+export async function platformaticRefusalOf(
+  err: unknown,
+  security: KafkaSecurity,
+  brokers: string[],
+): Promise<RefusedSettingError | undefined> {
+  const links = [...nestedErrors(err)].map(toLink);
+  const chain = links.reduceRight<Link | undefined>((cause, link) => ({ ...link, cause }), undefined);
+  const refused = refusalOf(chain, security, brokers);
+  if (refused) return refused;
+  // Without TLS, a TLS port closes the connection (or never answers), as a broker going down would.
+  const cut = links.some((l) => /closed|timed? ?out|ECONNRESET|socket hang up/i.test(`${l.message} ${l.code}`));
+  return cut ? plaintextToTlsPort(new Error('connection closed'), security, brokers) : undefined;
+}
+
+function toLink(e: LibraryError): Link {
+  const message = e.serverErrorMessage || e.message;
+  // The library's own wording for a failed SASL exchange, and for TLS spoken to a plaintext port
+  // (the broker hangs up on the handshake), in the terms of the shared rules. A failed exchange
+  // usually wraps the broker's answer (SASL_AUTHENTICATION_FAILED, with its words) further in.
+  if (e.code === AUTHENTICATION && !saysWhy(e) && /suitable SASL mechanism/.test(e.message ?? '')) {
+    return { type: 'UNSUPPORTED_SASL_MECHANISM', message };
+  }
+  if (e.apiId === 'SASL_AUTHENTICATION_FAILED' || (e.code === AUTHENTICATION && !saysWhy(e))) {
+    return { type: 'SASL_AUTHENTICATION_FAILED', message };
+  }
+  if (/Please verify the broker supports TLS/.test(e.message ?? '')) {
+    return {
+      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+      message: 'wrong version number: the broker hung up on the TLS handshake',
+    };
+  }
+  return { name: e.name, type: e.apiId, message, code: e.code };
+}
+
+/** The library's code for AuthenticationError. */
+const AUTHENTICATION = 'PLT_KFK_AUTHENTICATION';
+
+/** True when a broker's error answer lies within `e` (after it in the chain, so the rules see it). */
+function saysWhy(e: LibraryError): boolean {
+  return [...nestedErrors(e.cause)].some((inner) => inner.apiId !== undefined);
+}
