@@ -44,8 +44,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config & { s
   const name = uniqueName('t');
   const sinkDir = mkdtempSync(join(tmpdir(), 'microbatch-test-'));
   const config = loadConfig({
-    // Where the servers are may come from the environment; everything else is the test's own.
-    ...pick(process.env, ['KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']),
+    // Where the servers are, and which Kafka client library to test (KAFKA_CLIENT=platformatic runs
+    // the suite on the second one), may come from the environment; everything else is the test's own.
+    ...pick(process.env, ['KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'KAFKA_CLIENT']),
     KAFKA_TOPIC: name,
     KAFKA_GROUP_ID: `${name}-group`,
     SENSOR_TASK_QUEUE: `${name}-sensor`,

@@ -151,6 +151,8 @@ export class FaultScenario {
       // Several workers run at once on this machine: one metrics port each would collide.
       METRICS_PORT: '0',
       TEMPORAL_METRICS_PORT: '0',
+      // The Kafka client library under test (its workers get it too: startWorker passes this env).
+      ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
       ...overrides,
     };
     const config = loadConfig(env);
