@@ -129,12 +129,13 @@ describe('group states', () => {
 
 describe('a refusal by the broker, in the library`s errors', () => {
   const security: KafkaSecurity = { protocol: 'SSL', tls: { ca: 'pem', verifyHostname: true } };
-  const brokers = ['127.0.0.1:9094'];
+  // Nothing listens there: the check that a TLS handshake fails finds it failing.
+  const brokers = ['127.0.0.1:1'];
   /** As the library reports a failed connection after its retries. */
   const afterRetries = (cause: Error) =>
     new MultipleErrors('metadata failed 3 times.', [
       new NetworkError('Cannot connect to any broker.', {
-        cause: new NetworkError('Connection to 127.0.0.1:9094 failed.', { cause }),
+        cause: new NetworkError('Connection to 127.0.0.1:1 failed.', { cause }),
       }),
     ]);
 

@@ -18,6 +18,7 @@ import type {
   RecordPublisher,
 } from '../port';
 import { PlatformaticAdmin } from './admin';
+import { describeError } from './errors';
 import { baseOptions, QUICK_PROBE, watchConnections } from './connection';
 import { PlatformaticGroupConsumer } from './group-consumer';
 import { PlatformaticPublisher } from './publisher';
@@ -40,7 +41,8 @@ export class PlatformaticClient implements KafkaClient {
       await probe.metadata({ topics: [] });
     } catch (err) {
       const { kafkaSecurity: security, kafkaBrokers: brokers } = this.config;
-      throw (await platformaticRefusalOf(err, security, brokers)) ?? err;
+      // The library's own message says how often it tried; the reason is within.
+      throw (await platformaticRefusalOf(err, security, brokers)) ?? new Error(describeError(err));
     } finally {
       await probe.close().catch(() => undefined);
     }

@@ -68,12 +68,16 @@ interface FetchAnswer {
   responses?: { partitions: { partitionIndex: number }[] }[];
 }
 
-/** One readable line: the innermost messages that say something, without the library's wrappers. */
+/**
+ * One readable line: what the innermost errors say (the socket's, the broker's), each once, without
+ * the library's wrappers ("metadata failed 3 times.", "Cannot connect to any broker.").
+ */
 export function describeError(err: unknown): string {
-  const words: string[] = [];
+  const said: string[] = [];
   for (const e of nestedErrors(err)) {
+    const wraps = Boolean(e.cause) || (Array.isArray(e.errors) && e.errors.length > 0);
     const text = e.serverErrorMessage || e.message;
-    if (text && !words.includes(text)) words.push(text);
+    if (!wraps && text && !said.includes(text)) said.push(text);
   }
-  return words.join(': ') || String(err);
+  return said.join('; ') || (err instanceof Error ? err.message : String(err));
 }

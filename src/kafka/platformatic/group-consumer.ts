@@ -36,6 +36,8 @@ const FETCH_MAX_BYTES = 1_048_576;
 /** As kafkajs: how long the coordinator waits for every member to rejoin in a rebalance. */
 const REBALANCE_TIMEOUT_MS = 60_000;
 const HEARTBEAT_INTERVAL_MS = 3_000;
+/** The library's own retries of one operation (see the constructor). */
+const CONSUMER_RETRIES = 3;
 /** Longest wait between tries while joining or fetching keeps failing (a broker away). */
 const MAX_BACKOFF_MS = 10_000;
 
@@ -92,6 +94,11 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         heartbeatInterval: HEARTBEAT_INTERVAL_MS,
         // A JoinGroup waits on the broker for the other members, up to the rebalance timeout.
         requestTimeout: Math.max(REBALANCE_TIMEOUT_MS, sessionTimeoutMs) + 10_000,
+        // Few retries inside the library: the fetch loop below tries again for as long as it takes,
+        // with fresh metadata each time (the library's own retries of a fetch reuse what it knew,
+        // e.g. the id of a topic deleted and created again), and a failed commit is retried by the
+        // sensor's next call.
+        retries: CONSUMER_RETRIES,
       },
       () => beforeJoin?.(),
     );

@@ -6,6 +6,7 @@
 // Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
 // throws what this returns; ./errors.ts walks the library's errors.
 
+import { connect as tlsConnect } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
 import { plaintextToTlsPort, refusalOf } from '../kafkajs/refusal';
 import type { KafkaSecurity } from '../security';
@@ -26,7 +27,12 @@ export async function platformaticRefusalOf(
   security: KafkaSecurity,
   brokers: string[],
 ): Promise<RefusedSettingError | undefined> {
-  const links = [...nestedErrors(err)].map(toLink);
+  const errors = [...nestedErrors(err)];
+  // The library's guess that the port does not speak TLS (the broker hung up on the handshake):
+  // a broker going down can do the same, so it counts only if a handshake now fails too.
+  const hungUp = errors.some((e) => /Please verify the broker supports TLS/.test(e.message ?? ''));
+  if (hungUp && (await handshakeCompletes(brokers[0] ?? ''))) return undefined;
+  const links = errors.map(toLink);
   const chain = links.reduceRight<Link | undefined>((cause, link) => ({ ...link, cause }), undefined);
   const refused = refusalOf(chain, security, brokers);
   if (refused) return refused;
@@ -53,6 +59,21 @@ function toLink(e: LibraryError): Link {
     };
   }
   return { name: e.name, type: e.apiId, message, code: e.code };
+}
+
+/** True when a TLS handshake with `broker` (host:port) completes, whatever its certificate. */
+function handshakeCompletes(broker: string): Promise<boolean> {
+  const [host = '', port = ''] = broker.split(/:(?=\d+$)/);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port: Number(port), rejectUnauthorized: false, timeout: 2_000 });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 /** The library's code for AuthenticationError. */
