@@ -71,6 +71,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   /** Bumped by each join and each loss of membership: what was fetched before is stale. */
   private generation = 0;
   private member = false;
+  /** Last heartbeat or join the coordinator accepted. */
+  private lastMembershipAt = 0;
   private stopping = false;
   private failure: Error | undefined;
   private loop: Promise<void> | undefined;
@@ -106,7 +108,10 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     watchConnections(this.consumer, logger, onConnectionError);
     watchConnections(this.fetchPool, logger, onConnectionError);
     this.consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => this.joined(payload));
-    this.consumer.on('consumer:heartbeat:end', () => options.onHeartbeat?.());
+    this.consumer.on('consumer:heartbeat:end', () => {
+      this.lastMembershipAt = Date.now();
+      options.onHeartbeat?.();
+    });
     // The library's own rejoin (after a rebalance or a lapsed session) gave up; the loop joins again.
     this.consumer.on('error', (error: Error) => this.lostMembership(error));
   }
@@ -168,6 +173,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     // After a join every held partition is read from the group's committed offset again.
     this.positions.clear();
     this.member = true;
+    this.lastMembershipAt = Date.now();
     this.options.onJoined?.([...this.held]);
     this.wakeUp();
   }
@@ -234,6 +240,13 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     await this.findPositions(generation);
     if (generation !== this.generation) return;
     const wanted = this.held.filter((p) => this.positions.has(p));
+    if (!this.inSession()) {
+      // No heartbeat accepted for a session (the process was stopped, or cut off from the
+      // coordinator): the group has likely handed these partitions to others. Fetch nothing until
+      // a heartbeat or a rejoin (through the gate) says where this member stands.
+      await this.sleep(HEARTBEAT_INTERVAL_MS);
+      return;
+    }
     if (wanted.length === 0) {
       // Holds no partition (more members than partitions): wait for a rebalance.
       await this.sleep(FETCH_WAIT_MS);
@@ -259,6 +272,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       for (const topicAnswer of answer?.responses ?? [])
         for (const { partitionIndex, records } of topicAnswer.partitions) {
           const current = () =>
+            this.inSession() &&
             !this.stopping &&
             !this.failure &&
             this.member &&
@@ -373,6 +387,11 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     });
     const offsets = answer.get(topic) ?? [];
     return new Map(partitions.flatMap((p) => (offsets[p] === undefined ? [] : [[p, offsets[p]!] as const])));
+  }
+
+  /** True while the coordinator has heard from this member within its session timeout. */
+  private inSession(): boolean {
+    return Date.now() - this.lastMembershipAt <= this.options.sessionTimeoutMs;
   }
 
   private sleep(ms: number): Promise<void> {
