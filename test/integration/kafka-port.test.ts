@@ -467,3 +467,40 @@ describe.each(KAFKA_CLIENTS)('the Kafka port on %s', (client) => {
     });
   });
 });
+
+describe('members of both clients in one group', () => {
+  it('share its partitions: a group can move from one client to the other a worker at a time', async () => {
+    const config = testConfig();
+    const clients = KAFKA_CLIENTS.map((kafkaClient) => createKafkaClient({ ...config, kafkaClient }, logger));
+    const admin = await clients[0]!.admin();
+    const consumers: GroupConsumer[] = [];
+    try {
+      await admin.ensureTopic(config.topic, 4);
+      const held = clients.map(() => [] as number[]);
+      const failures: Error[] = [];
+      for (const [i, kafka] of clients.entries()) {
+        const consumer = kafka.groupConsumer({
+          topic: config.topic,
+          groupId: config.groupId,
+          fromBeginning: true,
+          sessionTimeoutMs: 10_000,
+          onJoined: (partitions) => void (held[i] = partitions),
+          onFailed: (error) => failures.push(error),
+          onRecords: async ({ records }) => records.length,
+        });
+        consumers.push(consumer);
+        await consumer.start();
+      }
+      await waitFor('both members holding partitions', () => held.every((p) => p.length > 0), 60_000);
+      expect(held.flat().sort()).toEqual([0, 1, 2, 3]);
+      expect(failures).toEqual([]);
+      expect((await admin.describeGroup(config.groupId)).members).toBe(2);
+    } finally {
+      for (const consumer of consumers) await consumer.stop();
+      await admin.deleteGroups([config.groupId]);
+      await admin.deleteTopic(config.topic).catch(() => undefined);
+      await admin.close();
+      rmSync(config.sinkDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -94,6 +94,10 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         sessionTimeout: sessionTimeoutMs,
         rebalanceTimeout: Math.max(REBALANCE_TIMEOUT_MS, sessionTimeoutMs),
         heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+        // kafkajs's name for round-robin assignment (both encode the subscription as Kafka's
+        // consumer protocol does): members of either client can then share a group, as workers
+        // do while KAFKA_CLIENT is being changed one worker at a time.
+        protocols: [{ name: 'RoundRobinAssigner', version: 0, metadata: Buffer.alloc(0) }],
         // A JoinGroup waits on the broker for the other members, up to the rebalance timeout.
         requestTimeout: Math.max(REBALANCE_TIMEOUT_MS, sessionTimeoutMs) + 10_000,
         // Few retries inside the library: the fetch loop below tries again for as long as it takes,
