@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   const common = { KAFKA_TOPIC_PARTITIONS: String(params.partitions), ...params.workerEnv };
   const baseConfig = loadConfig({ ...process.env, ...common });
-  const kafka = createKafkaClient(baseConfig, logger);
+  const kafka = await createKafkaClient(baseConfig, logger);
   const admin = await connectAdmin(kafka, baseConfig, logger);
 
   /** A scenario's topic filled with the benchmark's M messages. */

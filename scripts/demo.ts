@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'demo');
   const seconds = Number(process.env.DEMO_SECONDS ?? 0);
-  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
+  const admin = await connectAdmin(await createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
 
   const worker = startChild('worker', 'src/workers/main.ts');

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const command = parseCommand(process.argv.slice(2));
   if (!command) return;
   const logger = createLogger(config.logLevel, 'dlq');
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const exists = (await admin.listTopics()).includes(config.dlqTopic);
   await admin.close();

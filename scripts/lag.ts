@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'lag');
   const watch = process.argv.includes('--watch');
-  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
+  const admin = await connectAdmin(await createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
   try {
     const topics = await admin.listTopics();

@@ -14,7 +14,7 @@ import { onShutdownSignals } from '../src/workers/shutdown-signals';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'producer');
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   if (await admin.ensureTopic(config.topic, config.topicPartitions)) {
     logger.info('created topic', { topic: config.topic, partitions: config.topicPartitions });

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel, 'records');
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const run = await lookUpRun(config, workflowId);
 
   // Waits for Kafka like every other command, and stops at once on refused security settings.

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       return;
     }
     const { request, name, detach } = command;
-    const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
+    const admin = await connectAdmin(await createKafkaClient(config, logger), config, logger);
     let plan;
     try {
       if (!(await admin.listTopics()).includes(config.topic)) {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const flags = parseResetFlags(process.argv.slice(2));
   const logger = createLogger(config.logLevel, 'reset');
-  const admin = await connectAdmin(createKafkaClient(config, logger), config, logger);
+  const admin = await connectAdmin(await createKafkaClient(config, logger), config, logger);
   const client = await connectClient(config, logger);
   try {
     if (!(await admin.listTopics()).includes(config.topic)) {

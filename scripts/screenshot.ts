@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     SENSOR_REPLICAS: '3',
     CODEC_SERVER_PORT: '0',
   });
-  const kafka = createKafkaClient(s.config, logger);
+  const kafka = await createKafkaClient(s.config, logger);
   const admin = await connectAdmin(kafka, s.config, logger);
   await admin.ensureTopic(s.config.topic, s.config.topicPartitions);
   const logFile = join(runDir, `${s.config.topic}.worker.log`);

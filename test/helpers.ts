@@ -82,7 +82,7 @@ export interface Servers {
 
 export async function connectServers(config: Config): Promise<Servers> {
   installTemporalLoggerOnce();
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const client = await connectClient(config, logger);
   const connection = await connectWorkerConnection(config, logger);

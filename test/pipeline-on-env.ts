@@ -26,7 +26,7 @@ export async function startPipelineOnEnv(
   defer: (fn: () => Promise<void>) => void,
   options: PipelineOnEnvOptions = {},
 ) {
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   defer(async () => {
     await cleanUp(config, admin);

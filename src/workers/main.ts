@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
   logger.info('connecting', connectionSummary(config));
-  const kafka = createKafkaClient(config, logger, { onConnectionError: () => metrics.connectionFailed('kafka') });
+  const kafka = await createKafkaClient(config, logger, { onConnectionError: () => metrics.connectionFailed('kafka') });
   const admin = await connectAdmin(kafka, config, logger, metrics.connectionFailed);
   const connection = await connectWorkerConnection(config, logger, metrics.connectionFailed);
   const client = await connectClient(config, logger, metrics.connectionFailed);

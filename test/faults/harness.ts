@@ -89,7 +89,7 @@ export interface Servers {
 }
 
 async function connectServers(config: Config): Promise<Servers> {
-  const kafka = createKafkaClient(config, logger);
+  const kafka = await createKafkaClient(config, logger);
   const admin = await connectAdmin(kafka, config, logger);
   const client = await connectClient(config, logger);
   return {

@@ -114,7 +114,10 @@ export class PlatformaticAdmin implements KafkaAdmin {
 
   async describeGroup(groupId: string): Promise<GroupDescription> {
     const group = (await this.admin.describeGroups({ groups: [groupId] })).get(groupId);
-    return { state: group ? kafkaGroupState(group.state) : 'Dead', members: group?.members.size ?? 0 };
+    return {
+      state: group ? kafkaGroupState(group.state) : 'Dead',
+      memberClientIds: [...(group?.members.values() ?? [])].map((m) => m.clientId),
+    };
   }
 
   async deleteGroups(groupIds: string[]): Promise<void> {
