@@ -1,13 +1,13 @@
 // `npm run bench`: measures the pipeline against its ceiling, in one run, on this machine and the
 // same data. Per repeat: a topic is pre-filled with M messages for each scenario (same messages,
-// same keys, so the same partitions); a bare kafkajs consumer reads it (read only, then into the
-// sink: the ceiling); the pipeline drains its own copy from a fresh group, once per variant; a
-// worker is launched on a backlog and timed to its first row; opt-in, the drain at more
-// partitions and with two worker processes (scale). Then a steady-state run: a producer at a fixed
-// rate, end-to-end latency and lag; and the idle cost: what sensors on an empty topic cost Temporal
-// per hour. Prints a table and
-// writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws the charts of a JSON).
-// docs/BENCHMARKS.md shows the latest table and charts and how to read them.
+// same keys, so the same partitions); a bare consumer of each Kafka client reads it (read only),
+// and one of the reference client writes it into the sink (the ceiling); the pipeline drains its
+// own copy from a fresh group, once per variant (each other client is a variant); a worker is
+// launched on a backlog and timed to its first row; opt-in, the drain at more partitions and with
+// two worker processes (scale). Then a steady-state run: a producer at a fixed rate, end-to-end
+// latency and lag; and the idle cost: what sensors on an empty topic cost Temporal per hour.
+// Prints a table and writes JSON and SVG charts to bench-results/ (`npm run bench:charts` redraws
+// the charts of a JSON). docs/BENCHMARKS.md shows the latest table and charts and how to read them.
 //
 // Parameters (env or flag; `npm run bench -- --help`):
 //   BENCH_MESSAGES        --messages        messages per pre-filled topic (500000)
@@ -22,6 +22,7 @@
 //   BENCH_WORKER_ENV      --worker-env      settings for every worker: "MAX_BATCH_SIZE=1000,SENSOR_REPLICAS=2"
 //   BENCH_VARIANTS        --variants        drain variants "name:KEY=V,KEY=V;name2:..." (baseline)
 //   BENCH_SINK            --sink            ceiling and drains into sqlite, postgres or both (sqlite)
+//   BENCH_CLIENTS         --clients         Kafka clients compared, the first the reference (kafkajs,platformatic)
 //   BENCH_PROFILE         --profile         CPU-profile the first drain's worker (false)
 //   BENCH_DRAIN_TIMEOUT   --drain-timeout   seconds before a drain counts as failed (900)
 //   BENCH_OUT_DIR         --out-dir         results directory (bench-results)
@@ -109,8 +110,14 @@ async function main(): Promise<void> {
             maxBatchBytes: s.config.maxBatchBytes,
             timeoutMs: params.drainTimeoutSeconds * 1000,
           };
-          result.ceilingRead = await runCeiling(kafka, { ...base, groupId: `${s.config.groupId}-read` });
-          logger.info(`repeat ${r + 1}: ceiling read only ${result.ceilingRead.messagesPerSecond.toFixed(0)} msg/s`);
+          // Each client reads the same topic bare, in its own group: the clients' own speed.
+          result.ceilingReads = {};
+          for (const client of params.clients) {
+            const reader = await createKafkaClient({ ...baseConfig, kafkaClient: client }, logger);
+            const read = await runCeiling(reader, { ...base, groupId: `${s.config.groupId}-read-${client}` });
+            result.ceilingReads[client] = read;
+            logger.info(`repeat ${r + 1}: ceiling read only [${client}] ${read.messagesPerSecond.toFixed(0)} msg/s`);
+          }
           for (const sink of params.sinks) {
             // Each sink's ceiling reads the same topic; a scenario of its own names its file or table.
             const into = makeScenario(`ceiling-${sink}`, runDir, { ...common, ...sinkEnv(sink) });
@@ -121,7 +128,9 @@ async function main(): Promise<void> {
                 sink: await openSink(into.config, logger),
               });
               result[sink === 'postgres' ? 'ceilingPostgres' : 'ceiling'] = ceiling;
-              logger.info(`repeat ${r + 1}: ceiling kafkajs → ${sink} ${ceiling.messagesPerSecond.toFixed(0)} msg/s`);
+              logger.info(
+                `repeat ${r + 1}: ceiling [${params.clients[0]}] → ${sink} ${ceiling.messagesPerSecond.toFixed(0)} msg/s`,
+              );
             } finally {
               await removeSink(into);
             }

@@ -30,6 +30,7 @@ export type BatchPayload = (typeof BATCH_PAYLOADS)[number];
 
 /** The Kafka client libraries behind the port (src/kafka/client.ts picks one). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
 /** Records a batch carries inline must fit a Temporal payload (2 MiB hard limit, before the codec). */
 export const MAX_BATCH_BYTES_INLINE = 1_572_864;

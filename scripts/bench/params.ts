@@ -4,6 +4,7 @@
 // src/config.ts does for the app.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { KAFKA_CLIENTS, type KafkaClientName } from '../../src/config';
 import { SINK_CHOICES, type SinkKind } from './sinks';
 import type { Padding } from './topics';
 
@@ -29,6 +30,12 @@ export interface BenchParams {
   variants: Variant[];
   /** Sinks the ceiling and the drains write into, each drain against its own sink's ceiling. */
   sinks: SinkKind[];
+  /**
+   * Kafka clients compared: the first is the reference (the ceilings into a sink and the variants
+   * use it); each reads the topic bare (a read-only ceiling of its own) and each other one drains
+   * as a variant `client-<name>` (the first variant's settings with KAFKA_CLIENT=<name>).
+   */
+  clients: KafkaClientName[];
   profile: boolean;
   drainTimeoutSeconds: number;
   outDir: string;
@@ -117,6 +124,12 @@ export const PARAMS: Record<string, Spec> = {
     default: 'sqlite',
     help: 'sink of the ceiling and the drains: sqlite, postgres (a table per scenario in DATABASE_URL) or both',
   },
+  clients: {
+    env: 'BENCH_CLIENTS',
+    flag: 'clients',
+    default: KAFKA_CLIENTS.join(','),
+    help: 'Kafka clients compared (KAFKA_CLIENT values); the first is the reference, each other one drains as variant client-<name>',
+  },
   profile: {
     env: 'BENCH_PROFILE',
     flag: 'profile',
@@ -197,6 +210,12 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
         `BENCH_SCENARIOS=${raw.scenarios} is not valid: expected some of ${SCENARIOS.join(',')}`,
       );
   }
+  const clients = clientsOf(raw.clients!);
+  // Every worker runs the reference client unless a variant says otherwise.
+  const given = parseAssignments('BENCH_WORKER_ENV', raw.workerEnv!);
+  if ('KAFKA_CLIENT' in given)
+    throw new BenchParamError('BENCH_WORKER_ENV: choose the Kafka client with BENCH_CLIENTS');
+  const workerEnv = { ...given, KAFKA_CLIENT: clients[0]! };
   return {
     messages: int('messages', 1),
     partitions: int('partitions', 1),
@@ -207,8 +226,9 @@ export function parseParams(argv: string[], env: NodeJS.ProcessEnv): BenchParams
     steadySeconds: int('steadySeconds', 1),
     idleSeconds: int('idleSeconds', 1),
     scenarios,
-    workerEnv: parseAssignments('BENCH_WORKER_ENV', raw.workerEnv!),
-    variants: parseVariants(raw.variants!),
+    workerEnv,
+    variants: withClientVariants(parseVariants(raw.variants!), clients),
+    clients,
     sinks: sinksOf(raw.sink!),
     profile: /^(1|true|yes)$/i.test(raw.profile!),
     drainTimeoutSeconds: int('drainTimeoutSeconds', 1),
@@ -220,6 +240,26 @@ function sinksOf(text: string): SinkKind[] {
   const sinks = Object.hasOwn(SINK_CHOICES, text) ? SINK_CHOICES[text] : undefined;
   if (!sinks) throw new BenchParamError(`BENCH_SINK=${text} is not valid: expected sqlite, postgres or both`);
   return sinks;
+}
+
+function clientsOf(text: string): KafkaClientName[] {
+  const clients = [...new Set(text.split(',').map((c) => c.trim()))].filter(Boolean);
+  const known: readonly string[] = KAFKA_CLIENTS;
+  if (clients.length === 0 || clients.some((c) => !known.includes(c)))
+    throw new BenchParamError(`BENCH_CLIENTS=${text} is not valid: expected some of ${KAFKA_CLIENTS.join(',')}`);
+  return clients as KafkaClientName[];
+}
+
+/** The first variant again on each client but the reference, named client-<name>. */
+function withClientVariants(variants: Variant[], clients: KafkaClientName[]): Variant[] {
+  const extra = clients.slice(1).map((client) => ({
+    name: `client-${client}`,
+    env: { ...variants[0]!.env, KAFKA_CLIENT: client },
+  }));
+  const all = [...variants, ...extra];
+  if (new Set(all.map((v) => v.name)).size !== all.length)
+    throw new BenchParamError('BENCH_VARIANTS: names must differ from the client variants (client-<name>)');
+  return all;
 }
 
 function paddingOf(text: string): Padding {

@@ -12,8 +12,9 @@ import type { SteadyResult } from './steady';
 
 export interface RepeatResult {
   prefillSeconds: number;
-  ceilingRead?: CeilingResult;
-  /** The bare consumer into SQLite. */
+  /** Each Kafka client's bare consumer, reading only; by KAFKA_CLIENT name, the reference first. */
+  ceilingReads?: Record<string, CeilingResult>;
+  /** The reference client's bare consumer into SQLite. */
   ceiling?: CeilingResult;
   /** The bare consumer into PostgreSQL (`--sink postgres|both`). */
   ceilingPostgres?: CeilingResult;
@@ -64,18 +65,29 @@ export function summarize(
   const add = (label: string, values: number[], unit: string) => {
     if (values.some((x) => Number.isFinite(x))) rows.push({ label, spread: spread(values), unit });
   };
+  const clients = [...new Set(repeats.flatMap((r) => Object.keys(r.ceilingReads ?? {})))];
+  const readRate = (r: RepeatResult, client: string | undefined) =>
+    client === undefined ? NaN : (r.ceilingReads?.[client]?.messagesPerSecond ?? NaN);
+  for (const client of clients) {
+    add(
+      `ceiling, read only [${client}]`,
+      repeats.map((r) => readRate(r, client)),
+      'msg/s',
+    );
+    if (client !== clients[0])
+      add(
+        `  read only [${client}] / [${clients[0]}]`,
+        repeats.map((r) => readRate(r, client) / readRate(r, clients[0])),
+        'ratio',
+      );
+  }
   add(
-    'ceiling, read only',
-    repeats.map((r) => r.ceilingRead?.messagesPerSecond ?? NaN),
-    'msg/s',
-  );
-  add(
-    'ceiling, kafkajs → sink',
+    `ceiling, ${clients[0] ?? 'kafkajs'} → sink`,
     repeats.map((r) => r.ceiling?.messagesPerSecond ?? NaN),
     'msg/s',
   );
   add(
-    'ceiling, kafkajs → PostgreSQL',
+    `ceiling, ${clients[0] ?? 'kafkajs'} → PostgreSQL`,
     repeats.map((r) => r.ceilingPostgres?.messagesPerSecond ?? NaN),
     'msg/s',
   );

@@ -17,8 +17,12 @@ describe('the benchmark parameters', () => {
       steadyRate: 10_000,
       steadySeconds: 60,
       idleSeconds: 60,
-      workerEnv: {},
-      variants: [{ name: 'baseline', env: {} }],
+      workerEnv: { KAFKA_CLIENT: 'kafkajs' },
+      variants: [
+        { name: 'baseline', env: {} },
+        { name: 'client-platformatic', env: { KAFKA_CLIENT: 'platformatic' } },
+      ],
+      clients: ['kafkajs', 'platformatic'],
       sinks: ['sqlite'],
       profile: false,
       drainTimeoutSeconds: 900,
@@ -56,16 +60,32 @@ describe('the benchmark parameters', () => {
       padding: 'repeat',
       steadyRate: 100,
       steadySeconds: 5,
-      workerEnv: { MAX_BATCH_SIZE: '1000', SENSOR_REPLICAS: '2' },
+      workerEnv: { MAX_BATCH_SIZE: '1000', SENSOR_REPLICAS: '2', KAFKA_CLIENT: 'kafkajs' },
       variants: [
         { name: 'a', env: {} },
         { name: 'b', env: { BATCH_PAYLOAD: 'records' } },
+        { name: 'client-platformatic', env: { KAFKA_CLIENT: 'platformatic' } },
       ],
       profile: true,
       drainTimeoutSeconds: 60,
       outDir: '/tmp/out',
     });
     expect([...p.scenarios]).toEqual(['drain', 'cost']);
+  });
+
+  it('compares the Kafka clients named: the first runs every worker, each other one drains as a variant on the first variant settings', () => {
+    const one = parseParams(['--clients', 'platformatic'], {});
+    expect(one.clients).toEqual(['platformatic']);
+    expect(one.workerEnv).toEqual({ KAFKA_CLIENT: 'platformatic' });
+    expect(one.variants).toEqual([{ name: 'baseline', env: {} }]);
+    const both = parseParams([], { BENCH_CLIENTS: 'platformatic,kafkajs', BENCH_VARIANTS: 'x:MAX_BATCH_SIZE=10;y' });
+    expect(both.workerEnv).toEqual({ KAFKA_CLIENT: 'platformatic' });
+    expect(both.variants.map((v) => v.name)).toEqual(['x', 'y', 'client-kafkajs']);
+    expect(both.variants[2]!.env).toEqual({ MAX_BATCH_SIZE: '10', KAFKA_CLIENT: 'kafkajs' });
+    expect(() => parseParams(['--clients', 'kafkajs,rdkafka'], {})).toThrow(
+      'BENCH_CLIENTS=kafkajs,rdkafka is not valid',
+    );
+    expect(() => parseParams([], { BENCH_WORKER_ENV: 'KAFKA_CLIENT=platformatic' })).toThrow('BENCH_CLIENTS');
   });
 
   it('takes --profile as a switch, alone or before another flag, or with a value', () => {
