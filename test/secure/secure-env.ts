@@ -13,12 +13,14 @@ export type SecureVariant = 'sasl' | 'mtls';
 /** Only the Kafka settings of one variant (no test-specific names). */
 export function secureKafkaEnv(variant: SecureVariant): Record<string, string> {
   const s = inject('secureSettings');
+  // The Kafka client under test (`npm test` runs this project once per client).
+  const client: Record<string, string> = process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {};
   if (variant === 'sasl') {
     const names = Object.keys(s).filter((k) => k.startsWith('KAFKA_'));
-    return Object.fromEntries(names.map((k) => [k, s[k]!]));
+    return { ...Object.fromEntries(names.map((k) => [k, s[k]!])), ...client };
   }
   const names = Object.keys(s).filter((k) => k.startsWith('MTLS_KAFKA_'));
-  return Object.fromEntries(names.map((k) => [k.slice('MTLS_'.length), s[k]!]));
+  return { ...Object.fromEntries(names.map((k) => [k.slice('MTLS_'.length), s[k]!])), ...client };
 }
 
 export type TemporalVariant = 'mtls' | 'apikey';
@@ -62,6 +64,8 @@ export function runCommand(
         LOG_LEVEL: 'info',
         METRICS_PORT: '0',
         TEMPORAL_METRICS_PORT: '0',
+        // The Kafka client under test (`npm test` runs this project once per client).
+        ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,7 +41,7 @@ export function securityOptions(security: KafkaSecurity): Pick<BaseOptions, 'tls
   return { tls: tlsOptions(security), sasl: saslOptions(security) };
 }
 
-function tlsOptions(security: KafkaSecurity): TlsOptions | undefined {
+export function tlsOptions(security: KafkaSecurity): TlsOptions | undefined {
   const tls = security.tls;
   if (!tls) return undefined;
   return {

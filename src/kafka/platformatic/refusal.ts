@@ -6,10 +6,11 @@
 // Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
 // throws what this returns; ./errors.ts walks the library's errors.
 
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
 import { plaintextToTlsPort, refusalOf } from '../kafkajs/refusal';
 import type { KafkaSecurity } from '../security';
+import { tlsOptions } from './connection';
 import { nestedErrors, type LibraryError } from './errors';
 
 /** One link of the chain ../kafkajs/refusal.ts reads: what it looks at, and the next link. */
@@ -33,6 +34,14 @@ export async function platformaticRefusalOf(
   const hungUp = errors.some((e) => /Please verify the broker supports TLS/.test(e.message ?? ''));
   if (hungUp && (await handshakeCompletes(brokers[0] ?? ''))) return undefined;
   const links = errors.map(toLink);
+  // A broker that requires a client certificate checks it after the TLS 1.3 handshake completes on
+  // our side, and its alert reaches the library only as a closed connection: ask once more,
+  // ourselves, and hear the alert.
+  const options = tlsOptions(security);
+  if (options && links.some((l) => /closed/i.test(l.message ?? ''))) {
+    const alert = await alertAfterHandshake(brokers[0] ?? '', options);
+    if (alert) links.push(alert);
+  }
   const chain = links.reduceRight<Link | undefined>((cause, link) => ({ ...link, cause }), undefined);
   const refused = refusalOf(chain, security, brokers);
   if (refused) return refused;
@@ -73,6 +82,29 @@ function handshakeCompletes(broker: string): Promise<boolean> {
     socket.once('secureConnect', () => done(true));
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
+  });
+}
+
+/**
+ * The TLS alert a broker sends right after the handshake with our own TLS settings (a client
+ * certificate it requires and did not get, or does not trust), if it sends one within a second.
+ */
+function alertAfterHandshake(broker: string, options: ConnectionOptions): Promise<Link | undefined> {
+  const [host = '', port = ''] = broker.split(/:(?=\d+$)/);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ ...options, host, port: Number(port), timeout: 2_000 });
+    let timer: NodeJS.Timeout | undefined;
+    const done = (result: Link | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('secureConnect', () => (timer = setTimeout(() => done(undefined), 1_000)));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done(/ALERT/.test(err.code ?? '') ? { code: err.code, message: err.message } : undefined),
+    );
+    socket.once('timeout', () => done(undefined));
+    socket.once('close', () => done(undefined));
   });
 }
 
