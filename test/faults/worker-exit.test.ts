@@ -1,5 +1,5 @@
-// Fault: the worker is asked to stop (SIGTERM) while the Kafka broker is down and kafkajs is
-// restarting a consumer it gave up on. It used to log `worker stopped cleanly` and then stay alive
+// Fault: the worker is asked to stop (SIGTERM) while the Kafka broker is down and the client is
+// restarting a consumer it gave up on (first seen with kafkajs). It used to log `worker stopped cleanly` and then stay alive
 // for good: the restart outlived the close, and when its retries ran out kafkajs scheduled the
 // next one, and so on while the broker was away (seen with the broker killed twice 14 s apart:
 // still alive 60 s later). A stopped worker must exit within seconds of its clean stop, whatever a
@@ -21,6 +21,9 @@ const EXIT_BOUND_MS = EXIT_GRACE_MS + 5_000;
  * half a minute with the broker gone: in-flight claims wait out kafkajs's connection retries.
  */
 const PATIENCE_MS = 120_000;
+
+/** A client restarting a consumer it gave up on: kafkajs's log line, or the platformatic consumer's own. */
+const CONSUMER_RESTARTING = /kafka Consumer: Restarting the consumer|Kafka consumer failed; trying again/;
 
 const scenario = scenarioPerTest();
 
@@ -48,7 +51,7 @@ describe('a worker stopped while the broker is down', () => {
     const killedAt = Date.now();
     await killServer('kafka');
     try {
-      await worker.waitForLog(/kafka Consumer: Restarting the consumer/, 120_000, logBeforeKill);
+      await worker.waitForLog(CONSUMER_RESTARTING, 120_000, logBeforeKill);
       // The restart has begun: it retries its connection to the broker that is gone.
       await sleep(1_000);
       const sigtermAt = Date.now();
