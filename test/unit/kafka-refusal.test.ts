@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSSASLAuthenticationError } from 'kafkajs';
-import { refusalOf } from '../../src/kafka/kafkajs/refusal';
+import { refusalOf } from '../../src/kafka/refusal';
 import type { KafkaSecurity } from '../../src/kafka/security';
 
 // kafkajs's typings give this class no constructor arguments; at runtime it takes the message.

@@ -18,7 +18,7 @@ import { KafkajsGroupConsumer } from './group-consumer';
 import { createKafka, QUICK_PROBE, RIDE_OUT_RESTARTS } from './kafka';
 import { KafkajsPublisher } from './publisher';
 import { KafkajsRangeReader } from './range-reader';
-import { plaintextToTlsPort, refusalOf } from './refusal';
+import { plaintextToTlsPort, refusalOf } from '../refusal';
 
 export class KafkajsClient implements KafkaClient {
   private readonly kafka: Kafka;

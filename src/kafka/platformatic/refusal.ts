@@ -1,6 +1,6 @@
 // Tells a broker's refusal of our security settings from a broker that is just not up yet, for
 // @platformatic/kafka's errors. Which refusal names which setting is decided once, for every
-// client, by ../kafkajs/refusal.ts (its rules read Kafka's error names and Node's TLS codes, not
+// client, by ../refusal.ts (its rules read Kafka's error names and Node's TLS codes, not
 // kafkajs's classes); this file restates the library's nested errors in those terms.
 //
 // Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
@@ -8,12 +8,12 @@
 
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
-import { plaintextToTlsPort, refusalOf } from '../kafkajs/refusal';
+import { plaintextToTlsPort, refusalOf } from '../refusal';
 import type { KafkaSecurity } from '../security';
 import { tlsOptions } from './connection';
 import { nestedErrors, type LibraryError } from './errors';
 
-/** One link of the chain ../kafkajs/refusal.ts reads: what it looks at, and the next link. */
+/** One link of the chain ../refusal.ts reads: what it looks at, and the next link. */
 interface Link {
   name?: string;
   type?: string;

@@ -3,12 +3,16 @@
 // is just not up yet. The first is a setting to fix, reported once with the variable to check and
 // the words of the server; the second is worth waiting for (src/workers/retry.ts).
 //
-// Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
-// throws what this returns; ../security.ts names the settings.
+// The rules read Kafka's error names and Node's TLS codes, not a client library's classes, so both
+// clients use them: ./kafkajs/client.ts as its errors come, ./platformatic/refusal.ts after
+// restating the library's nested errors in these terms.
+//
+// Neighbours: each client's probe (at startup, through src/workers/connect.ts) throws what this
+// returns; ./security.ts names the settings.
 
 import { connect as tlsConnect } from 'node:tls';
-import { RefusedSettingError } from '../../config-error';
-import type { KafkaSecurity } from '../security';
+import { RefusedSettingError } from '../config-error';
+import type { KafkaSecurity } from './security';
 
 /** Node's codes for a server certificate no trusted CA signed. */
 const UNTRUSTED_SERVER = new Set([
