@@ -10,6 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../config-error';
 import { Secret } from '../secret';
 
@@ -234,4 +235,25 @@ function refuseIgnored(values: Record<string, string | Secret | undefined>, expe
   const stray = Object.entries(values).find(([, v]) => v !== undefined && v !== '');
   // A Secret prints as [redacted]: the error says it is set, never what it is.
   if (stray) throw new ConfigError(stray[0], String(stray[1]), expected);
+}
+
+/**
+ * What both client libraries hand to tls.connect (after the broker's host, so ours win), or
+ * undefined without TLS.
+ */
+export function tlsConnectionOptions(security: KafkaSecurity): ConnectionOptions | undefined {
+  const tls = security.tls;
+  if (!tls) return undefined;
+  return {
+    // Without a CA file Node trusts its bundled and system CAs, as librdkafka does.
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    passphrase: tls.keyPassword?.reveal(),
+    rejectUnauthorized: true,
+    // Node sends `servername` in SNI and checks the certificate against it instead of the host.
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+    // `none` keeps the chain check and skips only the name, like ssl.endpoint.identification.algorithm.
+    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
 }

@@ -6,7 +6,6 @@
 // Neighbours: ../security.ts resolves the security settings; ./refusal.ts explains a broker's
 // refusal of them; ./client.ts puts the port on top.
 
-import type { ConnectionOptions } from 'node:tls';
 import {
   Kafka,
   logLevel as KafkaLogLevel,
@@ -18,7 +17,7 @@ import {
 import type { Logger } from '../../logger';
 import type { KafkaClientConfig } from '../client';
 import { REJOIN_REFUSED } from '../rejoin-gate';
-import type { KafkaSecurity } from '../security';
+import { tlsConnectionOptions, type KafkaSecurity } from '../security';
 
 /** About a minute of backoff before an operation gives up: enough to ride out a broker restart. */
 export const RIDE_OUT_RESTARTS: RetryOptions = { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 };
@@ -55,25 +54,7 @@ function isConnectionFailure({ level, namespace, log }: LogEntry): boolean {
 
 /** The kafkajs options for a security setup: `ssl` for TLS, `sasl` for credentials. */
 export function securityOptions(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  return { ssl: tlsOptions(security), sasl: saslOptions(security) };
-}
-
-/** kafkajs passes these to tls.connect (after its own host and servername, so ours win). */
-function tlsOptions(security: KafkaSecurity): ConnectionOptions | undefined {
-  const tls = security.tls;
-  if (!tls) return undefined;
-  return {
-    // Without a CA file Node trusts its bundled and system CAs, as librdkafka does.
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    passphrase: tls.keyPassword?.reveal(),
-    rejectUnauthorized: true,
-    ...(tls.serverName ? { servername: tls.serverName } : {}),
-    // Node checks the host name against `servername` when set, else against the host; `none`
-    // keeps the chain check and skips only the name, like ssl.endpoint.identification.algorithm.
-    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-  };
+  return { ssl: tlsConnectionOptions(security), sasl: saslOptions(security) };
 }
 
 function saslOptions(security: KafkaSecurity): SASLOptions | undefined {

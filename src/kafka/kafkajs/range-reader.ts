@@ -16,6 +16,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { RecordsUnavailableError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { KafkaRecord, RangeReader, RangeReaderOptions } from '../port';
+import { withinDeadline } from '../within-deadline';
 
 export interface KafkajsRangeReaderOptions extends RangeReaderOptions {
   logger?: Logger;
@@ -281,22 +282,7 @@ export class KafkajsRangeReader implements RangeReader {
 
   /** `promise`, unless the deadline passes or the reader is closed first. */
   private within<T>(promise: Promise<T>, deadline: number, timeoutMessage: () => string): Promise<T> {
-    const signal = this.closing.signal;
-    return new Promise<T>((resolve, reject) => {
-      const settle = (finish: () => void) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onClose);
-        finish();
-      };
-      const onClose = () => settle(() => reject(new Error('RangeReader closed')));
-      const timer = setTimeout(() => settle(() => reject(new Error(timeoutMessage()))), deadline - Date.now());
-      signal.addEventListener('abort', onClose);
-      if (signal.aborted) onClose();
-      promise.then(
-        (value) => settle(() => resolve(value)),
-        (error: unknown) => settle(() => reject(error)),
-      );
-    });
+    return withinDeadline(promise, deadline, this.closing.signal, timeoutMessage);
   }
 
   private throwIfClosed(): void {

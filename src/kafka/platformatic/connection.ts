@@ -5,11 +5,10 @@
 // Neighbours: ../security.ts resolves the security settings; ./refusal.ts explains a broker's
 // refusal of them; ./client.ts puts the port on top.
 
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConnectionPool, type Base, type BaseOptions, type SASLOptions } from '@platformatic/kafka';
 import type { Logger } from '../../logger';
 import type { KafkaClientConfig } from '../client';
-import type { KafkaSecurity } from '../security';
+import { tlsConnectionOptions, type KafkaSecurity } from '../security';
 
 /** How often, and how long apart, the library retries an operation before it gives up. */
 export interface RetryPolicy {
@@ -38,25 +37,7 @@ export function baseOptions(config: KafkaClientConfig, retry: RetryPolicy = RIDE
 
 /** The library's `tls` (handed to tls.connect) and `sasl` options for a security setup. */
 export function securityOptions(security: KafkaSecurity): Pick<BaseOptions, 'tls' | 'sasl'> {
-  return { tls: tlsOptions(security), sasl: saslOptions(security) };
-}
-
-export function tlsOptions(security: KafkaSecurity): TlsOptions | undefined {
-  const tls = security.tls;
-  if (!tls) return undefined;
-  return {
-    // Without a CA file Node trusts its bundled and system CAs, as librdkafka does.
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    passphrase: tls.keyPassword?.reveal(),
-    rejectUnauthorized: true,
-    // The library passes these to tls.connect with the broker's host; Node sends `servername` in
-    // SNI and checks the certificate against it instead of the host.
-    ...(tls.serverName ? { servername: tls.serverName } : {}),
-    // `none` keeps the chain check and skips only the name, like ssl.endpoint.identification.algorithm.
-    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-  };
+  return { tls: tlsConnectionOptions(security), sasl: saslOptions(security) };
 }
 
 function saslOptions(security: KafkaSecurity): SASLOptions | undefined {

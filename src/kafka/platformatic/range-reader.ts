@@ -10,6 +10,7 @@ import { Consumer, ListOffsetTimestamps, type BaseOptions } from '@platformatic/
 import { randomBytes } from 'node:crypto';
 import { RecordsUnavailableError } from '../../errors';
 import type { KafkaRecord, RangeReader, RangeReaderOptions } from '../port';
+import { withinDeadline } from '../within-deadline';
 import { partitionErrors } from './errors';
 import { recordsFrom } from './records';
 
@@ -162,32 +163,12 @@ export class PlatformaticRangeReader implements RangeReader {
 
   /** `read`, unless the deadline passes or the reader is closed first. */
   private within<T>(read: Promise<T>, deadline: number, partition: number, first: string, last: string): Promise<T> {
-    const signal = this.closing.signal;
-    return new Promise<T>((resolve, reject) => {
-      const settle = (finish: () => void) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onClose);
-        finish();
-      };
-      const onClose = () => settle(() => reject(new Error('RangeReader closed')));
-      const timer = setTimeout(
-        () =>
-          settle(() =>
-            reject(
-              new Error(
-                `reading ${this.topic}/${partition} offsets ${first}..${last} took longer than ${this.timeoutMs} ms`,
-              ),
-            ),
-          ),
-        Math.max(0, deadline - Date.now()),
-      );
-      signal.addEventListener('abort', onClose);
-      if (signal.aborted) onClose();
-      read.then(
-        (value) => settle(() => resolve(value)),
-        (error: unknown) => settle(() => reject(error)),
-      );
-    });
+    return withinDeadline(
+      read,
+      deadline,
+      this.closing.signal,
+      () => `reading ${this.topic}/${partition} offsets ${first}..${last} took longer than ${this.timeoutMs} ms`,
+    );
   }
 
   private throwIfClosed(): void {

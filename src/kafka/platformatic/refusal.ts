@@ -9,8 +9,7 @@
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
 import { plaintextToTlsPort, refusalOf } from '../refusal';
-import type { KafkaSecurity } from '../security';
-import { tlsOptions } from './connection';
+import { tlsConnectionOptions, type KafkaSecurity } from '../security';
 import { nestedErrors, type LibraryError } from './errors';
 
 /** One link of the chain ../refusal.ts reads: what it looks at, and the next link. */
@@ -37,7 +36,7 @@ export async function platformaticRefusalOf(
   // A broker that requires a client certificate checks it after the TLS 1.3 handshake completes on
   // our side, and its alert reaches the library only as a closed connection: ask once more,
   // ourselves, and hear the alert.
-  const options = tlsOptions(security);
+  const options = tlsConnectionOptions(security);
   if (options && links.some((l) => /closed/i.test(l.message ?? ''))) {
     const alert = await alertAfterHandshake(brokers[0] ?? '', options);
     if (alert) links.push(alert);
