@@ -454,6 +454,40 @@ describe.each(KAFKA_CLIENTS)('the Kafka port on %s', (client) => {
       expect(await reader.read(0, '2', '4')).toEqual([]);
     });
 
+    it('leaves out an aborted transaction larger than one fetch, in a range read and in a group consumer', async () => {
+      const topic = await newTopic(1);
+      const producer = createKafka(config, logger).producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionalId: uniqueName('port-big-tx'),
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await producer.connect();
+      toClose.push(() => producer.disconnect());
+      // 0 committed, 1 marker; 2-25 aborted (1.5 MiB: more than one fetch holds), 26 marker;
+      // 27 committed, 28 marker.
+      const big = 'x'.repeat(65_536);
+      for (const [messages, commit] of [
+        [[{ key: 'a', value: 'a' }], true],
+        [Array.from({ length: 24 }, (_, i) => ({ key: `aborted-${i}`, value: big })), false],
+        [[{ key: 'b', value: 'b' }], true],
+      ] as const) {
+        const tx = await producer.transaction();
+        await tx.send({ topic, messages: [...messages] });
+        await (commit ? tx.commit() : tx.abort());
+      }
+      await waitFor('the last marker in the log', async () => (await admin.partitionBounds(topic))[0]?.high === '29');
+      const reader = kafka.rangeReader({ topic, groupIdPrefix: uniqueName('port-reader'), readTimeoutMs: 15_000 });
+      toClose.push(() => reader.close());
+      expect((await reader.read(0, '0', '28')).map((r) => r.key!.toString())).toEqual(['a', 'b']);
+      expect(await reader.read(0, '3', '25')).toEqual([]);
+
+      const m = member(topic, newGroup());
+      await m.consumer.start();
+      await waitFor('the committed records handed over', () => m.taken.includes('27'), 30_000);
+      expect(m.taken).toEqual(['0', '27']);
+    });
+
     it('throws RecordsUnavailableError, with the log bounds, beyond the log end or below its start', async () => {
       const topic = await newTopic(1);
       await publish(topic, values(10));

@@ -87,6 +87,35 @@ describe('fetched record batches', () => {
     expect(recordsFrom(batches, 10n, 13n).records.map((r) => r.offset)).toEqual(['10', '11', '12']);
     expect(recordsFrom(undefined, 7n)).toEqual({ records: [], next: 7n });
   });
+
+  it('leave out an aborted transaction listed in the answer, up to its marker or, without one, to the answer`s end', () => {
+    const tx = (first: bigint, n: number, producerId: bigint) => batch(first, [...Array(n).keys()], { producerId });
+    const marker = (at: bigint, producerId: bigint) => batch(at, [0], { producerId, attributes: 1 << 5 });
+    // Producer 7 aborts 20-22 (marker 23), producer 8 commits 24-25 (marker 26) meanwhile, then
+    // producer 7 commits 27 (marker 28) and starts an aborted transaction at 29 whose marker is
+    // beyond this answer.
+    const answer = [
+      tx(20n, 2, 7n),
+      tx(22n, 1, 7n),
+      marker(23n, 7n),
+      tx(24n, 2, 8n),
+      marker(26n, 8n),
+      tx(27n, 1, 7n),
+      marker(28n, 7n),
+      tx(29n, 2, 7n),
+    ];
+    const aborted = [
+      { producerId: 7n, firstOffset: 29n },
+      { producerId: 7n, firstOffset: 20n },
+    ];
+    const { records, next } = recordsFrom(answer, 20n, undefined, aborted);
+    expect(records.map((r) => r.offset)).toEqual(['24', '25', '27']);
+    expect(next).toBe(31n);
+    // Read from inside the first transaction: still aborted.
+    expect(recordsFrom(answer, 22n, undefined, aborted).records.map((r) => r.offset)).toEqual(['24', '25', '27']);
+    // Nothing listed: nothing left out but the markers.
+    expect(recordsFrom(answer, 20n).records).toHaveLength(8);
+  });
 });
 
 describe('outgoing records', () => {

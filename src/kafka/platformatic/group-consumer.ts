@@ -22,11 +22,11 @@ import type { GroupConsumer, GroupConsumerOptions } from '../port';
 import { watchConnections } from './connection';
 import { describeError, nestedErrors, partitionErrors } from './errors';
 import { GatedConsumer } from './gated-consumer';
-import { recordsFrom } from './records';
+import { recordsFrom, type AbortedTransaction } from './records';
 
 type FetchResponse = Awaited<ReturnType<GatedConsumer['fetch']>>;
 
-/** How long the broker holds a fetch that has nothing to return; also bounds how late a stop is. */
+/** How long the broker holds a fetch that has nothing to return. */
 const FETCH_WAIT_MS = 1_000;
 /**
  * Most bytes one fetch returns (per partition and in all). The broker still returns a larger first
@@ -40,6 +40,11 @@ const HEARTBEAT_INTERVAL_MS = 3_000;
 const CONSUMER_RETRIES = 3;
 /** Longest wait between tries while joining or fetching keeps failing (a broker away). */
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * How long a stop waits for the loop's fetch or handler under way before it closes the consumer
+ * anyway (a join under way can wait on the broker for the whole rebalance timeout).
+ */
+const STOP_WAIT_MS = 3_000;
 
 /** Kafka's answers that no retry changes: the consumer gives up (onFailed). */
 const FATAL_ANSWERS = new Set([
@@ -103,7 +108,10 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         // Few retries inside the library: the fetch loop below tries again for as long as it takes,
         // with fresh metadata each time (the library's own retries of a fetch reuse what it knew,
         // e.g. the id of a topic deleted and created again), and a failed commit is retried by the
-        // sensor's next call.
+        // sensor's next call. A commit that meets a rebalance is the exception: the library rejoins
+        // (through the gate) and sends it again, unlike kafkajs, which fails it. It may then commit a
+        // partition another member holds now, moving that member's offset back at worst: records
+        // read again (their runs are started already, so nothing is skipped; the sink absorbs them).
         retries: CONSUMER_RETRIES,
       },
       () => beforeJoin?.(),
@@ -126,7 +134,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.consumer.topics.track(topic);
     // Connects, and fails as kafkajs's subscribe does when the brokers are away.
     await this.consumer.metadata({ topics: [topic] });
-    this.loop = this.run();
+    // run() handles its own failures; this catches one thrown from a handler of ours (onFailed, the
+    // logger), which would otherwise end the process as an unhandled rejection.
+    this.loop = this.run().catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
   }
 
   async commit(offsets: PartitionOffset[]): Promise<void> {
@@ -153,8 +163,14 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   }
 
   private async shutdown(): Promise<void> {
-    // The loop ends after the fetch or handler under way (a handler sees isCurrent() false).
-    await this.loop?.catch(() => undefined);
+    // The loop ends after the fetch or handler under way (a handler sees isCurrent() false); a join
+    // under way is cut short by the close below.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.loop?.catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     try {
       // Leaves the group, so its partitions go to the other members at once.
       await this.consumer.close(true);
@@ -183,6 +199,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   }
 
   private lostMembership(error: Error): void {
+    // A close cuts the library's rejoin under way short; that is no lost membership.
+    if (this.stopping) return;
     this.member = false;
     this.generation++;
     if (this.consumer.refusal) this.fail(this.consumer.refusal);
@@ -248,6 +266,13 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       // No heartbeat accepted for a session (the process was stopped, or cut off from the
       // coordinator): the group has likely handed these partitions to others. Fetch nothing until
       // a heartbeat or a rejoin (through the gate) says where this member stands.
+      if (Date.now() - this.lastMembershipAt > 2 * this.options.sessionTimeoutMs) {
+        // Neither came for another session: the library keeps asking a coordinator that is no
+        // longer the group's (it looks the coordinator up only once). A new consumer finds it.
+        throw new StuckMemberError(
+          `no heartbeat accepted for ${Math.round((Date.now() - this.lastMembershipAt) / 1000)} s; a new consumer takes over`,
+        );
+      }
       await this.sleep(HEARTBEAT_INTERVAL_MS);
       return;
     }
@@ -265,16 +290,26 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       if (leader < 0) continue;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
     }
+    if (byLeader.size === 0) {
+      // No held partition has a leader in what the library knows (a leader moving, or metadata
+      // older than the partition): wait rather than spin, and ask again.
+      this.consumer.clearMetadata();
+      await this.sleep(FETCH_WAIT_MS);
+      return;
+    }
     const fetchedFrom = new Map(wanted.map((p) => [p, this.positions.get(p)!]));
     const seeksAtFetch = new Map(wanted.map((p) => [p, this.seeks.get(p) ?? 0]));
-    const answers = await Promise.all(
+    // Every leader's answer is handed over even when another leader's fetch failed; then the
+    // failure goes to run(), which tries again.
+    const settled = await Promise.allSettled(
       [...byLeader].map(([leader, partitions]) =>
         this.fetch(leader, topicMetadata.id, partitions, fetchedFrom, generation, seeksAtFetch),
       ),
     );
+    const answers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     for (const answer of answers)
       for (const topicAnswer of answer?.responses ?? [])
-        for (const { partitionIndex, records } of topicAnswer.partitions) {
+        for (const { partitionIndex, records, abortedTransactions } of topicAnswer.partitions) {
           const current = () =>
             this.inSession() &&
             !this.stopping &&
@@ -282,8 +317,10 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
             this.member &&
             generation === this.generation &&
             (this.seeks.get(partitionIndex) ?? 0) === seeksAtFetch.get(partitionIndex);
-          await this.handOver(partitionIndex, records, fetchedFrom.get(partitionIndex)!, current);
+          await this.handOver(partitionIndex, records, abortedTransactions, fetchedFrom.get(partitionIndex)!, current);
         }
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** One fetch from a leader; partitions it says are out of range start again per fromBeginning. */
@@ -338,11 +375,12 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private async handOver(
     partition: number,
     batches: RecordsBatch[] | undefined,
+    aborted: AbortedTransaction[],
     fetchedFrom: bigint,
     current: () => boolean,
   ): Promise<void> {
     if (!current()) return;
-    const { records, next } = recordsFrom(batches, fetchedFrom);
+    const { records, next } = recordsFrom(batches, fetchedFrom, undefined, aborted);
     if (records.length === 0) {
       // Nothing but transaction markers (or nothing at all): move past them.
       this.positions.set(partition, next);
@@ -415,8 +453,14 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   }
 }
 
-/** Errors no retry fixes: refused credentials or rights, settings the coordinator rejects. */
+/** A member the coordinator stopped hearing from for two sessions: a new consumer must take over. */
+class StuckMemberError extends Error {
+  override readonly name = 'StuckMemberError';
+}
+
+/** Errors no retry fixes: refused credentials or rights, settings the coordinator rejects, a stuck member. */
 function isFatal(err: unknown): boolean {
+  if (err instanceof StuckMemberError) return true;
   for (const e of nestedErrors(err)) {
     if (e.code === 'PLT_KFK_AUTHENTICATION') return true;
     if (e.apiId && FATAL_ANSWERS.has(e.apiId)) return true;

@@ -120,10 +120,15 @@ export class PlatformaticRangeReader implements RangeReader {
         throw err;
       }
       const fetched = answer.responses.flatMap((t) => t.partitions).find((p) => p.partitionIndex === partition);
-      const run = recordsFrom(fetched?.records, next, last);
+      const run = recordsFrom(fetched?.records, next, last, fetched?.abortedTransactions);
       records.push(...run.records);
       next = run.next;
     }
+    // Never a part of the range: the caller would process a batch without some of its records.
+    // (within() has rejected already when the deadline passed or the reader closed; this stops a
+    // fetch answer landing in the same turn from resolving it with less.)
+    if (next <= last)
+      throw new Error(`reading ${this.topic}/${partition} stopped at offset ${next} of ${first}..${last}`);
     return records;
   }
 

@@ -24,14 +24,47 @@ export interface FetchedRun {
   next: bigint;
 }
 
-/** The records of `batches` (one partition's, in order) from offset `first` up to `last`. */
-export function recordsFrom(batches: RecordsBatch[] | undefined, first: bigint, last?: bigint): FetchedRun {
+/** An aborted transaction a fetch answer lists: its producer's batches from `firstOffset` on, up to its marker. */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+/**
+ * The records of `batches` (one partition's, in order) from offset `first` up to `last`, without
+ * those of the aborted transactions the answer listed. The library drops an aborted transaction's
+ * batches only when its marker is in the same answer; one larger than a fetch (or cut by maxBytes)
+ * would come through. The broker lists only transactions it has aborted, so a listed one whose
+ * marker is not in this answer is aborted up to the answer's end.
+ */
+export function recordsFrom(
+  batches: RecordsBatch[] | undefined,
+  first: bigint,
+  last?: bigint,
+  aborted: AbortedTransaction[] = [],
+): FetchedRun {
   const records: KafkaRecord[] = [];
   let next = first;
+  // Per producer, the first offsets of its listed aborted transactions not reached yet (ascending).
+  const pending = new Map<bigint, bigint[]>();
+  for (const a of [...aborted].sort((x, y) => (x.firstOffset < y.firstOffset ? -1 : 1)))
+    pending.set(a.producerId, [...(pending.get(a.producerId) ?? []), a.firstOffset]);
+  /** Producers inside an aborted transaction at the batch being read. */
+  const inAborted = new Set<bigint>();
   for (const batch of batches ?? []) {
     const batchEnd = batch.firstOffset + BigInt(batch.lastOffsetDelta);
     if (batchEnd + 1n > next) next = batchEnd + 1n;
-    if (batch.attributes & IS_CONTROL_BATCH) continue;
+    const starts = pending.get(batch.producerId);
+    while (starts?.length && starts[0]! <= batch.firstOffset) {
+      starts.shift();
+      inAborted.add(batch.producerId);
+    }
+    if (batch.attributes & IS_CONTROL_BATCH) {
+      // A marker ends its producer's transaction, aborted or committed.
+      inAborted.delete(batch.producerId);
+      continue;
+    }
+    if (inAborted.has(batch.producerId)) continue;
     const logAppendTime = (batch.attributes & TIMESTAMP_IS_LOG_APPEND_TIME) !== 0;
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
