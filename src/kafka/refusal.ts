@@ -10,9 +10,9 @@
 // Neighbours: each client's probe (at startup, through src/workers/connect.ts) throws what this
 // returns; ./security.ts names the settings.
 
-import { connect as tlsConnect } from 'node:tls';
 import { RefusedSettingError } from '../config-error';
 import type { KafkaSecurity } from './security';
+import { probeTls } from '../tls-probe';
 
 /** Node's codes for a server certificate no trusted CA signed. */
 const UNTRUSTED_SERVER = new Set([
@@ -88,23 +88,18 @@ export async function plaintextToTlsPort(
   brokers: string[],
 ): Promise<RefusedSettingError | undefined> {
   if (security.tls || !/closed|timeout/i.test(String((err as Error | undefined)?.message))) return undefined;
-  const [host = '', port = ''] = brokers[0]?.split(/:(?=\d+$)/) ?? [];
-  const speaksTls = await new Promise<boolean>((resolve) => {
-    const socket = tlsConnect({ host, port: Number(port), rejectUnauthorized: false, timeout: 2_000 });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.once('secureConnect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
+  const speaksTls = await handshakeCompletes(brokers[0] ?? '');
   if (!speaksTls) return undefined;
   return new RefusedSettingError(
     `KAFKA_SECURITY_PROTOCOL (${security.protocol})`,
     `Kafka at ${brokers.join(',')}`,
     'the port speaks TLS and closes connections without it (use SSL or SASL_SSL)',
   );
+}
+
+/** True when a TLS handshake with `broker` (host:port) completes, whatever its certificate. */
+export async function handshakeCompletes(broker: string): Promise<boolean> {
+  return (await probeTls(broker, { rejectUnauthorized: false })).handshake === 'ok';
 }
 
 /** OpenSSL's errors come with a code path and a source file; keep the words a person can act on. */

@@ -3,9 +3,7 @@
 import type { Admin } from 'kafkajs';
 import type { PartitionOffset } from '../../batch';
 import type { GroupDescription, KafkaAdmin, PartitionBounds } from '../port';
-
-/** How long a new topic may take to have a leader for every partition. */
-const LEADERS_TIMEOUT_MS = 30_000;
+import { untilEveryPartitionHasALeader } from '../leaders';
 
 export class KafkajsAdmin implements KafkaAdmin {
   constructor(private readonly admin: Admin) {}
@@ -23,23 +21,11 @@ export class KafkajsAdmin implements KafkaAdmin {
       topics: [{ topic, numPartitions: partitions }],
       waitForLeaders: false,
     });
-    await this.waitForLeaders(topic);
+    await untilEveryPartitionHasALeader(topic, async () => {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      return (topics[0]?.partitions ?? []).map((p) => p.leader);
+    });
     return created;
-  }
-
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
-    for (;;) {
-      try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        const partitions = topics[0]?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-      if (Date.now() > deadline) throw new Error(`Kafka topic "${topic}" has no leader for every partition yet`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 
   async deleteTopic(topic: string): Promise<void> {

@@ -4,10 +4,8 @@
 import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { PartitionOffset } from '../../batch';
 import type { GroupDescription, KafkaAdmin, PartitionBounds } from '../port';
+import { untilEveryPartitionHasALeader } from '../leaders';
 import { protocolError } from './errors';
-
-/** How long a new topic may take to have a leader for every partition. */
-const LEADERS_TIMEOUT_MS = 30_000;
 
 /**
  * Kafka's names for group states, as the Java admin and kafkajs report them and as callers compare
@@ -47,24 +45,11 @@ export class PlatformaticAdmin implements KafkaAdmin {
       if (!protocolError(err, 'TOPIC_ALREADY_EXISTS')) throw err;
       created = false;
     }
-    await this.waitForLeaders(topic);
+    await untilEveryPartitionHasALeader(topic, async () => {
+      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+      return (metadata.topics.get(topic)?.partitions ?? []).map((p) => p.leader);
+    });
     return created;
-  }
-
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
-    for (;;) {
-      try {
-        // A busy KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION for a moment after creating it.
-        const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
-        const partitions = metadata.topics.get(topic)?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-      if (Date.now() > deadline) throw new Error(`Kafka topic "${topic}" has no leader for every partition yet`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 
   async deleteTopic(topic: string): Promise<void> {

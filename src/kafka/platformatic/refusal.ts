@@ -8,7 +8,7 @@
 
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
-import { plaintextToTlsPort, refusalOf } from '../refusal';
+import { handshakeCompletes, plaintextToTlsPort, refusalOf } from '../refusal';
 import { tlsConnectionOptions, type KafkaSecurity } from '../security';
 import { nestedErrors, type LibraryError } from './errors';
 
@@ -67,21 +67,6 @@ function toLink(e: LibraryError): Link {
     };
   }
   return { name: e.name, type: e.apiId, message, code: e.code };
-}
-
-/** True when a TLS handshake with `broker` (host:port) completes, whatever its certificate. */
-function handshakeCompletes(broker: string): Promise<boolean> {
-  const [host = '', port = ''] = broker.split(/:(?=\d+$)/);
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host, port: Number(port), rejectUnauthorized: false, timeout: 2_000 });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.once('secureConnect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 /**
