@@ -23,12 +23,13 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 import type { Sink, SinkRow, WriteResult } from '../sink';
 import { rowOf, sourceRecordOf } from './record-steps';
 
+/** Only what process-batch uses of each, so a test can hand it plain objects. */
 export interface RunActivityDeps {
-  sink: Sink;
-  deadLetters: DeadLetterPublisher;
+  sink: Pick<Sink, 'write'>;
+  deadLetters: Pick<DeadLetterPublisher, 'publish'>;
   transform: (record: SourceRecord) => TransformedRecord;
   /** Where a run's records come from when it carries only their offsets. */
-  records: BatchRecords;
+  records: Pick<BatchRecords, 'of' | 'loaded'>;
   metrics: PipelineMetrics;
 }
 

@@ -15,17 +15,51 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 import type { Logger } from '../logger';
 import { RECORDS_WAITING_SIGNAL, type WakeRequest } from '../sensor-wake';
 
+/** What the activities use of a sensor's consumer. */
+export type HeldConsumer = Pick<
+  SensorConsumer,
+  'exclusive' | 'findResetPartitions' | 'heldPartitions' | 'commit' | 'rewind' | 'take' | 'resetTo' | 'wakeOnNextRecord'
+>;
+
+/** What the activities ask of Temporal. */
+export interface SensorWorkflows {
+  /** Tells a sensor waiting between ticks that records arrived (src/sensor-wake.ts). */
+  wake(workflowId: string, token: string): Promise<void>;
+  /** True while the workflow runs; false once it ended, or if it never existed. */
+  isRunning(workflowId: string): Promise<boolean>;
+}
+
+/** Temporal's client as SensorWorkflows. */
+export function sensorWorkflowsOf(client: Client): SensorWorkflows {
+  return {
+    wake: (workflowId, token) => client.workflow.getHandle(workflowId).signal(RECORDS_WAITING_SIGNAL, token),
+    async isRunning(workflowId) {
+      try {
+        return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      } catch {
+        // Not found: nothing is running under that ID.
+        return false;
+      }
+    },
+  };
+}
+
+/** Only what the activities use of each, so a test can hand them plain objects. */
 export interface SensorActivityDeps {
-  registry: ConsumerRegistry;
-  admin: KafkaAdmin;
-  temporal: Client;
+  registry: Pick<ConsumerRegistry, 'keepFor' | 'release'> & {
+    get(replica: number): HeldConsumer | undefined;
+    /** Opens (or keeps) the replica's consumer on this worker; what it returns is not used here. */
+    claim(replica: number, idleTimeoutMs: number): Promise<unknown>;
+  };
+  admin: Pick<KafkaAdmin, 'listTopics'>;
+  workflows: SensorWorkflows;
   topic: string;
   groupId: string;
   /** This process's worker-specific task queue, where its consumers are reached. */
   consumerTaskQueue: string;
   /** `offsets`: batches leave as offset ranges and their records stay in `cache` (BATCH_PAYLOAD). */
   batchPayload: BatchPayload;
-  cache: BatchCache;
+  cache: Pick<BatchCache, 'put'>;
   /** Records consumed and batch sizes are counted here, where batches are cut. */
   metrics: Pick<PipelineMetrics, 'recordsConsumed' | 'batchSizeRecords' | 'batchSizeBytes'>;
   /** Where a wake signal that could not be sent is reported (the sensor's timer still fires). */
@@ -98,18 +132,15 @@ export function createSensorActivities(deps: SensorActivityDeps) {
   };
 
   /** Arms the consumer to signal its sensor when a record arrives after a call that took nothing. */
-  const wakeWhenIdle = <T extends TakeResult>(consumer: SensorConsumer, wake: WakeRequest | undefined, taken: T): T => {
+  const wakeWhenIdle = <T extends TakeResult>(consumer: HeldConsumer, wake: WakeRequest | undefined, taken: T): T => {
     if (wake && taken.batches.length === 0) {
       consumer.wakeOnNextRecord(() => {
-        deps.temporal.workflow
-          .getHandle(wake.workflowId)
-          .signal(RECORDS_WAITING_SIGNAL, wake.token)
-          .catch((err: unknown) =>
-            deps.logger?.warn('could not wake the sensor: it starts its next tick on its timer', {
-              sensor: wake.workflowId,
-              error: err instanceof Error ? err.message : String(err),
-            }),
-          );
+        deps.workflows.wake(wake.workflowId, wake.token).catch((err: unknown) =>
+          deps.logger?.warn('could not wake the sensor: it starts its next tick on its timer', {
+            sensor: wake.workflowId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
       });
     }
     return taken;
@@ -208,14 +239,7 @@ export function createSensorActivities(deps: SensorActivityDeps) {
     /** Of the given run workflow IDs, those still running (for runs a previous sensor run started). */
     async findUnfinishedRuns(workflowIds: string[]): Promise<string[]> {
       const running: string[] = [];
-      for (const id of workflowIds) {
-        try {
-          const { status } = await deps.temporal.workflow.getHandle(id).describe();
-          if (status.name === 'RUNNING') running.push(id);
-        } catch {
-          // Not found: nothing is running under that ID.
-        }
-      }
+      for (const id of workflowIds) if (await deps.workflows.isRunning(id)) running.push(id);
       return running;
     },
   };

@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createRunActivities } from '../activities/run-activities';
-import { createSensorActivities } from '../activities/sensor-activities';
+import { createSensorActivities, sensorWorkflowsOf } from '../activities/sensor-activities';
 import type { Config } from '../config';
 import { BatchCache } from '../kafka/batch-cache';
 import { BatchRecords } from '../kafka/batch-records';
@@ -111,7 +111,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
     const activities = createSensorActivities({
       registry,
       admin: deps.admin,
-      temporal: deps.client,
+      workflows: sensorWorkflowsOf(deps.client),
       topic: config.topic,
       groupId: config.groupId,
       consumerTaskQueue,

@@ -7,8 +7,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createRunActivities, type RunActivityDeps } from '../../src/activities/run-activities';
 import { RecordRejectedError, SinkUnavailableError } from '../../src/errors';
-import type { BatchRecords } from '../../src/kafka/batch-records';
-import type { DeadLetterPublisher } from '../../src/kafka/dead-letter';
 import { PipelineMetrics } from '../../src/metrics/pipeline-metrics';
 import { transform } from '../../src/processing/transform';
 import type { Sink, SinkRow } from '../../src/sink';
@@ -20,10 +18,10 @@ const ATTEMPTS = 5;
 function processBatch(write: Sink['write'], attempt = 1, transformRecord = transform) {
   const metrics = new PipelineMetrics({ topic: 'orders', groupId: 'loader' });
   const deps: RunActivityDeps = {
-    sink: { write, close: async () => undefined },
-    deadLetters: { publish: async () => undefined } as unknown as DeadLetterPublisher,
+    sink: { write },
+    deadLetters: { publish: async () => undefined },
     transform: transformRecord,
-    records: { of: async (b: { messages: unknown }) => b.messages, loaded: () => undefined } as unknown as BatchRecords,
+    records: { of: async (b) => b.messages ?? [], loaded: () => undefined },
     metrics,
   };
   const batch = syntheticBatch('orders', 2, 10, 4);

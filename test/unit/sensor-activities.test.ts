@@ -8,6 +8,7 @@ import {
   createSensorActivities,
   inlineOrRange,
   type ConsumeResult,
+  type HeldConsumer,
   type SensorActivityDeps,
 } from '../../src/activities/sensor-activities';
 import { rangeOf } from '../../src/batch';
@@ -17,16 +18,42 @@ import { PipelineMetrics } from '../../src/metrics/pipeline-metrics';
 import type { TakeRequest } from '../../src/kafka/sensor-consumer';
 import { syntheticBatch } from '../synthetic-batch';
 
-function activities(claimed: number[]) {
-  const deps = {
-    registry: { claim: async (replica: number) => void claimed.push(replica) },
-    admin: { listTopics: async () => ['orders'] },
-    temporal: {},
+/** Something this test does not expect the activities to touch. */
+function unused(what: string): never {
+  throw new Error(`the activities used ${what}, which this test did not set up`);
+}
+
+/** The activities' dependencies for the pipeline of topic "orders", group "orders-loader". */
+function depsWith(overrides: Partial<SensorActivityDeps>): SensorActivityDeps {
+  return {
+    registry: {
+      get: () => unused('registry.get'),
+      claim: () => unused('registry.claim'),
+      keepFor: () => unused('registry.keepFor'),
+      release: () => unused('registry.release'),
+    },
+    admin: { listTopics: () => unused('admin.listTopics') },
+    workflows: { wake: () => unused('workflows.wake'), isRunning: () => unused('workflows.isRunning') },
     topic: 'orders',
     groupId: 'orders-loader',
     consumerTaskQueue: 'q/consumer/host/1',
-  } as unknown as SensorActivityDeps;
-  return createSensorActivities(deps);
+    batchPayload: 'offsets',
+    cache: { put: () => unused('cache.put') },
+    metrics: new PipelineMetrics({ topic: 'orders', groupId: 'orders-loader' }),
+    ...overrides,
+  };
+}
+
+function activities(claimed: number[]) {
+  return createSensorActivities(
+    depsWith({
+      registry: {
+        ...depsWith({}).registry,
+        claim: async (replica: number) => void claimed.push(replica),
+      },
+      admin: { listTopics: async () => ['orders'] },
+    }),
+  );
 }
 
 describe('claiming a consumer', () => {
@@ -75,22 +102,24 @@ describe('consume-batch', () => {
   function consuming(batchPayload: 'offsets' | 'records') {
     const asked: TakeRequest[] = [];
     const batch = syntheticBatch('orders', 1, 100, 3);
-    const consumer = {
+    const consumer: HeldConsumer = {
       exclusive: <T>(work: () => Promise<T>) => work(),
+      findResetPartitions: async () => [],
+      heldPartitions: [1],
       commit: async () => [],
       rewind: () => undefined,
       take: async (r: TakeRequest) => (asked.push(r), { batches: [batch], assignment: [1] }),
+      resetTo: async () => [],
+      wakeOnNextRecord: () => undefined,
     };
     const cache = new BatchCache(1_000_000);
     const metrics = new PipelineMetrics({ topic: 'orders', groupId: 'orders-loader' });
-    const deps = {
-      registry: { get: () => consumer },
-      topic: 'orders',
-      groupId: 'orders-loader',
+    const deps = depsWith({
+      registry: { ...depsWith({}).registry, get: () => consumer },
       batchPayload,
       cache,
       metrics,
-    } as unknown as SensorActivityDeps;
+    });
     const consume = (): Promise<ConsumeResult> =>
       new MockActivityEnvironment().run(createSensorActivities(deps).consumeBatch, {
         replica: 0,
