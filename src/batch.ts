@@ -48,11 +48,6 @@ export interface Batch extends BatchRange {
  */
 export type RunBatch = BatchRange & { messages?: BatchMessage[] };
 
-/** Records in a batch; batches from consume results recorded before `count` existed carry only records. */
-export function recordCount(b: RunBatch): number {
-  return (b.count as number | undefined) ?? b.messages?.length ?? 0;
-}
-
 /** The range of a batch, without its records. */
 export function rangeOf(b: BatchRange): BatchRange {
   const { topic, partition, firstOffset, lastOffset, count, bytes } = b;

@@ -37,7 +37,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { rangeWithin, recordCount, type RunBatch } from '../batch';
+import { rangeWithin, type RunBatch } from '../batch';
 import { FailureType } from '../errors';
 import type { LogBounds, RunActivities } from '../activities/run-activities';
 import { historyIsLong } from './history';
@@ -114,7 +114,7 @@ async function processRange(
   { batch, settings, progress }: MicroBatchRunInput,
   sensor: string | undefined,
 ): Promise<MicroBatchRunResult> {
-  const messages = batch ? recordCount(batch) : 0;
+  const messages = batch ? batch.count : 0;
   if (!batch || typeof batch.firstOffset !== 'string' || typeof batch.lastOffset !== 'string' || !messages) {
     throw ApplicationFailure.nonRetryable(
       'MicroBatchRun needs a batch with at least one message: { topic, partition, firstOffset, lastOffset, count, bytes, messages? }',

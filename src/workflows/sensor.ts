@@ -44,7 +44,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { recordCount, type RunBatch } from '../batch';
+import type { RunBatch } from '../batch';
 import type { ConsumeInput, ConsumeResult, SensorActivities } from '../activities/sensor-activities';
 import { RECORDS_WAITING_SIGNAL } from '../sensor-wake';
 import { historyIsLong } from './history';
@@ -249,8 +249,8 @@ export async function KafkaSensor(input: core.SensorInput): Promise<void> {
         batch,
         settings: sensor.settings.run,
         groupId: sensor.groupId,
-        count: recordCount(batch),
-        summary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${recordCount(batch)} messages)`,
+        count: batch.count,
+        summary: `${batch.topic} partition ${batch.partition}, offsets ${batch.firstOffset}–${batch.lastOffset} (${batch.count} messages)`,
         memo: { sensor: workflowInfo().workflowId, bytes: batch.bytes },
       });
       sensor = core.runStarted(sensor, workflowId);

@@ -5,14 +5,7 @@
 // state), ./reset.ts (what a reset of the group's offsets drops), ../sensor.ts (sends the
 // commits and rewinds with the next consume-batch call).
 
-import {
-  compareOffsets,
-  nextOffset,
-  recordCount,
-  runWorkflowId,
-  type PartitionOffset,
-  type RunBatch,
-} from '../../batch';
+import { compareOffsets, nextOffset, runWorkflowId, type PartitionOffset, type RunBatch } from '../../batch';
 import type { SensorState } from './state';
 
 /** What happened when the sensor started a batch's run. */
@@ -101,13 +94,13 @@ export function recordStartOutcomes(
     next.skipThrough[key] = batch.lastOffset;
     next.pendingCommit[key] = nextOffset(batch.lastOffset);
     next.batches++;
-    next.messages += recordCount(batch);
+    next.messages += batch.count;
     next.lastBatch = {
       workflowId: runIdOf(next, batch, groupId),
       partition: batch.partition,
       firstOffset: batch.firstOffset,
       lastOffset: batch.lastOffset,
-      messages: recordCount(batch),
+      messages: batch.count,
     };
   });
   return next;
