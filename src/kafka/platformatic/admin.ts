@@ -4,7 +4,7 @@
 import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { PartitionOffset } from '../../batch';
 import type { GroupDescription, KafkaAdmin, PartitionBounds } from '../port';
-import { untilEveryPartitionHasALeader } from '../leaders';
+import { untilTopicIsServed } from '../leaders';
 import { protocolError } from './errors';
 
 /**
@@ -45,10 +45,14 @@ export class PlatformaticAdmin implements KafkaAdmin {
       if (!protocolError(err, 'TOPIC_ALREADY_EXISTS')) throw err;
       created = false;
     }
-    await untilEveryPartitionHasALeader(topic, async () => {
-      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
-      return (metadata.topics.get(topic)?.partitions ?? []).map((p) => p.leader);
-    });
+    await untilTopicIsServed(
+      topic,
+      async () => {
+        const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+        return (metadata.topics.get(topic)?.partitions ?? []).map((p) => p.leader);
+      },
+      () => this.partitionBounds(topic),
+    );
     return created;
   }
 
