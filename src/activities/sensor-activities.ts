@@ -29,10 +29,16 @@ export interface SensorWorkflows {
   isRunning(workflowId: string): Promise<boolean>;
 }
 
-/** Temporal's client as SensorWorkflows. */
-export function sensorWorkflowsOf(client: Client): SensorWorkflows {
+/**
+ * Temporal's client as SensorWorkflows. `track` sees each wake signal, which nobody awaits (see
+ * src/workers/in-flight-calls.ts).
+ */
+export function sensorWorkflowsOf(
+  client: Client,
+  track: <T>(call: Promise<T>) => Promise<T> = (call) => call,
+): SensorWorkflows {
   return {
-    wake: (workflowId, token) => client.workflow.getHandle(workflowId).signal(RECORDS_WAITING_SIGNAL, token),
+    wake: (workflowId, token) => track(client.workflow.getHandle(workflowId).signal(RECORDS_WAITING_SIGNAL, token)),
     async isRunning(workflowId) {
       try {
         return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';

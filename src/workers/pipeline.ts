@@ -26,6 +26,7 @@ import { transform as defaultTransform, type SourceRecord, type TransformedRecor
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
 import { dataConverterFor } from './compression-codec';
+import { InFlightCalls } from './in-flight-calls';
 import { releasedConsumersNotice } from './released-consumers';
 import { loadWorkflowBundle } from './workflow-bundle';
 
@@ -87,6 +88,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
 
   if (roles.has('sensor')) {
     const tellSensors = releasedConsumersNotice(deps.client, config, consumerTaskQueue, logger);
+    const unawaited = new InFlightCalls();
     const registry = new ConsumerRegistry(
       deps.kafka,
       {
@@ -97,7 +99,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         bufferMessages: config.maxBatchSize * 4,
         bufferBytes: Math.max(config.maxBatchBytes * 4, 4 * 1_048_576),
         reapIntervalMs: 10_000,
-        onRetired: (replica) => void tellSensors([replica]),
+        onRetired: (replica) => void unawaited.track(tellSensors([replica])),
       },
       logger,
     );
@@ -107,11 +109,13 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       // Their sensors would otherwise find out only when a call to this process's queue, which
       // nobody polls now, times out unstarted (10 s): tell them, so they claim elsewhere at once.
       await tellSensors(replicas);
+      // Wake signals and notices sent meanwhile, before the client they use is closed.
+      await unawaited.settled();
     });
     const activities = createSensorActivities({
       registry,
       admin: deps.admin,
-      workflows: sensorWorkflowsOf(deps.client),
+      workflows: sensorWorkflowsOf(deps.client, (call) => unawaited.track(call)),
       topic: config.topic,
       groupId: config.groupId,
       consumerTaskQueue,
