@@ -1,7 +1,7 @@
 // The Kafka port: everything the pipeline asks of a Kafka client, and nothing of any one client's
 // API. The activities, workers, scripts and the sensor consumer's buffer depend on these interfaces;
-// each client library lives behind them in a folder of its own (./kafkajs/), and ./client.ts picks
-// one. Offsets are decimal strings throughout: Kafka's are 64-bit.
+// each client library lives behind them in a folder of its own (./kafkajs/, ./platformatic/), and
+// ./client.ts picks one (KAFKA_CLIENT). Offsets are decimal strings throughout: Kafka's are 64-bit.
 
 import type { PartitionOffset } from '../batch';
 
