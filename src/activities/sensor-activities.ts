@@ -33,10 +33,7 @@ export interface SensorWorkflows {
  * Temporal's client as SensorWorkflows. `track` sees each wake signal, which nobody awaits (see
  * src/workers/in-flight-calls.ts).
  */
-export function sensorWorkflowsOf(
-  client: Client,
-  track: <T>(call: Promise<T>) => Promise<T> = (call) => call,
-): SensorWorkflows {
+export function sensorWorkflowsOf(client: Client, track: <T>(call: Promise<T>) => Promise<T>): SensorWorkflows {
   return {
     wake: (workflowId, token) => track(client.workflow.getHandle(workflowId).signal(RECORDS_WAITING_SIGNAL, token)),
     async isRunning(workflowId) {
