@@ -16,6 +16,7 @@ import { messageBytes, type Batch, type PartitionOffset } from '../batch';
 import type { BatchLimits } from './batch-planner';
 import { findResets, knownPartitions, planCommit, type TopicReset } from './commit-policy';
 import { toBatchMessage } from './encoding';
+import { OneAtATime } from './one-at-a-time';
 import type { FetchedRecords, GroupConsumer, KafkaAdmin, KafkaClient } from './port';
 import { RecordBuffer } from './record-buffer';
 import { reasonNotToRejoin, RejoinRefusedError } from './rejoin-gate';
@@ -81,8 +82,8 @@ export class SensorConsumer {
   private lastMembershipAt: number | undefined;
   /** Closed, or retired by the rejoin gate: it never joins the group again. */
   private closedBecause: string | undefined;
-  /** The call running now (see exclusive()); later calls wait for it. */
-  private current: Promise<unknown> = Promise.resolve();
+  /** The sensor's calls, one at a time (see exclusive()). */
+  private readonly calls = new OneAtATime();
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -272,9 +273,7 @@ export class SensorConsumer {
    * such as the rewind of a new claim, must see what it took from the buffer.
    */
   exclusive<T>(call: () => Promise<T>): Promise<T> {
-    const result = this.current.then(call, call);
-    this.current = result.catch(() => undefined);
-    return result;
+    return this.calls.run(call);
   }
 
   /**

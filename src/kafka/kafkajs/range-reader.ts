@@ -16,6 +16,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { RecordsUnavailableError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { KafkaRecord, RangeReader, RangeReaderOptions } from '../port';
+import { OneAtATime } from '../one-at-a-time';
 import { withinDeadline } from '../within-deadline';
 
 export interface KafkajsRangeReaderOptions extends RangeReaderOptions {
@@ -55,8 +56,8 @@ export class KafkajsRangeReader implements RangeReader {
   private member: Member | undefined;
   private admin: Admin | undefined;
   private reading: Read | undefined;
-  /** The read running now; reads are rare (cache misses), so one at a time keeps the state simple. */
-  private current: Promise<unknown> = Promise.resolve();
+  /** Reads are rare (cache misses), so one at a time keeps the state simple. */
+  private readonly turns = new OneAtATime();
   private readonly closing = new AbortController();
 
   constructor(
@@ -75,9 +76,7 @@ export class KafkajsRangeReader implements RangeReader {
     // Taken now: a caller (an activity with its own timeout) waits from now, not from its turn.
     const deadline = Date.now() + this.timeoutMs;
     const run = () => this.readRange(partition, BigInt(firstOffset), BigInt(lastOffset), deadline);
-    const result = this.current.then(run, run);
-    this.current = result.catch(() => undefined);
-    return result;
+    return this.turns.run(run);
   }
 
   /** Leaves the group and disconnects; a read under way fails. */
@@ -94,9 +93,7 @@ export class KafkajsRangeReader implements RangeReader {
         await admin?.disconnect();
       }
     };
-    const result = this.current.then(shutdown, shutdown);
-    this.current = result.catch(() => undefined);
-    await result;
+    await this.turns.run(shutdown);
   }
 
   private async readRange(partition: number, first: bigint, last: bigint, deadline: number): Promise<KafkaRecord[]> {

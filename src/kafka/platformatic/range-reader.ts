@@ -10,6 +10,7 @@ import { Consumer, ListOffsetTimestamps, type BaseOptions } from '@platformatic/
 import { randomBytes } from 'node:crypto';
 import { RecordsUnavailableError } from '../../errors';
 import type { KafkaRecord, RangeReader, RangeReaderOptions } from '../port';
+import { OneAtATime } from '../one-at-a-time';
 import { withinDeadline } from '../within-deadline';
 import { partitionErrors } from './errors';
 import { recordsFrom } from './records';
@@ -25,8 +26,8 @@ export class PlatformaticRangeReader implements RangeReader {
   /** The library's consumers need a group id; this one never joins it, so the broker never sees it. */
   private readonly groupId: string;
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
-  /** The read running now; reads are rare (cache misses), so one at a time keeps the state simple. */
-  private current: Promise<unknown> = Promise.resolve();
+  /** Reads are rare (cache misses), so one at a time keeps the state simple. */
+  private readonly turns = new OneAtATime();
   private readonly closing = new AbortController();
 
   constructor(
@@ -50,9 +51,7 @@ export class PlatformaticRangeReader implements RangeReader {
         firstOffset,
         lastOffset,
       );
-    const result = this.current.then(run, run);
-    this.current = result.catch(() => undefined);
-    return result;
+    return this.turns.run(run);
   }
 
   /** Disconnects; a read under way fails, and so does any later one. */
@@ -63,9 +62,7 @@ export class PlatformaticRangeReader implements RangeReader {
       this.consumer = undefined;
       await consumer?.close(true);
     };
-    const result = this.current.then(shutdown, shutdown);
-    this.current = result.catch(() => undefined);
-    await result;
+    await this.turns.run(shutdown);
   }
 
   private client(): Consumer<Buffer, Buffer, Buffer, Buffer> {
