@@ -6,11 +6,12 @@
 // Neighbours: ./client.ts probes the brokers (at startup, through src/workers/connect.ts) and
 // throws what this returns; ./errors.ts walks the library's errors.
 
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { RefusedSettingError } from '../../config-error';
 import { handshakeCompletes, plaintextToTlsPort, refusalOf } from '../refusal';
 import { tlsConnectionOptions, type KafkaSecurity } from '../security';
 import { nestedErrors, type LibraryError } from './errors';
+import { probeTls } from '../../tls-probe';
 
 /** One link of the chain ../refusal.ts reads: what it looks at, and the next link. */
 interface Link {
@@ -73,23 +74,11 @@ function toLink(e: LibraryError): Link {
  * The TLS alert a broker sends right after the handshake with our own TLS settings (a client
  * certificate it requires and did not get, or does not trust), if it sends one within a second.
  */
-function alertAfterHandshake(broker: string, options: ConnectionOptions): Promise<Link | undefined> {
-  const [host = '', port = ''] = broker.split(/:(?=\d+$)/);
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ ...options, host, port: Number(port), timeout: 2_000 });
-    let timer: NodeJS.Timeout | undefined;
-    const done = (result: Link | undefined) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    socket.once('secureConnect', () => (timer = setTimeout(() => done(undefined), 1_000)));
-    socket.once('error', (err: NodeJS.ErrnoException) =>
-      done(/ALERT/.test(err.code ?? '') ? { code: err.code, message: err.message } : undefined),
-    );
-    socket.once('timeout', () => done(undefined));
-    socket.once('close', () => done(undefined));
-  });
+async function alertAfterHandshake(broker: string, options: ConnectionOptions): Promise<Link | undefined> {
+  const probe = await probeTls(broker, options, { alertWithinMs: 1_000 });
+  return probe.handshake === 'failed' && /ALERT/.test(probe.code)
+    ? { code: probe.code, message: probe.message }
+    : undefined;
 }
 
 /** The library's code for AuthenticationError. */
