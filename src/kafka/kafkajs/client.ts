@@ -3,16 +3,8 @@
 import type { Kafka } from 'kafkajs';
 import { quietLogger, type Logger } from '../../logger';
 import type { KafkaClientConfig, KafkaClientHooks } from '../client';
-import type {
-  GroupConsumer,
-  GroupConsumerOptions,
-  KafkaAdmin,
-  KafkaClient,
-  PublisherOptions,
-  RangeReader,
-  RangeReaderOptions,
-  RecordPublisher,
-} from '../port';
+// `implements KafkaClient` checks what each method returns.
+import type { GroupConsumerOptions, KafkaClient, PublisherOptions, RangeReaderOptions } from '../port';
 import { KafkajsAdmin } from './admin';
 import { KafkajsGroupConsumer } from './group-consumer';
 import { createKafka, QUICK_PROBE, RIDE_OUT_RESTARTS } from './kafka';
@@ -46,21 +38,21 @@ export class KafkajsClient implements KafkaClient {
     }
   }
 
-  async admin(): Promise<KafkaAdmin> {
+  async admin() {
     const admin = this.kafka.admin();
     await admin.connect();
     return new KafkajsAdmin(admin);
   }
 
-  publisher(options?: PublisherOptions): RecordPublisher {
+  publisher(options?: PublisherOptions) {
     return new KafkajsPublisher(this.kafka, options);
   }
 
-  groupConsumer(options: GroupConsumerOptions): GroupConsumer {
+  groupConsumer(options: GroupConsumerOptions) {
     return new KafkajsGroupConsumer(this.kafka, options);
   }
 
-  rangeReader(options: RangeReaderOptions): RangeReader {
+  rangeReader(options: RangeReaderOptions) {
     return new KafkajsRangeReader(this.kafka, { ...options, logger: this.logger });
   }
 }

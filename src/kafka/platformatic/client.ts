@@ -7,16 +7,8 @@
 import { Admin } from '@platformatic/kafka';
 import { quietLogger, type Logger } from '../../logger';
 import type { KafkaClientConfig, KafkaClientHooks } from '../client';
-import type {
-  GroupConsumer,
-  GroupConsumerOptions,
-  KafkaAdmin,
-  KafkaClient,
-  PublisherOptions,
-  RangeReader,
-  RangeReaderOptions,
-  RecordPublisher,
-} from '../port';
+// `implements KafkaClient` checks what each method returns.
+import type { GroupConsumerOptions, KafkaClient, PublisherOptions, RangeReaderOptions } from '../port';
 import { PlatformaticAdmin } from './admin';
 import { describeError } from './errors';
 import { baseOptions, QUICK_PROBE, watchConnections } from './connection';
@@ -48,7 +40,7 @@ export class PlatformaticClient implements KafkaClient {
     }
   }
 
-  async admin(): Promise<KafkaAdmin> {
+  async admin() {
     const admin = new Admin(baseOptions(this.config));
     this.watch(admin);
     try {
@@ -61,18 +53,18 @@ export class PlatformaticClient implements KafkaClient {
     return new PlatformaticAdmin(admin);
   }
 
-  publisher(options?: PublisherOptions): RecordPublisher {
+  publisher(options?: PublisherOptions) {
     return new PlatformaticPublisher(baseOptions(this.config), options, (producer) => this.watch(producer));
   }
 
-  groupConsumer(options: GroupConsumerOptions): GroupConsumer {
+  groupConsumer(options: GroupConsumerOptions) {
     return new PlatformaticGroupConsumer(
       { base: baseOptions(this.config), logger: this.logger, onConnectionError: this.hooks.onConnectionError },
       options,
     );
   }
 
-  rangeReader(options: RangeReaderOptions): RangeReader {
+  rangeReader(options: RangeReaderOptions) {
     return new PlatformaticRangeReader(baseOptions(this.config), options, (consumer) => this.watch(consumer));
   }
 
