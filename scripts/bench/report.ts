@@ -37,6 +37,9 @@ export interface Spread {
   max: number;
 }
 
+/** The worker's memory target at the default settings (issue: a quarter of what it took). */
+const RSS_TARGET_MIB = 256;
+
 export function spread(values: number[]): Spread {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return { min: NaN, median: NaN, max: NaN };
@@ -212,10 +215,11 @@ export function summarize(
   const targets: Array<{ target: string; value: string; met: boolean }> = [];
   // Targets of scenarios that did not run are left out rather than shown as missed.
   if (Number.isFinite(baseRatio.median)) {
+    // In every repeat, not only at the median: a user's backlog is drained once.
     targets.push({
-      target: `backlog drain ≥ 50% of the ceiling [${baseline}]`,
-      value: pct(baseRatio.median),
-      met: baseRatio.median >= 0.5,
+      target: `backlog drain ≥ 0.8 of the ceiling in every repeat [${baseline}]`,
+      value: `${baseRatio.min.toFixed(2)} at the least (median ${baseRatio.median.toFixed(2)})`,
+      met: baseRatio.min >= 0.8,
     });
   }
   if (Number.isFinite(baseRate.median)) {
@@ -223,6 +227,14 @@ export function summarize(
       target: `≥ 20,000 msg/s end to end [${baseline}]`,
       value: `${fmt(baseRate.median)} msg/s`,
       met: baseRate.median >= 20_000,
+    });
+  }
+  const drainRss = spread(repeats.map((r) => r.drains[baseline]?.workerPeakRssMiB ?? NaN));
+  if (Number.isFinite(drainRss.max)) {
+    targets.push({
+      target: `worker peak RSS ≤ ${RSS_TARGET_MIB} MiB while draining, every repeat [${baseline}]`,
+      value: `${fmt(drainRss.max)} MiB at the most`,
+      met: drainRss.max <= RSS_TARGET_MIB,
     });
   }
   const launch = spread(launches.map((l) => l?.firstRowSeconds ?? NaN));
@@ -246,6 +258,11 @@ export function summarize(
         target: `steady ${steady.desiredRate}/s: p99 ≤ MAX_BATCH_WAIT + 1 s = ${limit / 1000} s`,
         value: `${fmt(steady.latencyMs.p99!)} ms`,
         met: steady.latencyMs.p99! <= limit,
+      },
+      {
+        target: `steady ${steady.desiredRate}/s: worker peak RSS ≤ ${RSS_TARGET_MIB} MiB`,
+        value: `${fmt(steady.workerPeakRssMiB)} MiB`,
+        met: steady.workerPeakRssMiB <= RSS_TARGET_MIB,
       },
     );
   }
@@ -286,8 +303,4 @@ export function fmt(x: number): string {
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
   if (Math.abs(x) >= 1) return x.toFixed(1);
   return x.toPrecision(2);
-}
-
-function pct(x: number): string {
-  return Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '–';
 }
