@@ -35,25 +35,28 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
 
 export async function ensureSensors(client: Client, config: Config, logger: Logger): Promise<void> {
   const settings = sensorSettingsFrom(config);
-  const wanted: string[] = [];
-  for (let replica = 0; replica < config.sensorReplicas; replica++) {
-    const workflowId = sensorWorkflowId(config.topic, config.groupId, replica);
-    // Starts the sensor if it is not running; otherwise just hands it the current settings.
-    await client.workflow.signalWithStart(KafkaSensor, {
-      workflowId,
-      taskQueue: config.sensorTaskQueue,
-      args: [{ topic: config.topic, groupId: config.groupId, replica, settings }],
-      signal: applySettingsSignal,
-      signalArgs: [settings],
-      typedSearchAttributes: [
-        { key: KafkaTopic, value: config.topic },
-        { key: KafkaGroup, value: config.groupId },
-        { key: SensorReplica, value: String(replica) },
-      ],
-      staticSummary: `Kafka sensor for ${config.topic} (group ${config.groupId}), replica ${replica} of ${config.sensorReplicas}`,
-    });
-    wanted.push(workflowId);
-  }
+  // All at once: replicas whose sensors start together join the consumer group in one rebalance,
+  // where one started later makes the group rebalance again (seconds, with kafkajs's heartbeats).
+  const wanted = await Promise.all(
+    Array.from({ length: config.sensorReplicas }, async (_, replica) => {
+      const workflowId = sensorWorkflowId(config.topic, config.groupId, replica);
+      // Starts the sensor if it is not running; otherwise just hands it the current settings.
+      await client.workflow.signalWithStart(KafkaSensor, {
+        workflowId,
+        taskQueue: config.sensorTaskQueue,
+        args: [{ topic: config.topic, groupId: config.groupId, replica, settings }],
+        signal: applySettingsSignal,
+        signalArgs: [settings],
+        typedSearchAttributes: [
+          { key: KafkaTopic, value: config.topic },
+          { key: KafkaGroup, value: config.groupId },
+          { key: SensorReplica, value: String(replica) },
+        ],
+        staticSummary: `Kafka sensor for ${config.topic} (group ${config.groupId}), replica ${replica} of ${config.sensorReplicas}`,
+      });
+      return workflowId;
+    }),
+  );
   for (const { workflowId, replica } of await runningSensors(client, config)) {
     if (replica >= config.sensorReplicas) {
       logger.info('stopping extra sensor (SENSOR_REPLICAS was lowered)', { workflowId });
