@@ -20,7 +20,7 @@ import { dataConverterFor } from './compression-codec';
 import { exitWhenDrained } from './exit-when-drained';
 import { createPipeline } from './pipeline';
 import { EXIT_BAD_SETTING, exitOnError } from './exit';
-import { ensureSensors } from './sensors';
+import { confirmSensorsRunning, startSensors } from './sensors';
 import { onShutdownSignals } from './shutdown-signals';
 
 /**
@@ -88,21 +88,26 @@ async function main(): Promise<void> {
     openSink(config, logger),
   ]);
   try {
-    // The dead-letter topic is first written long after the start (a run's last attempt failed),
-    // but it must exist before the workers run: checked while they are being created.
-    const [created, deadLetterTopic] = await Promise.allSettled([
+    const manageSensors = config.manageSensors && config.workerRoles.includes('sensor');
+    // Side by side with creating the workers: the dead-letter topic is first written long after
+    // the start (a run's last attempt failed), but it must exist before the workers run; the
+    // sensors' first tasks wait in their queue until the workers poll.
+    const [created, ...checks] = await Promise.allSettled([
       createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics }),
       config.workerRoles.includes('runs') ? ensureDeadLetterTopic(admin, config, logger) : undefined,
+      manageSensors ? startSensors(client, config, logger) : undefined,
     ]);
     if (created.status === 'rejected') throw created.reason;
     const pipeline = created.value;
-    if (deadLetterTopic.status === 'rejected') {
+    const failed = checks.find((c) => c.status === 'rejected');
+    if (failed) {
       // Workers hold the connection until they have run: run and stop them, so it can be closed.
       const stopped = pipeline.run();
       pipeline.shutdown();
       await stopped.catch(() => undefined);
-      throw deadLetterTopic.reason;
+      throw failed.reason;
     }
+    const sensors = checks[1].status === 'fulfilled' ? checks[1].value : undefined;
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer =
       codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
@@ -114,8 +119,8 @@ async function main(): Promise<void> {
       runsQueue: config.runsTaskQueue,
       maxConcurrentRuns: config.maxConcurrentRuns,
     });
-    if (config.manageSensors && config.workerRoles.includes('sensor')) {
-      await ensureSensors(client, config, logger).catch(async (err) => {
+    if (sensors) {
+      await confirmSensorsRunning(client, sensors, logger).catch(async (err) => {
         pipeline.shutdown();
         await running.catch(() => undefined);
         throw err;
