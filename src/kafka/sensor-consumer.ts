@@ -81,6 +81,8 @@ export class SensorConsumer {
   private lastMembershipAt: number | undefined;
   /** Closed, or retired by the rejoin gate: it never joins the group again. */
   private closedBecause: string | undefined;
+  /** A take has handed out records (see take()). */
+  private handedOut = false;
   /** The call running now (see exclusive()); later calls wait for it. */
   private current: Promise<unknown> = Promise.resolve();
 
@@ -196,16 +198,24 @@ export class SensorConsumer {
 
   /**
    * Waits until a full batch is buffered or the oldest buffered record has waited `maxWaitMs` (see
-   * TakeRequest), then cuts batches.
+   * TakeRequest), then cuts batches. Until a take has handed out records, though, it returns as
+   * soon as any are buffered: a new consumer's first records come from Kafka, where they waited
+   * already (a backlog at a worker's start, most often), and its sensor's first run starts with
+   * the first fetch instead of after the fetches that fill a batch.
    */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();
     // The sensor is taking records: it is not waiting to be woken.
     this.buffer.cancelWake();
     this.buffer.dropThrough(request.skipThrough);
-    await this.buffer.waitForBatch(request, request.maxWaitMs, () => this.failure !== undefined);
+    await this.buffer.waitForBatch(
+      request,
+      request.maxWaitMs,
+      () => this.failure !== undefined || (!this.handedOut && this.buffer.size > 0),
+    );
     if (this.failure) throw new ConsumerFailedError(`Kafka consumer stopped: ${this.failure.message}`);
     const batches = this.buffer.cut(this.options.topic, request);
+    if (batches.length > 0) this.handedOut = true;
     this.lastUsedAt = Date.now();
     return { batches, assignment: this.assignment };
   }
