@@ -92,22 +92,22 @@ async function main(): Promise<void> {
     // Side by side with creating the workers: the dead-letter topic is first written long after
     // the start (a run's last attempt failed), but it must exist before the workers run; the
     // sensors' first tasks wait in their queue until the workers poll.
-    const [created, ...checks] = await Promise.allSettled([
+    const [created, deadLetterTopic, sensorsStarted] = await Promise.allSettled([
       createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics }),
       config.workerRoles.includes('runs') ? ensureDeadLetterTopic(admin, config, logger) : undefined,
       manageSensors ? startSensors(client, config, logger) : undefined,
     ]);
     if (created.status === 'rejected') throw created.reason;
     const pipeline = created.value;
-    const failed = checks.find((c) => c.status === 'rejected');
-    if (failed) {
+    for (const other of [deadLetterTopic, sensorsStarted]) {
+      if (other.status === 'fulfilled') continue;
       // Workers hold the connection until they have run: run and stop them, so it can be closed.
       const stopped = pipeline.run();
       pipeline.shutdown();
       await stopped.catch(() => undefined);
-      throw failed.reason;
+      throw other.reason;
     }
-    const sensors = checks[1].status === 'fulfilled' ? checks[1].value : undefined;
+    const sensors = sensorsStarted.status === 'fulfilled' ? sensorsStarted.value : undefined;
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer =
       codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
