@@ -15,6 +15,7 @@ import type { KafkaAdmin } from '../../src/kafka/port';
 import type { Logger } from '../../src/logger';
 import { runsQuery, type PipelineId } from '../../src/runs';
 import { BUNDLE_CACHE_DIR, bundleKey, loadWorkflowBundle } from '../../src/workers/workflow-bundle';
+import { compiledBuild } from '../worker.cjs';
 import { sinkCounter, type SinkCounter } from '../sink-reader';
 import { startSession } from './pipeline-session';
 import { childPids, startedAt } from './proc';
@@ -22,9 +23,9 @@ import type { Scenario } from './scenario';
 
 /** Seconds from the worker's launch until each step was seen; absent when it was not. */
 export interface LaunchSteps {
-  /** npm has exec'd `node --import tsx src/workers/main.ts` (the node process's start time). */
+  /** npm has exec'd `node scripts/worker.cjs` (the node process's start time). */
   nodeStarted?: number;
-  /** `connecting`: node, tsx and the modules loaded, settings read. */
+  /** `connecting`: node and the modules loaded (compiled `src/`, see scripts/worker.cjs), settings read. */
   connecting?: number;
   /** `worker started`: Kafka and Temporal connected, the bundle loaded, the Temporal workers created. */
   workerStarted?: number;
@@ -64,9 +65,10 @@ export async function runLaunch(
   o: { timeoutMs: number; logFile: string },
 ): Promise<LaunchResult> {
   const bundleFile = join(BUNDLE_CACHE_DIR, `${bundleKey()}.js`);
-  // A user's second start finds the bundle built: make sure it is (other checkouts on this machine
-  // share .data and replace the cached bundle with their own).
+  // A user's second start finds the bundle and the compiled worker built: make sure they are
+  // (other checkouts on this machine share .data and replace the cached bundle with their own).
   await loadWorkflowBundle();
+  compiledBuild();
   const bundleBefore = mtimeOf(bundleFile);
   let polling = true;
   let groupStableAt: number | undefined;

@@ -23,6 +23,8 @@ import { reasonNotToRejoin, RejoinRefusedError } from './rejoin-gate';
 
 export type { TopicReset } from './commit-policy';
 
+/** Records buffered between two turns of the event loop (see fill()). */
+const YIELD_EVERY = 500;
 /** Kafka drops a member it has not heard from for this long; the clients heartbeat every 3 s. */
 const SESSION_TIMEOUT_MS = 30_000;
 
@@ -82,6 +84,8 @@ export class SensorConsumer {
   private lastMembershipAt: number | undefined;
   /** Closed, or retired by the rejoin gate: it never joins the group again. */
   private closedBecause: string | undefined;
+  /** A take has handed out records (see take()). */
+  private handedOut = false;
   /** The sensor's calls, one at a time (see exclusive()). */
   private readonly calls = new OneAtATime();
 
@@ -122,6 +126,9 @@ export class SensorConsumer {
   private async fill({ partition, records, isCurrent, heartbeat }: FetchedRecords): Promise<number> {
     let taken = 0;
     for (const record of records) {
+      // Lets the worker's other work (Temporal tasks) in between: six consumers filling their
+      // buffers at a start kept the event loop busy for a second in slices of thousands of records.
+      if (taken % YIELD_EVERY === 0 && taken > 0) await new Promise((resolve) => setImmediate(resolve));
       while (this.buffer.isFull()) {
         if (!isCurrent()) return taken;
         await this.buffer.waitForSpace(1_000);
@@ -197,16 +204,24 @@ export class SensorConsumer {
 
   /**
    * Waits until a full batch is buffered or the oldest buffered record has waited `maxWaitMs` (see
-   * TakeRequest), then cuts batches.
+   * TakeRequest), then cuts batches. Until a take has handed out records, though, it returns as
+   * soon as any are buffered: a new consumer's first records come from Kafka, where they waited
+   * already (a backlog at a worker's start, most often), and its sensor's first run starts with
+   * the first fetch instead of after the fetches that fill a batch.
    */
   async take(request: TakeRequest): Promise<TakeResult> {
     this.lastUsedAt = Date.now();
     // The sensor is taking records: it is not waiting to be woken.
     this.buffer.cancelWake();
     this.buffer.dropThrough(request.skipThrough);
-    await this.buffer.waitForBatch(request, request.maxWaitMs, () => this.failure !== undefined);
+    await this.buffer.waitForBatch(
+      request,
+      request.maxWaitMs,
+      () => this.failure !== undefined || (!this.handedOut && this.buffer.size > 0),
+    );
     if (this.failure) throw new ConsumerFailedError(`Kafka consumer stopped: ${this.failure.message}`);
     const batches = this.buffer.cut(this.options.topic, request);
+    if (batches.length > 0) this.handedOut = true;
     this.lastUsedAt = Date.now();
     return { batches, assignment: this.assignment };
   }

@@ -9,6 +9,7 @@
 import { loadConfigOrExit, type Config } from '../config';
 import { connectionSummary } from '../connection-summary';
 import { createKafkaClient } from '../kafka/client';
+import type { KafkaAdmin } from '../kafka/port';
 import { createLogger, type Logger } from '../logger';
 import { MetricsPortInUseError, serveMetrics, type MetricsServer } from '../metrics/metrics-server';
 import { PipelineMetrics } from '../metrics/pipeline-metrics';
@@ -19,7 +20,7 @@ import { dataConverterFor } from './compression-codec';
 import { exitWhenDrained } from './exit-when-drained';
 import { createPipeline } from './pipeline';
 import { EXIT_BAD_SETTING, exitOnError } from './exit';
-import { ensureSensors } from './sensors';
+import { confirmSensorsRunning, startSensors } from './sensors';
 import { onShutdownSignals } from './shutdown-signals';
 
 /**
@@ -62,6 +63,13 @@ async function serveAllMetrics(
   return server;
 }
 
+/** Creates KAFKA_DLQ_TOPIC if it is missing. */
+async function ensureDeadLetterTopic(admin: KafkaAdmin, config: Config, logger: Logger): Promise<void> {
+  if (await admin.ensureTopic(config.dlqTopic, config.topicPartitions)) {
+    logger.info('created topic', { topic: config.dlqTopic, partitions: config.topicPartitions });
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
@@ -70,16 +78,36 @@ async function main(): Promise<void> {
   let workersRunning = false;
   handleShutdownSignals(logger, () => workersRunning);
   logger.info('connecting', connectionSummary(config));
-  const kafka = await createKafkaClient(config, logger, { onConnectionError: () => metrics.connectionFailed('kafka') });
-  const admin = await connectAdmin(kafka, config, logger, metrics.connectionFailed);
-  const connection = await connectWorkerConnection(config, logger, metrics.connectionFailed);
-  const client = await connectClient(config, logger, metrics.connectionFailed);
-  const sink = await openSink(config, logger);
+  // Each connection waits for its own server; none needs another, so they are made side by side.
+  const [{ kafka, admin }, connection, client, sink] = await Promise.all([
+    createKafkaClient(config, logger, { onConnectionError: () => metrics.connectionFailed('kafka') }).then(
+      async (kafka) => ({ kafka, admin: await connectAdmin(kafka, config, logger, metrics.connectionFailed) }),
+    ),
+    connectWorkerConnection(config, logger, metrics.connectionFailed),
+    connectClient(config, logger, metrics.connectionFailed),
+    openSink(config, logger),
+  ]);
   try {
-    if (config.workerRoles.includes('runs') && (await admin.ensureTopic(config.dlqTopic, config.topicPartitions))) {
-      logger.info('created topic', { topic: config.dlqTopic, partitions: config.topicPartitions });
+    const manageSensors = config.manageSensors && config.workerRoles.includes('sensor');
+    // Side by side with creating the workers: the dead-letter topic is first written long after
+    // the start (a run's last attempt failed), but it must exist before the workers run; the
+    // sensors' first tasks wait in their queue until the workers poll.
+    const [created, deadLetterTopic, sensorsStarted] = await Promise.allSettled([
+      createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics }),
+      config.workerRoles.includes('runs') ? ensureDeadLetterTopic(admin, config, logger) : undefined,
+      manageSensors ? startSensors(client, config, logger) : undefined,
+    ]);
+    if (created.status === 'rejected') throw created.reason;
+    const pipeline = created.value;
+    for (const other of [deadLetterTopic, sensorsStarted]) {
+      if (other.status === 'fulfilled') continue;
+      // Workers hold the connection until they have run: run and stop them, so it can be closed.
+      const stopped = pipeline.run();
+      pipeline.shutdown();
+      await stopped.catch(() => undefined);
+      throw other.reason;
     }
-    const pipeline = await createPipeline({ config, connection, client, kafka, admin, sink, logger, metrics });
+    const sensors = sensorsStarted.status === 'fulfilled' ? sensorsStarted.value : undefined;
     const codec = dataConverterFor(config)?.payloadCodecs?.[0];
     const codecServer =
       codec && config.codecServerPort > 0 ? await serveCodec(codec, config.codecServerPort, logger) : undefined;
@@ -91,8 +119,8 @@ async function main(): Promise<void> {
       runsQueue: config.runsTaskQueue,
       maxConcurrentRuns: config.maxConcurrentRuns,
     });
-    if (config.manageSensors && config.workerRoles.includes('sensor')) {
-      await ensureSensors(client, config, logger).catch(async (err) => {
+    if (sensors) {
+      await confirmSensorsRunning(client, sensors, logger).catch(async (err) => {
         pipeline.shutdown();
         await running.catch(() => undefined);
         throw err;

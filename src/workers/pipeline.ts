@@ -67,7 +67,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         logger.warn('could not keep the workflow bundle for the next start', { error: String(err) }),
     }));
   const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
-  const workers: Worker[] = [];
+  /** Created side by side: each worker with workflows loads the bundle into a thread of its own. */
+  const creating: Array<Promise<Worker>> = [];
   const closers: Array<() => Promise<void>> = [];
   // With BATCH_PAYLOAD=offsets the records of batches this process consumed wait here for their
   // runs; sized for every in-flight run of every replica, within bounds (a miss costs a Kafka read).
@@ -130,9 +131,9 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       { client: deps.client, topic: config.topic, groupId: config.groupId, replicas: () => registry.heldReplicas() },
       logger,
     );
-    workers.push(
-      await Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
-      await Worker.create({
+    creating.push(
+      Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
+      Worker.create({
         ...common,
         taskQueue: consumerTaskQueue,
         activities,
@@ -154,8 +155,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       (source) => metrics.batchRecordsServed.inc({ source }),
     );
     closers.push(() => records.close());
-    workers.push(
-      await Worker.create({
+    creating.push(
+      Worker.create({
         ...common,
         taskQueue: config.runsTaskQueue,
         workflowBundle,
@@ -171,6 +172,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
     );
   }
 
+  const workers = await Promise.all(creating);
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };

@@ -33,34 +33,55 @@ export function sensorSettingsFrom(config: Config): SensorSettings {
   };
 }
 
+/** Starts (or updates) the sensors, then waits until every wanted replica runs; see startSensors. */
 export async function ensureSensors(client: Client, config: Config, logger: Logger): Promise<void> {
+  await confirmSensorsRunning(client, await startSensors(client, config, logger), logger);
+}
+
+/**
+ * Starts the missing sensors and hands the running ones the current settings; stops replicas
+ * numbered at or above SENSOR_REPLICAS. Returns the wanted sensors' workflow IDs. Needs no worker:
+ * `npm run worker` calls it while its workers are being created, so the sensors' first tasks are
+ * waiting when they start polling.
+ */
+export async function startSensors(client: Client, config: Config, logger: Logger): Promise<string[]> {
   const settings = sensorSettingsFrom(config);
-  const wanted: string[] = [];
-  for (let replica = 0; replica < config.sensorReplicas; replica++) {
-    const workflowId = sensorWorkflowId(config.topic, config.groupId, replica);
-    // Starts the sensor if it is not running; otherwise just hands it the current settings.
-    await client.workflow.signalWithStart(KafkaSensor, {
-      workflowId,
-      taskQueue: config.sensorTaskQueue,
-      args: [{ topic: config.topic, groupId: config.groupId, replica, settings }],
-      signal: applySettingsSignal,
-      signalArgs: [settings],
-      typedSearchAttributes: [
-        { key: KafkaTopic, value: config.topic },
-        { key: KafkaGroup, value: config.groupId },
-        { key: SensorReplica, value: String(replica) },
-      ],
-      staticSummary: `Kafka sensor for ${config.topic} (group ${config.groupId}), replica ${replica} of ${config.sensorReplicas}`,
-    });
-    wanted.push(workflowId);
-  }
+  // All at once: replicas whose sensors start together join the consumer group in one rebalance,
+  // where one started later makes the group rebalance again (seconds, with kafkajs's heartbeats).
+  const wanted = await Promise.all(
+    Array.from({ length: config.sensorReplicas }, async (_, replica) => {
+      const workflowId = sensorWorkflowId(config.topic, config.groupId, replica);
+      // Starts the sensor if it is not running; otherwise just hands it the current settings.
+      await client.workflow.signalWithStart(KafkaSensor, {
+        workflowId,
+        taskQueue: config.sensorTaskQueue,
+        args: [{ topic: config.topic, groupId: config.groupId, replica, settings }],
+        signal: applySettingsSignal,
+        signalArgs: [settings],
+        typedSearchAttributes: [
+          { key: KafkaTopic, value: config.topic },
+          { key: KafkaGroup, value: config.groupId },
+          { key: SensorReplica, value: String(replica) },
+        ],
+        staticSummary: `Kafka sensor for ${config.topic} (group ${config.groupId}), replica ${replica} of ${config.sensorReplicas}`,
+      });
+      return workflowId;
+    }),
+  );
   for (const { workflowId, replica } of await runningSensors(client, config)) {
     if (replica >= config.sensorReplicas) {
       logger.info('stopping extra sensor (SENSOR_REPLICAS was lowered)', { workflowId });
       await client.workflow.getHandle(workflowId).signal(stopSignal);
     }
   }
-  // A replica asked for while it was still stopping restarts; report only what really runs.
+  return wanted;
+}
+
+/**
+ * Waits until the sensors `wanted` run, and says so. A replica asked for while it was still
+ * stopping restarts; report only what really runs. Needs a worker polling the sensor task queue.
+ */
+export async function confirmSensorsRunning(client: Client, wanted: string[], logger: Logger): Promise<void> {
   await waitUntilSensorsRunning(client, wanted);
   for (const workflowId of wanted) logger.info('sensor running', { workflowId });
 }

@@ -7,17 +7,36 @@
 // when compiled) and of package-lock.json: whatever the bundle may contain. A stale bundle is never
 // loaded: a changed file gives another key. Writing is best effort (a read-only checkout bundles in
 // memory at each start, as before); a bundle is written to a temporary name and renamed, so two
-// workers starting at once never read half a file.
+// workers starting at once never read half a file. `npm run worker` runs a build of src/ kept under
+// .data (scripts/worker.cjs), which calls useSourceRoot(): its bundle is made from src/ and shares
+// the cache key of the tests and scripts, which run src/ through tsx.
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 
-/** The code the bundle is made from: src/ (or dist/ once compiled), holding workflows/. */
-const CODE_ROOT = resolve(__dirname, '..');
-const REPO_ROOT = resolve(CODE_ROOT, '..');
-export const BUNDLE_CACHE_DIR = join(REPO_ROOT, '.data', 'workflow-bundle');
+/** The code the bundle is made from (holding workflows/), and the repository it belongs to. */
+interface Roots {
+  code: string;
+  repo: string;
+}
+
+function rootsOf(code: string): Roots {
+  return { code, repo: resolve(code, '..') };
+}
+
+/** src/ (or dist/ once compiled): the folder above this file's; see useSourceRoot(). */
+let roots = rootsOf(resolve(__dirname, '..'));
+export const BUNDLE_CACHE_DIR = join(roots.repo, '.data', 'workflow-bundle');
+
+/**
+ * This file runs from a build kept away from the repository (scripts/worker.cjs): the workflows are
+ * bundled from `sourceRoot` (the src/ that build was compiled from), and the cache is that repository's.
+ */
+export function useSourceRoot(sourceRoot: string): void {
+  roots = rootsOf(sourceRoot);
+}
 
 /** Keeps the bundler's progress lines out of the output; warnings and errors still show. */
 export const quietBundlerLogger = {
@@ -35,8 +54,8 @@ export const quietBundlerLogger = {
  */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
-    workflowsPath: join(CODE_ROOT, 'workflows'),
-    workflowInterceptorModules: [join(CODE_ROOT, 'workflows', 'run-metrics-interceptor')],
+    workflowsPath: join(roots.code, 'workflows'),
+    workflowInterceptorModules: [join(roots.code, 'workflows', 'run-metrics-interceptor')],
     logger: quietBundlerLogger,
   });
 }
@@ -54,8 +73,8 @@ function codeFiles(dir: string): string[] {
 
 /** A hash of the code and the installed packages: equal keys mean equal bundles. */
 export function bundleKey(
-  codeRoot: string = CODE_ROOT,
-  lockFile: string = join(REPO_ROOT, 'package-lock.json'),
+  codeRoot: string = roots.code,
+  lockFile: string = join(roots.repo, 'package-lock.json'),
 ): string {
   const hash = createHash('sha256');
   for (const file of codeFiles(codeRoot)) {
@@ -79,7 +98,7 @@ export interface CachedBundleOptions {
 
 /** The bundle of this code: read from the cache when built before, else built and kept there. */
 export async function loadWorkflowBundle(options: CachedBundleOptions = {}): Promise<WorkflowBundle> {
-  const cacheDir = options.cacheDir ?? BUNDLE_CACHE_DIR;
+  const cacheDir = options.cacheDir ?? join(roots.repo, '.data', 'workflow-bundle');
   const key = options.key ?? bundleKey();
   const file = join(cacheDir, `${key}.js`);
   try {

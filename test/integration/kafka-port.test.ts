@@ -312,6 +312,17 @@ describe.each(KAFKA_CLIENTS)('the Kafka port on %s', (client) => {
       expect(b.failures).toEqual([]);
     });
 
+    it('start resolves once the consumer runs, before it has joined; the records follow the join', async () => {
+      const topic = await newTopic(1);
+      await publish(topic, values(3));
+      const m = member(topic, newGroup());
+      await m.consumer.start();
+      expect(m.joins).toEqual([]);
+      await waitFor('the three records', () => m.taken.length >= 3, 60_000);
+      expect(m.joins).toEqual([[0]]);
+      expect(m.taken).toEqual(['0', '1', '2']);
+    });
+
     it('records a handler does not take come again, from the first one it left', async () => {
       const topic = await newTopic(1);
       await publish(topic, values(10));

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleKey, loadWorkflowBundle } from '../../src/workers/workflow-bundle';
+import { bundleKey, loadWorkflowBundle, useSourceRoot } from '../../src/workers/workflow-bundle';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -79,5 +79,20 @@ describe('workflow bundle cache', () => {
     expect(bundleKey(code, lock)).not.toBe(afterEdit);
     writeFileSync(join(code, 'workflows', 'new.ts'), '');
     expect(bundleKey(code, lock)).not.toBe(afterEdit);
+  });
+});
+
+describe('workflow bundle of a launch build', () => {
+  const repoSrc = join(__dirname, '..', '..', 'src');
+  afterEach(() => useSourceRoot(repoSrc));
+
+  it('is keyed by the sources the build was compiled from, and their lock file', () => {
+    const root = tempDir();
+    const code = join(root, 'src');
+    mkdirSync(join(code, 'workflows'), { recursive: true });
+    writeFileSync(join(code, 'workflows', 'index.ts'), 'export const a = 1;');
+    writeFileSync(join(root, 'package-lock.json'), '{"v":1}');
+    useSourceRoot(code);
+    expect(bundleKey()).toBe(bundleKey(code, join(root, 'package-lock.json')));
   });
 });
