@@ -3,8 +3,7 @@
 // load of a row stays, in `replace` mode the latest load replaces it (SINK_WRITE_MODE).
 //
 // Neighbours: sqlite-sink.ts (the default; threaded-sqlite-sink.ts runs it on a thread of its own),
-// postgres-sink.ts, index.ts (chooses one from the SINK
-// setting).
+// postgres-sink.ts, index.ts (chooses one from the SINK setting).
 
 export interface SinkRow {
   topic: string;
