@@ -16,7 +16,7 @@ import { createKafka } from '../src/kafka/kafkajs/kafka';
 import type { KafkaAdmin, KafkaClient, KafkaRecord, RecordPublisher } from '../src/kafka/port';
 import { createLogger } from '../src/logger';
 import type { SourceRecord, TransformedRecord } from '../src/processing/transform';
-import { SqliteSink } from '../src/sink/sqlite-sink';
+import { ThreadedSqliteSink } from '../src/sink/threaded-sqlite-sink';
 import type { Sink } from '../src/sink';
 import { connectAdmin, connectClient, connectWorkerConnection, installTemporalLogger } from '../src/workers/connect';
 import { createPipeline, type Pipeline } from '../src/workers/pipeline';
@@ -144,9 +144,9 @@ export async function startPipeline(
   };
 }
 
-export function openSink(config: Config): SqliteSink {
-  // In the test's write mode, as src/sink's openSink would open it (SINK_WRITE_MODE=replace tests).
-  return new SqliteSink(config.sqlitePath, config.sinkWriteMode);
+export function openSink(config: Config): ThreadedSqliteSink {
+  // As src/sink's openSink opens it, in the test's write mode (SINK_WRITE_MODE=replace tests).
+  return new ThreadedSqliteSink(config.sqlitePath, config.sinkWriteMode);
 }
 
 /** Reads the sink file directly, as a user would with the sqlite3 shell. */

@@ -1,7 +1,7 @@
 // The ceiling: what this machine does without Temporal. A bare group consumer of the Kafka client
 // (the port's thinnest path: no buffer, no Temporal; fresh group, from the beginning) reads the pre-filled topic and writes the same rows through the same sink
-// class the workers use (SqliteSink, or PostgresSink with its COPY and ON CONFLICT), one batch at a
-// time, cut into batches by the same limits (MAX_BATCH_SIZE records / MAX_BATCH_BYTES per
+// code the workers use (SqliteSink, on the consumer's own thread where the workers give it one of
+// its own; or PostgresSink with its COPY and ON CONFLICT), one batch at a time, cut into batches by the same limits (MAX_BATCH_SIZE records / MAX_BATCH_BYTES per
 // partition), after the same transform. The read-only figure is the same consumer doing nothing
 // per record.
 

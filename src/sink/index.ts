@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { retryUntilConnected } from '../workers/retry';
 import { PostgresSink } from './postgres-sink';
 import type { Sink } from './sink';
-import { SqliteSink } from './sqlite-sink';
+import { ThreadedSqliteSink } from './threaded-sqlite-sink';
 
 type SinkConfig = Pick<
   Config,
@@ -22,7 +22,7 @@ type SinkConfig = Pick<
 export async function openSink(config: SinkConfig, logger: Logger): Promise<Sink> {
   switch (config.sink) {
     case 'sqlite':
-      return new SqliteSink(config.sqlitePath, config.sinkWriteMode);
+      return new ThreadedSqliteSink(config.sqlitePath, config.sinkWriteMode);
     case 'postgres': {
       const target = config.postgres!;
       const sink = new PostgresSink({

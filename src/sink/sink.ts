@@ -2,8 +2,8 @@
 // partition, offset), so a batch written twice stores each row once: in `insert` mode the first
 // load of a row stays, in `replace` mode the latest load replaces it (SINK_WRITE_MODE).
 //
-// Neighbours: sqlite-sink.ts (the default), postgres-sink.ts, index.ts (chooses one from the SINK
-// setting).
+// Neighbours: sqlite-sink.ts (the default; threaded-sqlite-sink.ts runs it on a thread of its own),
+// postgres-sink.ts, index.ts (chooses one from the SINK setting).
 
 export interface SinkRow {
   topic: string;

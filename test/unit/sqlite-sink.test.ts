@@ -1,13 +1,23 @@
 // The SQLite sink's write modes on a real file: insert keeps the first load of a row, replace
-// overwrites it, and both count new rows apart from rows loaded again.
+// overwrites it, and both count new rows apart from rows loaded again; and its errors, by kind.
+// Every case runs on SqliteSink and on ThreadedSqliteSink (the same sink on its own thread, what
+// the worker opens), whose errors must come back as the same classes.
 
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SinkRow } from '../../src/sink';
+import type { Sink, WriteMode } from '../../src/sink';
+import { RecordRejectedError, SinkUnavailableError } from '../../src/errors';
 import { SqliteSink } from '../../src/sink/sqlite-sink';
+import { ThreadedSqliteSink } from '../../src/sink/threaded-sqlite-sink';
+
+const kinds: Array<[string, (path: string, mode?: WriteMode) => Sink]> = [
+  ['SqliteSink', (path, mode) => new SqliteSink(path, mode)],
+  ['ThreadedSqliteSink', (path, mode) => new ThreadedSqliteSink(path, mode)],
+];
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -42,10 +52,10 @@ function stored(path: string): Array<{ payload: string; run_id: string }> {
   }
 }
 
-describe('the SQLite sink', () => {
+describe.each(kinds)('the SQLite sink (%s)', (_name, openSink) => {
   it('in insert mode keeps the first load of a row', async () => {
     const path = sinkPath();
-    const sink = new SqliteSink(path);
+    const sink = openSink(path);
     expect(await sink.write(rows(10, 1))).toEqual({ inserted: 10, alreadyPresent: 0 });
     expect(await sink.write(rows(15, 2))).toEqual({ inserted: 5, alreadyPresent: 10 });
     await sink.close();
@@ -54,15 +64,57 @@ describe('the SQLite sink', () => {
 
   it('in replace mode overwrites a row loaded again, and counts it apart from new rows', async () => {
     const path = sinkPath();
-    const first = new SqliteSink(path);
+    const first = openSink(path);
     await first.write(rows(10, 1));
     await first.close();
-    const sink = new SqliteSink(path, 'replace');
+    const sink = openSink(path, 'replace');
     expect(await sink.write(rows(15, 2))).toEqual({ inserted: 5, alreadyPresent: 10 });
     expect(await sink.write(rows(15, 3))).toEqual({ inserted: 0, alreadyPresent: 15 });
     await sink.close();
     const after = stored(path);
     expect(after).toHaveLength(15);
     expect(after.every((r) => r.run_id === 'run-v3' && JSON.parse(r.payload).version === 3)).toBe(true);
+  });
+
+  it('names the row a table rule refuses, as RecordRejectedError with its offset', async () => {
+    const path = sinkPath();
+    const setup = new SqliteSink(path);
+    await setup.close();
+    const db = new Database(path);
+    db.exec(`CREATE TRIGGER no_seven BEFORE INSERT ON events WHEN NEW."offset" = 7
+             BEGIN SELECT RAISE(ABORT, 'seven is refused'); END`);
+    db.close();
+    const sink = openSink(path);
+    const error = await sink.write(rows(10, 1)).catch((e: unknown) => e);
+    await sink.close();
+    expect(error).toBeInstanceOf(RecordRejectedError);
+    expect(error).toMatchObject({ offset: '7', message: expect.stringContaining('seven is refused') });
+    expect(stored(path)).toHaveLength(0);
+  });
+
+  it('reports a file it cannot open as an outage (SinkUnavailableError)', async () => {
+    // A directory where the file should be: SQLite cannot open it (SQLITE_CANTOPEN), as with a
+    // missing mount or a file without permission, which root here would not feel.
+    const path = sinkPath();
+    mkdirSync(path);
+    const sink = openSink(path);
+    const error = await sink.write(rows(1, 1)).catch((e: unknown) => e);
+    await sink.close();
+    expect(error).toBeInstanceOf(SinkUnavailableError);
+    expect((error as Error).message).toMatch(/SQLITE_CANTOPEN/);
+  });
+
+  it("refuses a batch as a whole, keeping the error's name, when the table is gone", async () => {
+    const path = sinkPath();
+    const sink = openSink(path);
+    await sink.write(rows(1, 1));
+    const db = new Database(path);
+    db.exec('DROP TABLE events');
+    db.close();
+    const error = await sink.write(rows(2, 2)).catch((e: unknown) => e);
+    await sink.close();
+    expect(error).not.toBeInstanceOf(RecordRejectedError);
+    expect(error).not.toBeInstanceOf(SinkUnavailableError);
+    expect(error).toMatchObject({ name: 'SqliteError', message: expect.stringMatching(/no such table|schema/) });
   });
 });
