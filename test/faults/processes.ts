@@ -1,21 +1,17 @@
-// Worker processes for the fault tests: each is a real `npm run worker` (tsx src/workers/main.ts)
-// in its own process group, with its output appended to a log file. A test kills one with SIGKILL
+// Worker processes for the fault tests: each is a real `npm run worker` (scripts/worker.cjs: the
+// worker compiled ahead, see that file) in its own process group, with its output appended to a log file. A test kills one with SIGKILL
 // (the whole group, as when a machine or container dies), stops it with SIGTERM (a graceful
 // leave) or freezes it with SIGSTOP and SIGCONT (a stalled process: a VM or container paused, a
 // machine swapping), and prints the tail of every log when it fails.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from './servers';
 
-/**
- * The worker `npm run worker` runs, through tsx's command line (npm runs `node --import tsx` instead;
- * the same worker, one process fewer), started with this Node.
- */
-const tsxCli = createRequire(join(repoRoot, 'package.json')).resolve('tsx/cli');
+/** What `npm run worker` runs, started with this Node (npm itself left out: one process fewer). */
+const workerScript = join(repoRoot, 'scripts', 'worker.cjs');
 
 export class WorkerProcess {
   private readonly child: ChildProcess;
@@ -31,10 +27,10 @@ export class WorkerProcess {
   ) {
     const fd = openSync(logFile, 'a');
     try {
-      this.child = spawn(process.execPath, [tsxCli, 'src/workers/main.ts'], {
+      this.child = spawn(process.execPath, [workerScript], {
         cwd: repoRoot,
         env,
-        // A group of its own: tsx runs the worker as a child process, and a kill must reach both.
+        // A group of its own, so that a kill reaches whatever the worker starts too.
         detached: true,
         stdio: ['ignore', fd, fd],
       });
