@@ -30,6 +30,7 @@ import { dataConverterFor } from './compression-codec';
 import { InFlightCalls } from './in-flight-calls';
 import { releasedConsumersNotice } from './released-consumers';
 import { planMemory } from './memory-plan';
+import { heapLimitWarning } from './runtime-flags';
 import { loadWorkflowBundle } from './workflow-bundle';
 
 export interface PipelineDeps {
@@ -79,6 +80,8 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
     caches: roles.has('runs') && config.batchPayload === 'offsets',
   });
   logger.info('memory budget', { budgetBytes: config.workerMemoryBudget, ...memory });
+  const heapWarning = heapLimitWarning(config.workerMemoryBudget);
+  if (heapWarning) logger.warn(heapWarning);
   const cache = new BatchCache(memory.cacheBytes);
   const metrics = deps.metrics ?? new PipelineMetrics({ topic: config.topic, groupId: config.groupId });
   const common = {
