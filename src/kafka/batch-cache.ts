@@ -10,14 +10,19 @@
 // budget the newest batch is the one not kept (it is needed last); only entries no run has loaded
 // for STALE_AFTER_MS (their runs went to another worker, or were stopped) make way for it. The
 // consume activity waits a little for room before it cuts more (waitForRoom), so that records
-// wait in Kafka rather than be read twice.
+// wait in Kafka rather than be read twice; when no run here frees any within that wait, the
+// oldest entries make way (makeRoom): this worker is not loading them, so they only take room.
 
 import { compareOffsets, type Batch, type BatchMessage, type BatchRange } from '../batch';
 import { recordsHeapBytes } from './record-weight';
 import { Signal } from './signal';
 
-/** An entry no run has loaded for this long most likely never will be here. */
-export const STALE_AFTER_MS = 60_000;
+/**
+ * An entry no run has loaded for this long most likely never will be here. Short: in one worker a
+ * batch waits seconds for its run, and where runs are slower than that (a slow sink) a read back
+ * costs little beside them.
+ */
+export const STALE_AFTER_MS = 10_000;
 
 interface Entry {
   batch: Batch;
@@ -57,13 +62,25 @@ export class BatchCache {
 
   /**
    * Waits until `bytes` more would fit (at most the whole budget), or `ms` passes: the consume
-   * activity's pause before it cuts batches that would not be kept.
+   * activity's pause before it cuts batches that would not be kept. True when they fit.
    */
-  async waitForRoom(bytes: number, ms: number): Promise<void> {
-    if (this.maxBytes === 0) return;
-    const need = Math.min(bytes, this.maxBytes);
+  async waitForRoom(bytes: number, ms: number): Promise<boolean> {
+    if (this.maxBytes === 0) return true;
     const deadline = this.now() + ms;
-    while (this.bytes + need > this.maxBytes && this.now() < deadline) await this.freed.wait(deadline - this.now());
+    while (!this.fits(bytes) && this.now() < deadline) await this.freed.wait(deadline - this.now());
+    return this.fits(bytes);
+  }
+
+  /** Drops the oldest entries until `bytes` more fit (at most the whole budget). */
+  makeRoom(bytes: number): void {
+    for (const [oldest] of this.entries) {
+      if (this.fits(bytes)) break;
+      this.remove(oldest);
+    }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.bytes + Math.min(bytes, this.maxBytes) <= this.maxBytes;
   }
 
   /** The records of `range` when one cached batch covers all of it (a run may ask for a part of its batch). */

@@ -51,12 +51,12 @@ describe('batch cache', () => {
     expect(cache.get(range(c))).toBe(c.messages);
   });
 
-  it('lets a batch no run has loaded for a minute make way (its run went to another worker)', () => {
+  it('lets a batch no run has loaded for a while make way (its run went to another worker)', () => {
     let now = 0;
     const [a, b, c] = [batch(0, 0, 10), batch(1, 0, 10), batch(2, 0, 10)];
     const cache = new BatchCache(heapBytesOf(a) * 2, () => now);
     cache.put(a);
-    now = 30_000;
+    now = STALE_AFTER_MS / 2;
     cache.put(b);
     now = STALE_AFTER_MS + 1; // a is stale, b is not
     cache.put(c);
@@ -86,6 +86,20 @@ describe('batch cache', () => {
       expect(cache.size.bytes).toBeLessThanOrEqual(budget);
     }
     expect(cache.size.batches).toBeGreaterThan(0);
+  });
+
+  it('makes room by dropping its oldest batches when asked (no run here freed any)', async () => {
+    const [a, b, c] = [batch(0, 0, 10), batch(1, 0, 10), batch(2, 0, 10)];
+    const cache = new BatchCache(heapBytesOf(a) * 2);
+    cache.put(a);
+    cache.put(b);
+    expect(await cache.waitForRoom(heapBytesOf(c), 0)).toBe(false);
+    cache.makeRoom(heapBytesOf(c));
+    expect(cache.get(range(a))).toBeUndefined();
+    expect(cache.get(range(b))).toBe(b.messages);
+    expect(await cache.waitForRoom(heapBytesOf(c), 0)).toBe(true);
+    cache.put(c);
+    expect(cache.get(range(c))).toBe(c.messages);
   });
 
   it('waitForRoom returns as soon as a loaded batch makes room', async () => {
