@@ -42,6 +42,13 @@ const MAX_BATCH_BYTES_IN_MEMORY = 64 * 1_048_576;
  */
 const MAX_BATCH_BYTES_DEFAULT = { offsets: 4_194_304, records: 393_216 } as const;
 
+const MiB = 1_048_576;
+/**
+ * Measured by `npm run bench` (docs/BENCHMARKS.md, "Memory"): the drain kept its speed with it,
+ * 192 MiB was no faster and 64 MiB slower (the buffers no longer held a full batch per consumer).
+ */
+const WORKER_MEMORY_BUDGET_DEFAULT = 128 * MiB;
+
 /**
  * Declares one setting; `default` is the raw text, parsed like a value given in the environment.
  * A `secret` setting (a password, an API key) is never shown: not in errors, not in the startup
@@ -347,6 +354,12 @@ export const SETTINGS = {
     '20',
     'started-but-unfinished runs per sensor; beyond it messages wait in Kafka',
     integer(1, 1_900),
+  ),
+  workerMemoryBudget: setting(
+    'WORKER_MEMORY_BUDGET',
+    String(WORKER_MEMORY_BUDGET_DEFAULT),
+    `heap bytes one worker process may hold of the stream's records (${WORKER_MEMORY_BUDGET_DEFAULT / MiB} MiB by default), split among the Kafka fetches of its consumers (1/8), their record buffers (3/8: an own share each plus a pool they share) and the batches waiting for their runs (1/2); beyond it records wait in Kafka as lag, or a run reads its batch back from Kafka. The process itself comes on top (about 260-340 MiB of RSS idle). See "Memory" in docs/BENCHMARKS.md`,
+    integer(16 * MiB, 64 * 1024 * MiB),
   ),
   runMaxAttempts: setting(
     'RUN_MAX_ATTEMPTS',

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../src/workers/runtime-flags';
 import { childPids, cpuSeconds, peakRssMiB } from './proc';
 
 export interface WorkerProcess {
@@ -32,16 +33,18 @@ export interface WorkerOptions {
 }
 
 export async function startWorker(env: Record<string, string>, options: WorkerOptions): Promise<WorkerProcess> {
-  const nodeArgs = ['--import', 'tsx'];
+  // As package.json's "worker" script starts it (src/workers/runtime-flags.ts).
+  const nodeArgs: string[] = [...WORKER_NODE_FLAGS];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const launchedAt = Date.now();
   const [command, args] = options.viaNpm
     ? ['npm', ['run', '--silent', 'worker']]
-    : [process.execPath, [...nodeArgs, 'src/workers/main.ts']];
+    : [process.execPath, [...nodeArgs, 'scripts/worker.cjs']];
   const child = spawn(command, args, {
     cwd: ROOT,
     // Benchmarks start several workers on this machine: metrics ports would collide.
     env: {
+      ...WORKER_ENV,
       ...process.env,
       METRICS_PORT: '0',
       TEMPORAL_METRICS_PORT: '0',

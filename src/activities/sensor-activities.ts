@@ -10,6 +10,7 @@ import { FailureType } from '../errors';
 import type { BatchCache } from '../kafka/batch-cache';
 import type { ConsumerRegistry } from '../kafka/consumer-registry';
 import type { KafkaAdmin } from '../kafka/port';
+import { recordsHeapBytes } from '../kafka/record-weight';
 import type { SensorConsumer, TakeRequest, TakeResult, TopicReset } from '../kafka/sensor-consumer';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 import type { Logger } from '../logger';
@@ -62,7 +63,7 @@ export interface SensorActivityDeps {
   consumerTaskQueue: string;
   /** `offsets`: batches leave as offset ranges and their records stay in `cache` (BATCH_PAYLOAD). */
   batchPayload: BatchPayload;
-  cache: Pick<BatchCache, 'put'>;
+  cache: Pick<BatchCache, 'put' | 'waitForRoom' | 'makeRoom'>;
   /** Records consumed and batch sizes are counted here, where batches are cut. */
   metrics: Pick<PipelineMetrics, 'recordsConsumed' | 'batchSizeRecords' | 'batchSizeBytes'>;
   /** Where a wake signal that could not be sent is reported (the sensor's timer still fires). */
@@ -195,6 +196,13 @@ export function createSensorActivities(deps: SensorActivityDeps) {
           const taken = wakeWhenIdle(consumer, input.wake, counted(await consumer.take(request)));
           return { ...taken, batches: taken.batches.map(inlineOrRange), settled };
         }
+        // A batch the cache cannot keep is read back from Kafka by its run: first give the runs
+        // loading earlier batches up to MAX_BATCH_WAIT to make room for a full one, so that records
+        // wait in Kafka (the buffers fill, fetching waits) rather than be read twice. If none frees
+        // any, the cache holds batches no run here loads (they ran on another worker): they go.
+        const { maxMessages, maxBytes, maxWaitMs } = input.request;
+        const fullBatch = recordsHeapBytes(maxMessages, maxBytes);
+        if (!(await deps.cache.waitForRoom(fullBatch, maxWaitMs))) deps.cache.makeRoom(fullBatch);
         // Ranges are a few dozen bytes each, so the cap on records per result does not apply.
         const taken = wakeWhenIdle(
           consumer,

@@ -96,6 +96,12 @@ export interface GroupConsumerOptions {
   fromBeginning: boolean;
   /** Kafka drops a member it has not heard from for this long. */
   sessionTimeoutMs: number;
+  /**
+   * Most bytes one fetch returns, all partitions together and per partition (the worker's memory
+   * budget sets them, src/workers/memory-plan.ts); the broker still returns a larger first record.
+   * The client's own values when absent.
+   */
+  fetchMaxBytes?: { total: number; perPartition: number };
   /** Asked before every join of the group, the client's own rejoins included; throws to stay out for good. */
   beforeJoin?(): void;
   /** After each join, with the partitions this member holds now (sorted). */

@@ -2,16 +2,25 @@
 // and waits while it is full (so records beyond it wait in Kafka as lag); the consume-batch call
 // waits for a full batch or for the oldest record's wait to run out, then cuts batches. Pure apart
 // from timers, so it is unit-tested without Kafka (test/unit/record-buffer.test.ts).
+//
+// Its bytes are heap bytes (./record-weight.ts), out of the worker's memory budget: each buffer has
+// a share of its own, and holds more only by drawing on the pool all buffers of the process share
+// (./byte-pool.ts). A record is checked for before it is pushed (isFull), so a buffer passes its
+// bound by one record at most.
 
 import { compareOffsets, type Batch } from '../batch';
 import { planBatches, type BatchLimits, type BufferedRecord } from './batch-planner';
+import type { BytePool } from './byte-pool';
+import { recordHeapBytes, recordsHeapBytes } from './record-weight';
 import { Signal } from './signal';
 
 export interface BufferLimits {
   /** Most records held; beyond it the fetch loop waits. */
   messages: number;
-  /** Most bytes held; beyond it the fetch loop waits. */
+  /** Heap bytes this buffer holds on its own share; beyond it the fetch loop waits unless `pool` has room. */
   bytes: number;
+  /** Shared by the buffers of this process: heap bytes held beyond `bytes` are drawn from it. */
+  pool?: BytePool;
 }
 
 interface PartitionTally {
@@ -23,7 +32,8 @@ export class RecordBuffer {
   private readonly queues = new Map<number, BufferedRecord[]>();
   private readonly tallies = new Map<number, PartitionTally>();
   private buffered = 0;
-  private bufferedBytes = 0;
+  /** Heap bytes of the records held (see ./record-weight.ts). */
+  private heldBytes = 0;
   /** When the oldest record now buffered arrived (undefined while the buffer is empty). */
   private bufferedSince: number | undefined;
   private readonly dataArrived = new Signal();
@@ -40,13 +50,26 @@ export class RecordBuffer {
     return this.buffered;
   }
 
-  isFull(): boolean {
-    return this.buffered >= this.limits.messages || this.bufferedBytes >= this.limits.bytes;
+  /** Heap bytes held now, own share and pool together. */
+  get heapBytes(): number {
+    return this.heldBytes;
   }
 
-  /** Waits until records are taken or dropped, or `ms` passes: for the fetch loop while full. */
+  /** True when the next record must wait: the record cap is reached, or the own share is used and the pool is too. */
+  isFull(): boolean {
+    if (this.buffered >= this.limits.messages) return true;
+    if (this.heldBytes < this.limits.bytes) return false;
+    const pool = this.limits.pool;
+    return !pool || pool.inUse >= pool.limit;
+  }
+
+  /**
+   * Waits until records are taken or dropped here or in another buffer of the pool, or `ms` passes:
+   * for the fetch loop while full.
+   */
   waitForSpace(ms: number): Promise<void> {
-    return this.spaceFreed.wait(ms);
+    const pool = this.limits.pool;
+    return pool ? Promise.race([this.spaceFreed.wait(ms), pool.waitForRoom(ms)]) : this.spaceFreed.wait(ms);
   }
 
   push(partition: number, record: BufferedRecord): void {
@@ -57,7 +80,7 @@ export class RecordBuffer {
     tally.records++;
     tally.bytes += record.bytes;
     if (this.buffered++ === 0) this.bufferedSince = this.now();
-    this.bufferedBytes += record.bytes;
+    this.hold(recordHeapBytes(record.bytes));
     this.dataArrived.notify();
     this.fireWake();
   }
@@ -152,7 +175,7 @@ export class RecordBuffer {
     this.queues.clear();
     this.tallies.clear();
     this.buffered = 0;
-    this.bufferedBytes = 0;
+    this.release(this.heldBytes);
     this.bufferedSince = undefined;
     this.spaceFreed.notify();
   }
@@ -168,8 +191,27 @@ export class RecordBuffer {
     tally.records -= records;
     tally.bytes -= bytes;
     this.buffered -= records;
-    this.bufferedBytes -= bytes;
+    this.release(recordsHeapBytes(records, bytes));
     // Leftovers keep the oldest arrival time: they have waited at least that long.
     if (this.buffered === 0) this.bufferedSince = undefined;
+  }
+
+  /** Counts `bytes` more held; what passes the own share is drawn from the pool. */
+  private hold(bytes: number): void {
+    const before = this.overShare();
+    this.heldBytes += bytes;
+    // Taken even past the pool's limit: isFull() was asked before this record came.
+    this.limits.pool?.take(this.overShare() - before, true);
+  }
+
+  /** Counts `bytes` fewer held; what the pool lent for them goes back to it. */
+  private release(bytes: number): void {
+    const before = this.overShare();
+    this.heldBytes -= bytes;
+    this.limits.pool?.give(before - this.overShare());
+  }
+
+  private overShare(): number {
+    return this.limits.pool ? Math.max(0, this.heldBytes - this.limits.bytes) : 0;
   }
 }

@@ -16,6 +16,7 @@ import { messageBytes, type Batch, type PartitionOffset } from '../batch';
 import type { BatchLimits } from './batch-planner';
 import { findResets, knownPartitions, planCommit, type TopicReset } from './commit-policy';
 import { toBatchMessage } from './encoding';
+import type { BytePool } from './byte-pool';
 import { OneAtATime } from './one-at-a-time';
 import type { FetchedRecords, GroupConsumer, KafkaAdmin, KafkaClient } from './port';
 import { RecordBuffer } from './record-buffer';
@@ -34,8 +35,12 @@ export interface SensorConsumerOptions {
   fromBeginning: boolean;
   /** Most records held in memory; beyond it the fetch loop waits. */
   bufferMessages: number;
-  /** Most bytes held in memory; beyond it the fetch loop waits. */
+  /** Heap bytes held on this consumer's own share (./record-weight.ts); beyond it the fetch loop waits unless `bufferPool` has room. */
   bufferBytes: number;
+  /** Shared by the consumers of this process beyond their own shares (./byte-pool.ts). */
+  bufferPool?: BytePool;
+  /** Fetch sizes of the client (see GroupConsumerOptions.fetchMaxBytes). */
+  fetchMaxBytes?: { total: number; perPartition: number };
   logger?: Logger;
   /**
    * Called once when the consumer refused to rejoin its group (see ./rejoin-gate.ts), with the
@@ -93,15 +98,20 @@ export class SensorConsumer {
     private readonly kafka: KafkaClient,
     readonly options: SensorConsumerOptions,
   ) {
-    this.buffer = new RecordBuffer({ messages: options.bufferMessages, bytes: options.bufferBytes });
+    this.buffer = new RecordBuffer({
+      messages: options.bufferMessages,
+      bytes: options.bufferBytes,
+      pool: options.bufferPool,
+    });
   }
 
   async start(): Promise<void> {
-    const { topic, groupId, fromBeginning } = this.options;
+    const { topic, groupId, fromBeginning, fetchMaxBytes } = this.options;
     this.consumer = this.kafka.groupConsumer({
       topic,
       groupId,
       fromBeginning,
+      fetchMaxBytes,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       beforeJoin: () => this.checkRejoin(),
       onJoined: (partitions) => {

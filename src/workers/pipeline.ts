@@ -14,6 +14,7 @@ import { createSensorActivities, sensorWorkflowsOf } from '../activities/sensor-
 import type { Config } from '../config';
 import { BatchCache } from '../kafka/batch-cache';
 import { BatchRecords } from '../kafka/batch-records';
+import { BytePool } from '../kafka/byte-pool';
 import { ConsumerRegistry } from '../kafka/consumer-registry';
 import { DeadLetterPublisher } from '../kafka/dead-letter';
 import { topicLag } from '../kafka/lag';
@@ -28,6 +29,8 @@ import { consumerTaskQueueFor } from '../task-queues';
 import { dataConverterFor } from './compression-codec';
 import { InFlightCalls } from './in-flight-calls';
 import { releasedConsumersNotice } from './released-consumers';
+import { planMemory } from './memory-plan';
+import { heapLimitWarning } from './runtime-flags';
 import { loadWorkflowBundle } from './workflow-bundle';
 
 export interface PipelineDeps {
@@ -55,8 +58,6 @@ export interface Pipeline {
   metrics: PipelineMetrics;
 }
 
-const MiB = 1_048_576;
-
 export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config, connection, logger } = deps;
   const roles = new Set(config.workerRoles);
@@ -70,14 +71,19 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   /** Created side by side: each worker with workflows loads the bundle into a thread of its own. */
   const creating: Array<Promise<Worker>> = [];
   const closers: Array<() => Promise<void>> = [];
-  // With BATCH_PAYLOAD=offsets the records of batches this process consumed wait here for their
-  // runs; sized for every in-flight run of every replica, within bounds (a miss costs a Kafka read).
-  // A process without the runs role never reads them: it keeps none.
-  const cache = new BatchCache(
-    roles.has('runs')
-      ? Math.min(256 * MiB, Math.max(64 * MiB, config.maxInFlightRuns * config.sensorReplicas * config.maxBatchBytes))
-      : 0,
-  );
+  // WORKER_MEMORY_BUDGET, split among fetches, buffers and the batch cache (./memory-plan.ts).
+  const memory = planMemory({
+    budgetBytes: config.workerMemoryBudget,
+    sensorReplicas: config.sensorReplicas,
+    consumes: roles.has('sensor'),
+    // With BATCH_PAYLOAD=offsets the records of batches this process consumed wait in the cache for
+    // their runs (a miss costs a Kafka read). A process without the runs role never reads them.
+    caches: roles.has('runs') && config.batchPayload === 'offsets',
+  });
+  logger.info('memory budget', { budgetBytes: config.workerMemoryBudget, ...memory });
+  const heapWarning = heapLimitWarning(config.workerMemoryBudget);
+  if (heapWarning) logger.warn(heapWarning);
+  const cache = new BatchCache(memory.cacheBytes);
   const metrics = deps.metrics ?? new PipelineMetrics({ topic: config.topic, groupId: config.groupId });
   const common = {
     connection,
@@ -96,9 +102,11 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
         topic: config.topic,
         groupId: config.groupId,
         fromBeginning: config.fromBeginning,
-        // Enough for a few full batches; beyond it records wait in Kafka.
+        // Beyond these, fetching waits and records wait in Kafka as lag.
         bufferMessages: config.maxBatchSize * 4,
-        bufferBytes: Math.max(config.maxBatchBytes * 4, 4 * 1_048_576),
+        bufferBytes: memory.bufferShareBytes,
+        bufferPool: new BytePool(memory.bufferPoolBytes),
+        fetchMaxBytes: { total: memory.fetchMaxBytes, perPartition: memory.fetchMaxBytesPerPartition },
         reapIntervalMs: 10_000,
         onRetired: (replica) => void unawaited.track(tellSensors([replica])),
       },

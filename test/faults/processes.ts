@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../src/workers/runtime-flags';
 import { repoRoot } from './servers';
 
-/** What `npm run worker` runs, started with this Node (npm itself left out: one process fewer). */
-const workerScript = join(repoRoot, 'scripts', 'worker.cjs');
+/** What `npm run worker` runs, with its flags, started with this Node (npm left out: one process fewer). */
+const workerArgs = [...WORKER_NODE_FLAGS, join(repoRoot, 'scripts', 'worker.cjs')];
 
 export class WorkerProcess {
   private readonly child: ChildProcess;
@@ -27,9 +28,9 @@ export class WorkerProcess {
   ) {
     const fd = openSync(logFile, 'a');
     try {
-      this.child = spawn(process.execPath, [workerScript], {
+      this.child = spawn(process.execPath, workerArgs, {
         cwd: repoRoot,
-        env,
+        env: { ...WORKER_ENV, ...env },
         // A group of its own, so that a kill reaches whatever the worker starts too.
         detached: true,
         stdio: ['ignore', fd, fd],

@@ -47,6 +47,8 @@ describe('configuration', () => {
     ['KAFKA_TOPIC', '   '],
     ['MAX_BATCH_BYTES', '100000000'],
     ['BATCH_PAYLOAD', 'inline'],
+    ['WORKER_MEMORY_BUDGET', '128MiB'],
+    ['WORKER_MEMORY_BUDGET', '1048576'],
   ])('rejects %s=%j naming the variable and the value', (name, value) => {
     const err = errorOf({ [name]: value });
     expect(err.variable).toBe(name);

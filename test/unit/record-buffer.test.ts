@@ -4,7 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { messageBytes, type BatchMessage } from '../../src/batch';
 import type { BufferedRecord } from '../../src/kafka/batch-planner';
+import { BytePool } from '../../src/kafka/byte-pool';
 import { RecordBuffer } from '../../src/kafka/record-buffer';
+import { recordHeapBytes } from '../../src/kafka/record-weight';
 
 function record(offset: number): BufferedRecord {
   const message: BatchMessage = {
@@ -91,11 +93,50 @@ describe('the record buffer', () => {
     expect(buffer.isFull()).toBe(false);
     expect(await settledAt(space)).toBeLessThanOrEqual(10);
 
-    const byBytes = new RecordBuffer({ messages: 100, bytes: record(0).bytes * 2 });
+    const byBytes = new RecordBuffer({ messages: 100, bytes: recordHeapBytes(record(0).bytes) * 2 });
     byBytes.push(0, record(0));
     expect(byBytes.isFull()).toBe(false);
     byBytes.push(0, record(1));
     expect(byBytes.isFull()).toBe(true);
+  });
+
+  it('holds beyond its own share only what the shared pool lends, and gives it back', () => {
+    const weight = recordHeapBytes(record(0).bytes);
+    const pool = new BytePool(weight * 4);
+    const a = new RecordBuffer({ messages: 1_000, bytes: weight * 2, pool });
+    const b = new RecordBuffer({ messages: 1_000, bytes: weight * 2, pool });
+    let offset = 0;
+    while (!a.isFull()) a.push(0, record(offset++));
+    expect(offset).toBe(6); // its own two, then the pool's four
+    expect(pool.inUse).toBe(weight * 4);
+    // b still has its own share, which a could not take.
+    b.push(1, record(0));
+    b.push(1, record(1));
+    expect(b.isFull()).toBe(true);
+    expect(pool.inUse).toBe(weight * 4);
+    a.cut('t', { ...limits, maxMessages: 3, maxBatches: 1 }); // three of a's records go to a run
+    expect(pool.inUse).toBe(weight);
+    expect(b.isFull()).toBe(false);
+    a.dropPartition(0);
+    b.clear();
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('buffers sharing a pool never hold more than their shares and the pool, give or take one record each', () => {
+    const weight = recordHeapBytes(record(0).bytes);
+    const pool = new BytePool(weight * 10);
+    const buffers = [0, 1, 2].map(() => new RecordBuffer({ messages: 1_000, bytes: weight * 3, pool }));
+    let offset = 0;
+    for (let round = 0; round < 50; round++) {
+      for (const [i, buffer] of buffers.entries()) {
+        // The fetch loop's rule: push only while not full.
+        for (let n = 0; n < 5 && !buffer.isFull(); n++) buffer.push(i, record(offset++));
+        if ((round + i) % 4 === 0) buffer.cut('t', { ...limits, maxMessages: 4, maxBatches: 1 });
+      }
+      const held = buffers.reduce((sum, b) => sum + b.heapBytes, 0);
+      expect(held).toBeLessThanOrEqual(weight * (3 * 3 + 10 + 3));
+      expect(pool.inUse).toBe(buffers.reduce((sum, b) => sum + Math.max(0, b.heapBytes - weight * 3), 0));
+    }
   });
 
   it('drops records already in started runs, and a partition read again', () => {

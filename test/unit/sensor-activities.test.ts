@@ -38,7 +38,11 @@ function depsWith(overrides: Partial<SensorActivityDeps>): SensorActivityDeps {
     groupId: 'orders-loader',
     consumerTaskQueue: 'q/consumer/host/1',
     batchPayload: 'offsets',
-    cache: { put: () => unused('cache.put') },
+    cache: {
+      put: () => unused('cache.put'),
+      waitForRoom: () => unused('cache.waitForRoom'),
+      makeRoom: () => unused('cache.makeRoom'),
+    },
     metrics: new PipelineMetrics({ topic: 'orders', groupId: 'orders-loader' }),
     ...overrides,
   };

@@ -18,10 +18,12 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     kafka: Kafka,
     private readonly options: GroupConsumerOptions,
   ) {
-    const { groupId, sessionTimeoutMs, beforeJoin } = options;
+    const { groupId, sessionTimeoutMs, beforeJoin, fetchMaxBytes } = options;
     this.consumer = kafka.consumer({
       groupId,
       sessionTimeout: sessionTimeoutMs,
+      // kafkajs fetches up to 10 MiB at once by default, held until the handler has taken them all.
+      ...(fetchMaxBytes && { maxBytes: fetchMaxBytes.total, maxBytesPerPartition: fetchMaxBytes.perPartition }),
       heartbeatInterval: 3_000,
       partitionAssigners: [gatedAssigner(PartitionAssigners.roundRobin, () => beforeJoin?.())],
       // kafkajs restarts a crashed consumer on a timer, even when the crash came from disconnect()

@@ -29,8 +29,9 @@ type FetchResponse = Awaited<ReturnType<GatedConsumer['fetch']>>;
 /** How long the broker holds a fetch that has nothing to return. */
 const FETCH_WAIT_MS = 1_000;
 /**
- * Most bytes one fetch returns (per partition and in all). The broker still returns a larger first
- * batch whole. Small enough for a quick first record and a bounded footprint per consumer.
+ * Most bytes one fetch returns (per partition and in all) unless the options say less (the
+ * worker's memory budget). The broker still returns a larger first batch whole. Small enough for a
+ * quick first record and a bounded footprint per consumer.
  */
 const FETCH_MAX_BYTES = 1_048_576;
 /** As kafkajs: how long the coordinator waits for every member to rejoin in a rebalance. */
@@ -337,14 +338,14 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         node: leader,
         connectionPool: this.fetchPool,
         maxWaitTime: FETCH_WAIT_MS,
-        maxBytes: FETCH_MAX_BYTES,
+        maxBytes: this.options.fetchMaxBytes?.total ?? FETCH_MAX_BYTES,
         topics: [
           {
             topicId,
             partitions: partitions.map((partition) => ({
               partition,
               fetchOffset: from.get(partition)!,
-              partitionMaxBytes: FETCH_MAX_BYTES,
+              partitionMaxBytes: this.options.fetchMaxBytes?.perPartition ?? FETCH_MAX_BYTES,
               currentLeaderEpoch: -1,
               lastFetchedEpoch: -1,
             })),
