@@ -8,6 +8,9 @@ import type { PartitionOffset } from '../../batch';
 import type { GroupConsumer, GroupConsumerOptions } from '../port';
 import { gatedAssigner } from './gated-assigner';
 
+/** How long stop() lets a join under way finish before it disconnects anyway. */
+const JOIN_WAIT_ON_STOP_MS = 5_000;
+
 export class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
   private stopped = false;
@@ -84,8 +87,12 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     // A join under way first ends: kafkajs would otherwise start fetching after the disconnect,
-    // and the member would stay in the group until its session times out.
-    await this.running;
+    // and the member would stay in the group until its session times out. But not for longer than
+    // a join takes with the broker up: while it is down kafkajs retries the join for minutes, and a
+    // worker asked to stop must not wait for them.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, JOIN_WAIT_ON_STOP_MS)))]);
+    clearTimeout(timer);
     await this.consumer.disconnect();
   }
 }
