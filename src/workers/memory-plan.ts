@@ -53,11 +53,13 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const fetchPart = consumes ? Math.floor(budgetBytes / 8) : 0;
   const buffersPart = consumes ? Math.floor((budgetBytes * 3) / 8) : 0;
   const fetchMaxBytes = Math.max(MIN_FETCH_BYTES, Math.floor(fetchPart / sensorReplicas / FETCH_HEAP_PER_BYTE));
+  const bufferShareBytes = Math.floor(buffersPart / 2 / sensorReplicas);
   return {
     fetchMaxBytes,
     fetchMaxBytesPerPartition: Math.min(fetchMaxBytes, MiB),
-    bufferShareBytes: Math.floor(buffersPart / 2 / sensorReplicas),
-    bufferPoolBytes: buffersPart - Math.floor(buffersPart / 2 / sensorReplicas) * sensorReplicas,
+    bufferShareBytes,
+    // The rest of the buffers' part, rounding included.
+    bufferPoolBytes: buffersPart - bufferShareBytes * sensorReplicas,
     cacheBytes: caches ? Math.floor(budgetBytes / 2) : 0,
   };
 }
