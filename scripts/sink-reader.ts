@@ -118,6 +118,15 @@ export class SinkReader {
       .all() as Array<{ loadedAt: number; latencyMs: number }>;
   }
 
+  /** Every row's run and times (ms), for the latency stages (scripts/bench/latency-stages.ts). */
+  rowTimes(): Array<{ runId: string; producedAt: number; loadedAt: number }> {
+    return this.open()!
+      .prepare(
+        'SELECT run_id AS runId, produced_at AS producedAt, loaded_at AS loadedAt FROM events WHERE produced_at IS NOT NULL',
+      )
+      .all() as Array<{ runId: string; producedAt: number; loadedAt: number }>;
+  }
+
   close(): void {
     this.db?.close();
     this.db = undefined;

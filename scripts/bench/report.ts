@@ -9,6 +9,7 @@ import type { ScaleResult } from './scale';
 import { sinkOfDrain } from './sinks';
 import type { IdleResult } from './idle';
 import type { SteadyResult } from './steady';
+import { STAGES } from './latency-stages';
 
 export interface RepeatResult {
   prefillSeconds: number;
@@ -195,6 +196,13 @@ export function summarize(
     rows.push({ label: 'steady max lag, committed offsets', text: fmt(steady.maxCommittedLag), unit: 'msgs' });
     rows.push({ label: 'steady worker peak RSS', text: fmt(steady.workerPeakRssMiB), unit: 'MiB' });
     rows.push({ label: 'steady worker CPU (cores busy)', text: steady.workerCpuPerSecond.toFixed(2), unit: '' });
+    const stages = steady.latencyStages;
+    for (const stage of STAGES)
+      rows.push({
+        label: `  latency stage ${stage}: p50 / p99 / slowest 1%`,
+        text: [stages.p50[stage], stages.p99[stage], stages.tail[stage]].map((v) => fmt(Math.round(v))).join(' / '),
+        unit: 'ms',
+      });
   }
   if (idle) {
     const h = idle.perSensorHour;

@@ -12,6 +12,8 @@ import type { Scenario } from './scenario';
 import { SinkReader } from '../sink-reader';
 import { startSession } from './pipeline-session';
 import { latencyPerSecond, type LagPoint, type LatencyPoint } from './timeline';
+import { fetchRunTimes, summarise, type StageSummary } from './latency-stages';
+import { sensorWorkflowId } from '../../src/batch';
 
 export interface SteadyResult {
   desiredRate: number;
@@ -30,6 +32,8 @@ export interface SteadyResult {
   lagOverTime: LagPoint[];
   /** Latency of the rows loaded in each second since the producer's start. */
   latencyOverTime: LatencyPoint[];
+  /** Where the latency goes, stage by stage (./latency-stages.ts). */
+  latencyStages: StageSummary;
 }
 
 export async function runSteady(
@@ -73,6 +77,10 @@ export async function runSteady(
     }
     sampling = false;
     await sampler;
+    const sensors = Array.from({ length: s.config.sensorReplicas }, (_, replica) =>
+      sensorWorkflowId(topic, groupId, replica),
+    );
+    const latencyStages = summarise(reader.rowTimes(), await fetchRunTimes(session.client, sensors));
     const during = samples.filter((x) => x.at >= started && x.at <= producedUntil);
     const cut = started + ((producedUntil - started) * 2) / 3;
     const maxOf = (xs: typeof samples, f: (x: (typeof samples)[number]) => number) =>
@@ -102,6 +110,7 @@ export async function runSteady(
         .filter((x) => x.at >= started)
         .map((x) => ({ second: (x.at - started) / 1000, endToEnd: x.endToEnd, committed: x.committed })),
       latencyOverTime: latencyPerSecond(reader.latencies(), started),
+      latencyStages,
     };
   } finally {
     reader.close();
