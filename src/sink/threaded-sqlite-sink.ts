@@ -4,6 +4,12 @@
 // loop goes on, and the rows cross once by structured clone (cheaper than the insert). Same
 // semantics as SqliteSink, which the thread runs: its errors come back as the same classes.
 //
+// A thread that dies (an uncaught error, out of memory, an exit) is replaced at the next write: the
+// writes it had not answered fail as an outage (SinkUnavailableError), so their runs hold and retry
+// rather than dead-letter rows that may be fine, and the retry meets a fresh thread instead of a
+// sink that fails until the worker process restarts. The file needs no repair: SQLite rolls back
+// the transaction the thread died in.
+//
 // Neighbours: ./sqlite-thread.ts (the thread), ./sqlite-thread-messages.ts (what they say).
 
 import { existsSync } from 'node:fs';
@@ -20,11 +26,12 @@ interface Pending {
 }
 
 export class ThreadedSqliteSink implements Sink {
-  private readonly thread: Worker;
+  /** The live thread; undefined once it died (until the next write starts another) or was closed. */
+  private thread: Worker | undefined;
+  /** Requests the live thread has not answered; ids are unique across threads. */
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  /** Set when the thread died: every later call fails with it. */
-  private dead: Error | undefined;
+  private closed = false;
 
   /** Opens the file once here first, so a path that can never work stops the worker at startup. */
   constructor(
@@ -32,45 +39,61 @@ export class ThreadedSqliteSink implements Sink {
     readonly writeMode: WriteMode = 'insert',
   ) {
     void new SqliteSink(path, writeMode).close();
-    this.thread = new Worker(threadBootstrap(), { eval: true, workerData: { path, writeMode } });
-    this.thread.on('message', (reply: SinkReply) => {
-      const waiting = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.thread.unref();
-      waiting?.resolve(reply);
-    });
-    this.thread.on('error', (err) => this.fail(err));
-    this.thread.on('exit', (code) => this.fail(new Error(`the SQLite sink's thread exited (code ${code})`)));
-    // Idle, the thread does not keep the process alive; with a write under way it does (see ask()).
-    this.thread.unref();
+    this.thread = this.start();
   }
 
   async write(rows: SinkRow[]): Promise<WriteResult> {
+    if (this.closed) throw new Error('the SQLite sink is closed');
     const reply = await this.ask({ id: this.nextId++, type: 'write', rows });
     if (reply.type === 'written') return reply.result;
     if (reply.type === 'failed') throw errorOf(reply.failure);
     throw new Error(`unexpected answer from the SQLite sink's thread: ${reply.type}`);
   }
 
+  /** Resolves also when the thread had died: there is nothing left to close then. */
   async close(): Promise<void> {
-    if (this.dead) return;
-    await this.ask({ id: this.nextId++, type: 'close' });
-    this.dead = new Error('the SQLite sink is closed');
-    await this.thread.terminate();
+    if (this.closed) return;
+    this.closed = true;
+    const thread = this.thread;
+    if (!thread) return;
+    // A thread that dies while closing has let go of the file all the same.
+    await this.ask({ id: this.nextId++, type: 'close' }).catch(() => undefined);
+    await thread.terminate();
   }
 
+  private start(): Worker {
+    const workerData = { path: this.path, writeMode: this.writeMode };
+    const thread = new Worker(threadBootstrap(), { eval: true, workerData });
+    thread.on('message', (reply: SinkReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) thread.unref();
+      waiting?.resolve(reply);
+    });
+    // An uncaught error is followed by an exit: the first of the two is the cause.
+    thread.on('error', (err) => this.lost(thread, `died: ${err.message}`));
+    thread.on('exit', (code) => this.lost(thread, `exited (code ${code})`));
+    // Idle, the thread does not keep the process alive; with a write under way it does (see ask()).
+    thread.unref();
+    return thread;
+  }
+
+  /** Sends a request to the live thread, starting one if the last one died. */
   private ask(request: SinkRequest): Promise<SinkReply> {
-    if (this.dead) return Promise.reject(this.dead);
+    const thread = (this.thread ??= this.start());
     return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.thread.ref();
+      if (this.pending.size === 0) thread.ref();
       this.pending.set(request.id, { resolve, reject });
-      this.thread.postMessage(request);
+      thread.postMessage(request);
     });
   }
 
-  private fail(err: Error): void {
-    this.dead ??= err;
-    for (const waiting of this.pending.values()) waiting.reject(err);
+  /** Forgets a thread that ended; its unanswered requests fail as an outage. */
+  private lost(thread: Worker, how: string): void {
+    if (this.thread !== thread) return;
+    this.thread = undefined;
+    const error = new SinkUnavailableError(`the SQLite sink's thread ${how}`);
+    for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
   }
 }

@@ -26,6 +26,7 @@ import { runMetricsSinks } from '../metrics/run-sinks';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
+import { createAllOrNone } from './all-or-none';
 import { dataConverterFor } from './compression-codec';
 import { InFlightCalls } from './in-flight-calls';
 import { releasedConsumersNotice } from './released-consumers';
@@ -69,7 +70,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
     }));
   const consumerTaskQueue = consumerTaskQueueFor(config.sensorTaskQueue);
   /** Created side by side: each worker with workflows loads the bundle into a thread of its own. */
-  const creating: Array<Promise<Worker>> = [];
+  const creators: Array<() => Promise<Worker>> = [];
   const closers: Array<() => Promise<void>> = [];
   // WORKER_MEMORY_BUDGET, split among fetches, buffers and the batch cache (./memory-plan.ts).
   const memory = planMemory({
@@ -139,15 +140,16 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       { client: deps.client, topic: config.topic, groupId: config.groupId, replicas: () => registry.heldReplicas() },
       logger,
     );
-    creating.push(
-      Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
-      Worker.create({
-        ...common,
-        taskQueue: consumerTaskQueue,
-        activities,
-        // consume-batch calls wait for records; one slot per replica this process may hold.
-        maxConcurrentActivityTaskExecutions: 200,
-      }),
+    creators.push(
+      () => Worker.create({ ...common, taskQueue: config.sensorTaskQueue, workflowBundle, activities }),
+      () =>
+        Worker.create({
+          ...common,
+          taskQueue: consumerTaskQueue,
+          activities,
+          // consume-batch calls wait for records; one slot per replica this process may hold.
+          maxConcurrentActivityTaskExecutions: 200,
+        }),
     );
   }
 
@@ -163,7 +165,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
       (source) => metrics.batchRecordsServed.inc({ source }),
     );
     closers.push(() => records.close());
-    creating.push(
+    creators.push(() =>
       Worker.create({
         ...common,
         taskQueue: config.runsTaskQueue,
@@ -180,7 +182,14 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
     );
   }
 
-  const workers = await Promise.all(creating);
+  // If one fails, the workers already created are stopped before its error goes on: each holds the
+  // connection until it has run. shutdown() refuses a worker that never ran ("Not running"), so
+  // they are run and stopped at once (runUntil), as main.ts does with a pipeline it will not run.
+  const workers = await createAllOrNone(creators, (worker) =>
+    worker
+      .runUntil(Promise.resolve())
+      .catch((err) => logger.warn('could not stop a worker after a failed start', { error: String(err) })),
+  );
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };

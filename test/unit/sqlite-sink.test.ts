@@ -1,13 +1,15 @@
 // The SQLite sink's write modes on a real file: insert keeps the first load of a row, replace
 // overwrites it, and both count new rows apart from rows loaded again; and its errors, by kind.
 // Every case runs on SqliteSink and on ThreadedSqliteSink (the same sink on its own thread, what
-// the worker opens), whose errors must come back as the same classes.
+// the worker opens), whose errors must come back as the same classes. Then ThreadedSqliteSink alone:
+// a thread that dies is replaced at the next write.
 
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SinkRow } from '../../src/sink';
 import type { Sink, WriteMode } from '../../src/sink';
 import { RecordRejectedError, SinkUnavailableError } from '../../src/errors';
@@ -116,5 +118,72 @@ describe.each(kinds)('the SQLite sink (%s)', (_name, openSink) => {
     expect(error).not.toBeInstanceOf(RecordRejectedError);
     expect(error).not.toBeInstanceOf(SinkUnavailableError);
     expect(error).toMatchObject({ name: 'SqliteError', message: expect.stringMatching(/no such table|schema/) });
+  });
+});
+
+describe("the SQLite sink's thread, when it dies", () => {
+  // Node announces every thread it starts ('worker' on process, on the next tick): the tests take
+  // the sink's own and kill it from outside, as a crash or the out-of-memory killer would, with no
+  // hook in the sink.
+  const threads: Worker[] = [];
+  const started = (thread: Worker) => threads.push(thread);
+  beforeEach(() => void process.on('worker', started));
+  afterEach(() => {
+    process.off('worker', started);
+    threads.splice(0);
+  });
+  const announced = () => new Promise((resolve) => setImmediate(resolve));
+  const ended = (thread: Worker) => new Promise((resolve) => thread.once('exit', resolve));
+
+  async function openThreaded(path: string): Promise<{ sink: ThreadedSqliteSink; thread: Worker }> {
+    const sink = new ThreadedSqliteSink(path);
+    await announced();
+    expect(threads).toHaveLength(1);
+    return { sink, thread: threads[0]! };
+  }
+
+  // How each death is told in the failed writes' errors.
+  const deaths: Array<[string, (thread: Worker) => void, RegExp]> = [
+    ['is terminated', (thread) => void thread.terminate(), /thread exited \(code \d+\)/],
+    // The thread reads `request.type` of every message: a null one throws there, uncaught.
+    ['throws an uncaught error', (thread) => thread.postMessage(null), /thread died: .*null/],
+  ];
+
+  describe.each(deaths)('(it %s)', (_how, kill, told) => {
+    it('fails the writes it had not answered as an outage (SinkUnavailableError)', async () => {
+      const { sink, thread } = await openThreaded(sinkPath());
+      kill(thread);
+      const inFlight = await Promise.allSettled([sink.write(rows(1000, 1)), sink.write(rows(10, 2))]);
+      await sink.close();
+      for (const result of inFlight) {
+        expect(result.status === 'rejected' && result.reason).toBeInstanceOf(SinkUnavailableError);
+        expect(result.status === 'rejected' && (result.reason as Error).message).toMatch(told);
+      }
+    });
+
+    it('writes the next batch on a new thread', async () => {
+      const path = sinkPath();
+      const { sink, thread } = await openThreaded(path);
+      await sink.write(rows(5, 1));
+      kill(thread);
+      await ended(thread);
+      expect(await sink.write(rows(10, 2))).toEqual({ inserted: 5, alreadyPresent: 5 });
+      await sink.close();
+      expect(threads).toHaveLength(2);
+      expect(stored(path)).toHaveLength(10);
+    });
+
+    it('closes all the same, and once closed refuses a write without starting a thread', async () => {
+      const { sink, thread } = await openThreaded(sinkPath());
+      kill(thread);
+      await ended(thread);
+      await sink.close();
+      const error = await sink.write(rows(1, 1)).catch((e: unknown) => e);
+      // Not an outage: a run must not wait for a sink its worker closed.
+      expect(error).not.toBeInstanceOf(SinkUnavailableError);
+      expect(error).toMatchObject({ message: 'the SQLite sink is closed' });
+      await announced();
+      expect(threads).toHaveLength(1);
+    });
   });
 });
