@@ -7,6 +7,8 @@ import type { Batch, BatchMessage } from '../batch';
 export interface BufferedRecord {
   message: BatchMessage;
   bytes: number;
+  /** When the buffer took it (ms, its clock); set by RecordBuffer.push. */
+  arrivedAt?: number;
 }
 
 export interface BatchLimits {

@@ -34,8 +34,6 @@ export class RecordBuffer {
   private buffered = 0;
   /** Heap bytes of the records held (see ./record-weight.ts). */
   private heldBytes = 0;
-  /** When the oldest record now buffered arrived (undefined while the buffer is empty). */
-  private bufferedSince: number | undefined;
   private readonly dataArrived = new Signal();
   private readonly spaceFreed = new Signal();
   /** Called once when the next record is buffered (see wakeOnNextRecord()). */
@@ -75,11 +73,12 @@ export class RecordBuffer {
   push(partition: number, record: BufferedRecord): void {
     let queue = this.queues.get(partition);
     if (!queue) this.queues.set(partition, (queue = []));
+    record.arrivedAt = this.now();
     queue.push(record);
     const tally = this.tally(partition);
     tally.records++;
     tally.bytes += record.bytes;
-    if (this.buffered++ === 0) this.bufferedSince = this.now();
+    this.buffered++;
     this.hold(recordHeapBytes(record.bytes));
     this.dataArrived.notify();
     this.fireWake();
@@ -114,7 +113,7 @@ export class RecordBuffer {
    * out of a record's wait.
    */
   async waitForBatch(limits: BatchLimits, maxWaitMs: number, stop: () => boolean): Promise<void> {
-    const deadline = (this.bufferedSince ?? this.now()) + maxWaitMs;
+    const deadline = (this.oldestArrival() ?? this.now()) + maxWaitMs;
     while (!stop() && !this.hasFullBatch(limits) && this.now() < deadline) {
       await this.dataArrived.wait(deadline - this.now());
     }
@@ -176,7 +175,6 @@ export class RecordBuffer {
     this.tallies.clear();
     this.buffered = 0;
     this.release(this.heldBytes);
-    this.bufferedSince = undefined;
     this.spaceFreed.notify();
   }
 
@@ -192,8 +190,21 @@ export class RecordBuffer {
     tally.bytes -= bytes;
     this.buffered -= records;
     this.release(recordsHeapBytes(records, bytes));
-    // Leftovers keep the oldest arrival time: they have waited at least that long.
-    if (this.buffered === 0) this.bufferedSince = undefined;
+  }
+
+  /**
+   * When the oldest record now buffered arrived: the head of some partition's queue (each queue is
+   * in arrival order). Exact, not the time the buffer last became non-empty: in a backlog the buffer
+   * never empties, and that time would soon make every call cut at once whatever had been
+   * refetched, in batches far smaller than MAX_BATCH_SIZE (more runs, more round trips).
+   */
+  private oldestArrival(): number | undefined {
+    let oldest: number | undefined;
+    for (const queue of this.queues.values()) {
+      const arrived = queue[0]?.arrivedAt;
+      if (arrived !== undefined && (oldest === undefined || arrived < oldest)) oldest = arrived;
+    }
+    return oldest;
   }
 
   /** Counts `bytes` more held; what passes the own share is drawn from the pool. */

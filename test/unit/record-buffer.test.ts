@@ -56,6 +56,18 @@ describe('the record buffer', () => {
     expect(await settledAt(buffer.waitForBatch(limits, 300, never))).toBe(50);
   });
 
+  it('counts from the oldest record left after a cut, not from when the buffer last held nothing', async () => {
+    // A backlog: the buffer never empties, and what is left after a cut arrived later.
+    const buffer = new RecordBuffer({ messages: 100, bytes: 1_000_000 });
+    for (let o = 0; o < 3; o++) buffer.push(0, record(o));
+    await vi.advanceTimersByTimeAsync(250);
+    buffer.push(0, record(3));
+    buffer.push(0, record(4));
+    expect(buffer.cut('t', { ...limits, maxBatches: 1 }).map((b) => b.messages.length)).toEqual([3]);
+    // Offsets 3 and 4 arrived just now: they may wait the whole 300 ms.
+    expect(await settledAt(buffer.waitForBatch(limits, 300, never))).toBe(300);
+  });
+
   it('starts a new wait once everything buffered was taken', async () => {
     const buffer = new RecordBuffer({ messages: 100, bytes: 1_000_000 });
     buffer.push(0, record(0));
