@@ -7,8 +7,10 @@
 // "taken" is when the consume-batch call that cut the row's batch completed, "start command" when
 // the sensor's workflow task that starts the run completed (both in the sensor's history), "run
 // started" and "load begins" come from the run's history (its start; its process-batch activity
-// started, or for a local activity the workflow task it ran in), loaded_at and produced_at from the row. The pure part (stagesOf, summarise) is
-// unit-tested; fetchRunTimes reads the histories.
+// started, or for a local activity the workflow task it ran in), loaded_at and produced_at from
+// the row. Only each sensor's current run is read: rows of runs started before a sensor continued
+// as new are left out (the summary's `rows` says how many were placed). The pure part (stagesOf,
+// summarise) is unit-tested; fetchRunTimes reads the histories.
 
 import type { Client } from '@temporalio/client';
 import { percentile } from './timeline';
