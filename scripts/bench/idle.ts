@@ -12,6 +12,7 @@ import { RECORDS_WAITING_SIGNAL } from '../../src/sensor-wake';
 import { statusQuery } from '../../src/workflows/sensor';
 import type { Scenario } from './scenario';
 import { startSession } from './pipeline-session';
+import { eventTimeMs, historyEvents } from './history-events';
 
 export interface IdleCounts {
   events: number;
@@ -73,9 +74,8 @@ export async function runIdle(
 async function countEventsBetween(client: Client, workflowId: string, from: number, to: number): Promise<IdleCounts> {
   const counts: IdleCounts = { events: 0, activities: 0, workflowTasks: 0, timers: 0, wakes: 0 };
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    for await (const e of historyEvents(client, workflowId, run.runId)) {
+      const at = eventTimeMs(e);
       if (at < from || at >= to) continue;
       counts.events++;
       if (e.activityTaskScheduledEventAttributes) counts.activities++;

@@ -7,12 +7,12 @@
 // "taken" is when the consume-batch call that cut the row's batch completed, "start command" when
 // the sensor's workflow task that starts the run completed (both in the sensor's history), "run
 // started" and "load begins" come from the run's history (its start; its process-batch activity
-// started, or for a local activity the workflow task it ran in), loaded_at and produced_at from
-// the row. Only each sensor's current run is read: rows of runs started before a sensor continued
+// started), loaded_at and produced_at from the row. Only each sensor's current run is read: rows of runs started before a sensor continued
 // as new are left out (the summary's `rows` says how many were placed). The pure part (stagesOf,
 // summarise) is unit-tested; fetchRunTimes reads the histories.
 
 import type { Client } from '@temporalio/client';
+import { eventTimeMs, historyEvents } from './history-events';
 import { percentile } from './timeline';
 
 export const STAGES = ['kafka and buffer', 'sensor turn', 'child start', "run's task", 'load'] as const;
@@ -74,20 +74,6 @@ export function summarise(rows: RowTimes[], runs: Map<string, RunTimes>): StageS
   };
 }
 
-interface Event {
-  eventId?: { toString(): string } | null;
-  eventTime?: { seconds?: { toString(): string } | null; nanos?: number | null } | null;
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
-  activityTaskCompletedEventAttributes?: { scheduledEventId?: { toString(): string } | null } | null;
-  activityTaskStartedEventAttributes?: unknown;
-  workflowTaskStartedEventAttributes?: unknown;
-  workflowTaskCompletedEventAttributes?: unknown;
-  startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId?: string | null } | null;
-  workflowExecutionStartedEventAttributes?: unknown;
-}
-
-const msOf = (e: Event) => Number(e.eventTime?.seconds?.toString() ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
-
 /** Reads the histories of the sensors and of their runs; runs whose times are incomplete are left out. */
 export async function fetchRunTimes(client: Client, sensorWorkflowIds: string[]): Promise<Map<string, RunTimes>> {
   const started = new Map<string, Omit<RunTimes, 'runStartedAt' | 'loadStartedAt'>>();
@@ -95,16 +81,16 @@ export async function fetchRunTimes(client: Client, sensorWorkflowIds: string[])
     const activityNames = new Map<string, string>();
     let takenAt = NaN;
     let taskCompletedAt = NaN;
-    for await (const e of events(client, workflowId)) {
+    for await (const e of historyEvents(client, workflowId)) {
       if (e.activityTaskScheduledEventAttributes)
         activityNames.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
       else if (
         e.activityTaskCompletedEventAttributes &&
         activityNames.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) === 'consumeBatch'
       )
-        takenAt = msOf(e);
+        takenAt = eventTimeMs(e);
       // A task's commands follow its completion in the history: that completion is their time.
-      else if (e.workflowTaskCompletedEventAttributes) taskCompletedAt = msOf(e);
+      else if (e.workflowTaskCompletedEventAttributes) taskCompletedAt = eventTimeMs(e);
       else if (e.startChildWorkflowExecutionInitiatedEventAttributes)
         started.set(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId ?? '', {
           takenAt,
@@ -116,34 +102,15 @@ export async function fetchRunTimes(client: Client, sensorWorkflowIds: string[])
   for (const [workflowId, sensorSide] of started) {
     let runStartedAt = NaN;
     let loadStartedAt = NaN;
-    let firstTaskStartedAt = NaN;
-    for await (const e of events(client, workflowId)) {
-      if (e.workflowExecutionStartedEventAttributes) runStartedAt = msOf(e);
-      else if (e.workflowTaskStartedEventAttributes && Number.isNaN(firstTaskStartedAt)) firstTaskStartedAt = msOf(e);
+    for await (const e of historyEvents(client, workflowId)) {
+      if (e.workflowExecutionStartedEventAttributes) runStartedAt = eventTimeMs(e);
       else if (e.activityTaskStartedEventAttributes) {
-        loadStartedAt = msOf(e);
+        loadStartedAt = eventTimeMs(e);
         break;
       }
     }
-    // A local activity runs inside the run's first workflow task and leaves no started event.
-    if (Number.isNaN(loadStartedAt)) loadStartedAt = firstTaskStartedAt;
     const times = { ...sensorSide, runStartedAt, loadStartedAt };
     if (Object.values(times).every(Number.isFinite)) runs.set(workflowId, times);
   }
   return runs;
-}
-
-/** A workflow's events, newest run of its chain, paged. */
-async function* events(client: Client, workflowId: string): AsyncGenerator<Event> {
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId },
-      maximumPageSize: 100,
-      nextPageToken,
-    });
-    yield* (page.history?.events ?? []) as Event[];
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
 }

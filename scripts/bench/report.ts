@@ -197,7 +197,11 @@ export function summarize(
     rows.push({ label: 'steady worker peak RSS', text: fmt(steady.workerPeakRssMiB), unit: 'MiB' });
     rows.push({ label: 'steady worker CPU (cores busy)', text: steady.workerCpuPerSecond.toFixed(2), unit: '' });
     const stages = steady.latencyStages;
-    rows.push({ label: '  latency stages: rows placed (of the rows sent)', text: fmt(stages.rows), unit: 'rows' });
+    rows.push({
+      label: '  latency stages: rows placed',
+      text: `${fmt(stages.rows)} of ${fmt(steady.sent)}`,
+      unit: 'rows',
+    });
     for (const stage of STAGES)
       rows.push({
         label: `  latency stage ${stage}: p50 / p99 / slowest 1%`,

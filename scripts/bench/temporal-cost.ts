@@ -4,6 +4,7 @@
 
 import type { Client } from '@temporalio/client';
 import { pipelineFilter, runsQuery, type PipelineId } from '../../src/runs';
+import { historyEvents } from './history-events';
 
 export interface TemporalCost {
   runs: number;
@@ -79,24 +80,11 @@ export async function temporalCost(client: Client, pipeline: PipelineId, message
 
 async function countEvents(client: Client, workflowId: string, runId: string): Promise<EventCounts> {
   const counts: EventCounts = { workflowTasks: 0, activityTasks: 0, childStarts: 0 };
-  // Paged by hand, a few events a page: a sensor's events carry whole batches (consume-batch
-  // results, child inputs, up to 448 KiB each), and the client's fetchHistory asks for pages
-  // bigger than gRPC's 4 MiB default receive limit.
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: 4,
-      nextPageToken,
-    });
-    for (const e of page.history?.events ?? []) {
-      if (e.workflowTaskCompletedEventAttributes) counts.workflowTasks++;
-      else if (e.activityTaskScheduledEventAttributes) counts.activityTasks++;
-      else if (e.startChildWorkflowExecutionInitiatedEventAttributes) counts.childStarts++;
-    }
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
+  for await (const e of historyEvents(client, workflowId, runId)) {
+    if (e.workflowTaskCompletedEventAttributes) counts.workflowTasks++;
+    else if (e.activityTaskScheduledEventAttributes) counts.activityTasks++;
+    else if (e.startChildWorkflowExecutionInitiatedEventAttributes) counts.childStarts++;
+  }
   return counts;
 }
 
