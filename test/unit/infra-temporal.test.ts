@@ -70,6 +70,13 @@ describe('the Temporal dev server infra.sh starts', () => {
     expect(chosen[chosen.indexOf('--metrics-port') + 1]).toBe('3');
   });
 
+  it("keeps its store's SQLite journal in WAL mode, or the mode TEMPORAL_SQLITE_JOURNAL_MODE names", async () => {
+    const byDefault = await startArgs();
+    expect(byDefault[byDefault.indexOf('--sqlite-pragma') + 1]).toBe('journal_mode=wal');
+    const chosen = await startArgs({ TEMPORAL_SQLITE_JOURNAL_MODE: 'delete' });
+    expect(chosen[chosen.indexOf('--sqlite-pragma') + 1]).toBe('journal_mode=delete');
+  });
+
   it('leaves the metrics port to the CLI with TEMPORAL_SERVER_METRICS_PORT=0', async () => {
     expect(await startArgs({ TEMPORAL_SERVER_METRICS_PORT: '0' })).not.toContain('--metrics-port');
   });
