@@ -45,7 +45,8 @@ TEMPORAL_START_TIMEOUT="${TEMPORAL_START_TIMEOUT:-60}"
 # The SQLite journal of the server's store. The CLI leaves SQLite's default (a rollback journal,
 # `delete`), where each write locks the whole file against the server's readers: every workflow
 # task, timer and activity hand-off waited on it. In WAL mode readers and the writer go on side by
-# side. Measured with `npm run bench` (docs/BENCHMARKS.md, "The dev server's SQLite journal"):
+# side. Measured with `npm run bench` (docs/BENCHMARKS.md, "2026-12-07, afternoon: the dev
+# server's SQLite journal"):
 # the Temporal hops on a steady record's path 3-4x shorter, steady p99 2.35 s -> 1.45-1.50 s,
 # drains about 1.2x faster. The mode is kept in the file, so going back needs
 # TEMPORAL_SQLITE_JOURNAL_MODE=delete, not just its absence.
@@ -148,6 +149,11 @@ temporal_ui_codec_args() {
 # when it launched a process.
 temporal_start() {
   TEMPORAL_STARTED=0
+  # Checked even when a running server is reused, so a typo is seen at once, not at the next start.
+  case "$TEMPORAL_SQLITE_JOURNAL_MODE" in
+    wal | delete | truncate | persist | memory | off) ;;
+    *) die "TEMPORAL_SQLITE_JOURNAL_MODE=$TEMPORAL_SQLITE_JOURNAL_MODE is not a SQLite journal mode (wal, delete, truncate, persist, memory or off)" ;;
+  esac
   local pid
   pid="$(temporal_pid)"
   if [[ -n "$pid" ]]; then

@@ -15,8 +15,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The arguments temporal_start passes to the CLI, with `env` added to the environment. */
-async function startArgs(env: Record<string, string> = {}): Promise<string[]> {
+/** Runs temporal_start against the stand-in CLI, with `env` added to the environment. */
+function runStart(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'infra-temporal-'));
   dirs.push(dir);
   const fakeCli = join(dir, 'temporal');
@@ -44,6 +44,12 @@ async function startArgs(env: Record<string, string> = {}): Promise<string[]> {
       },
     },
   );
+  return { dir, result };
+}
+
+/** The arguments temporal_start passes to the CLI, with `env` added to the environment. */
+async function startArgs(env: Record<string, string> = {}): Promise<string[]> {
+  const { dir, result } = runStart(env);
   expect(result.status, result.stderr).toBe(0);
   const deadline = Date.now() + 5_000;
   while (!existsSync(join(dir, 'args')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -75,6 +81,13 @@ describe('the Temporal dev server infra.sh starts', () => {
     expect(byDefault[byDefault.indexOf('--sqlite-pragma') + 1]).toBe('journal_mode=wal');
     const chosen = await startArgs({ TEMPORAL_SQLITE_JOURNAL_MODE: 'delete' });
     expect(chosen[chosen.indexOf('--sqlite-pragma') + 1]).toBe('journal_mode=delete');
+  });
+
+  it('refuses a TEMPORAL_SQLITE_JOURNAL_MODE that is no journal mode, naming the setting, and starts nothing', () => {
+    const { dir, result } = runStart({ TEMPORAL_SQLITE_JOURNAL_MODE: 'wall' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('TEMPORAL_SQLITE_JOURNAL_MODE=wall');
+    expect(existsSync(join(dir, 'args'))).toBe(false);
   });
 
   it('leaves the metrics port to the CLI with TEMPORAL_SERVER_METRICS_PORT=0', async () => {
