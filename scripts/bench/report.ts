@@ -196,6 +196,13 @@ export function summarize(
     rows.push({ label: 'steady max lag, committed offsets', text: fmt(steady.maxCommittedLag), unit: 'msgs' });
     rows.push({ label: 'steady worker peak RSS', text: fmt(steady.workerPeakRssMiB), unit: 'MiB' });
     rows.push({ label: 'steady worker CPU (cores busy)', text: steady.workerCpuPerSecond.toFixed(2), unit: '' });
+    const delay = steady.workerEventLoopDelay;
+    if (delay)
+      rows.push({
+        label: 'steady worker event-loop delay p99 / max',
+        text: `${fmt(delay.p99Ms)} / ${fmt(delay.maxMs)}`,
+        unit: 'ms',
+      });
     const stages = steady.latencyStages;
     rows.push({
       label: '  latency stages: rows placed',

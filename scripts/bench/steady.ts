@@ -14,6 +14,7 @@ import { startSession } from './pipeline-session';
 import { latencyPerSecond, type LagPoint, type LatencyPoint } from './timeline';
 import { fetchRunTimes, summarise, type StageSummary } from './latency-stages';
 import { sensorWorkflowId } from '../../src/batch';
+import { freePort, type EventLoopDelay } from './event-loop-delay';
 
 export interface SteadyResult {
   desiredRate: number;
@@ -28,6 +29,8 @@ export interface SteadyResult {
   lagBounded: boolean;
   workerPeakRssMiB: number;
   workerCpuPerSecond: number;
+  /** The worker's event-loop delay while the producer ran; absent if its metrics could not be read. */
+  workerEventLoopDelay?: EventLoopDelay;
   /** Lag sampled once a second, from the producer's start until every row was in the sink. */
   lagOverTime: LagPoint[];
   /** Latency of the rows loaded in each second since the producer's start. */
@@ -43,7 +46,7 @@ export async function runSteady(
   logger: Logger,
   o: { rate: number; seconds: number; messageBytes: number; logFile: string },
 ): Promise<SteadyResult> {
-  const session = await startSession(s, logger, o);
+  const session = await startSession(s, logger, { ...o, metricsPort: await freePort() });
   const reader = new SinkReader(s.config.sqlitePath);
   const { topic, groupId } = s.config;
   try {
@@ -59,6 +62,8 @@ export async function runSteady(
       }
     })();
     const cpu0 = session.worker.cpuSeconds();
+    // Empties the worker's delay histogram: what the next read shows is the producing time's.
+    await session.worker.eventLoopDelay();
     const started = Date.now();
     const producer = new RateProducer(kafka, {
       topic,
@@ -69,6 +74,7 @@ export async function runSteady(
     const stats = await producer.run();
     const producedUntil = Date.now();
     const cpu1 = session.worker.cpuSeconds();
+    const workerEventLoopDelay = await session.worker.eventLoopDelay();
     const deadline = Date.now() + 180_000;
     while (reader.count() < stats.sent) {
       if (Date.now() > deadline)
@@ -106,6 +112,7 @@ export async function runSteady(
       lagBounded: lagLastThird <= Math.max(lagFirstTwoThirds * 1.2, lagFirstTwoThirds + o.rate),
       workerPeakRssMiB: session.worker.peakRssMiB(),
       workerCpuPerSecond: (cpu1 - cpu0) / ((producedUntil - started) / 1000),
+      workerEventLoopDelay,
       lagOverTime: samples
         .filter((x) => x.at >= started)
         .map((x) => ({ second: (x.at - started) / 1000, endToEnd: x.endToEnd, committed: x.committed })),

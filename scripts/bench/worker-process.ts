@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../src/workers/runtime-flags';
+import { scrapeEventLoopDelay, type EventLoopDelay } from './event-loop-delay';
 import { childPids, cpuSeconds, peakRssMiB } from './proc';
 
 export interface WorkerProcess {
@@ -17,6 +18,11 @@ export interface WorkerProcess {
   launchedAt: number;
   cpuSeconds(): number;
   peakRssMiB(): number;
+  /**
+   * The event-loop delay since the last call (the first call: since the start); undefined without
+   * `metricsPort` (./event-loop-delay.ts).
+   */
+  eventLoopDelay(): Promise<EventLoopDelay | undefined>;
   /** SIGTERM (the worker finishes in-flight tasks and exits), SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -30,6 +36,8 @@ export interface WorkerOptions {
   manageSensors?: boolean;
   /** Spawned as `npm run worker` (npm's own start counts), instead of the node command it execs. */
   viaNpm?: boolean;
+  /** Serve the worker's metrics on this loopback port (one process per port), for eventLoopDelay(). */
+  metricsPort?: number;
 }
 
 export async function startWorker(env: Record<string, string>, options: WorkerOptions): Promise<WorkerProcess> {
@@ -49,6 +57,7 @@ export async function startWorker(env: Record<string, string>, options: WorkerOp
       METRICS_PORT: '0',
       TEMPORAL_METRICS_PORT: '0',
       ...env,
+      ...(options.metricsPort ? { METRICS_PORT: String(options.metricsPort), METRICS_HOST: '127.0.0.1' } : {}),
       MANAGE_SENSORS: options.manageSensors ? 'true' : 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,6 +73,7 @@ export async function startWorker(env: Record<string, string>, options: WorkerOp
     launchedAt,
     cpuSeconds: () => cpuSeconds(pid),
     peakRssMiB: () => peakRssMiB(pid),
+    eventLoopDelay: async () => (options.metricsPort ? scrapeEventLoopDelay(options.metricsPort) : undefined),
     async stop(graceMs = 40_000) {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => {
