@@ -26,7 +26,8 @@ export function freePort(): Promise<number> {
 /** The delay gauges of a Prometheus text exposition, in ms; undefined if either is missing. */
 export function eventLoopDelayOf(metrics: string): EventLoopDelay | undefined {
   const ms = (name: string) => {
-    const line = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics);
+    // Label values are quoted and may hold any character (a group ID with a brace, say).
+    const line = new RegExp(`^${name}(?:\\{(?:[^"}]|"(?:[^"\\\\]|\\\\.)*")*\\})? (\\S+)$`, 'm').exec(metrics);
     return line ? Number(line[1]) * 1000 : undefined;
   };
   const p99Ms = ms('nodejs_eventloop_lag_p99_seconds');
@@ -37,7 +38,8 @@ export function eventLoopDelayOf(metrics: string): EventLoopDelay | undefined {
 /** Scrapes the worker's metrics on `port`; undefined (the figure left out) if that fails. */
 export async function scrapeEventLoopDelay(port: number): Promise<EventLoopDelay | undefined> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    // A worker stuck in its event loop does not answer: leave the figure out rather than wait.
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) });
     return eventLoopDelayOf(await response.text());
   } catch {
     return undefined;

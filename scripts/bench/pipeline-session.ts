@@ -43,9 +43,17 @@ export async function startSession(
   const stopWorkers = () => Promise.all(workers.map((w) => w.stop()));
   try {
     for (let i = 0; i < (options.processes ?? 1); i++) {
-      // Only the first is profiled: one profile per drain is what profile-summary reads.
-      const cpuProfileDir = i === 0 ? options.cpuProfileDir : undefined;
-      workers.push(await startWorker(s.env, { ...options, cpuProfileDir, logFile: workerLogFile(options.logFile, i) }));
+      // Only the first is profiled: one profile per drain is what profile-summary reads. And only
+      // the first serves its metrics on the port given (two processes cannot share it).
+      const first = i === 0;
+      workers.push(
+        await startWorker(s.env, {
+          ...options,
+          cpuProfileDir: first ? options.cpuProfileDir : undefined,
+          metricsPort: first ? options.metricsPort : undefined,
+          logFile: workerLogFile(options.logFile, i),
+        }),
+      );
     }
   } catch (err) {
     await stopWorkers();

@@ -11,6 +11,7 @@ import { RateProducer } from '../../src/producer/rate-producer';
 import type { Scenario } from './scenario';
 import { SinkReader } from '../sink-reader';
 import { startSession } from './pipeline-session';
+import type { WorkerOptions } from './worker-process';
 import { latencyPerSecond, type LagPoint, type LatencyPoint } from './timeline';
 import { fetchRunTimes, summarise, type StageSummary } from './latency-stages';
 import { sensorWorkflowId } from '../../src/batch';
@@ -46,7 +47,7 @@ export async function runSteady(
   logger: Logger,
   o: { rate: number; seconds: number; messageBytes: number; logFile: string },
 ): Promise<SteadyResult> {
-  const session = await startSession(s, logger, { ...o, metricsPort: await freePort() });
+  const session = await startSessionWithMetrics(s, logger, o);
   const reader = new SinkReader(s.config.sqlitePath);
   const { topic, groupId } = s.config;
   try {
@@ -62,8 +63,9 @@ export async function runSteady(
       }
     })();
     const cpu0 = session.worker.cpuSeconds();
-    // Empties the worker's delay histogram: what the next read shows is the producing time's.
-    await session.worker.eventLoopDelay();
+    // Empties the worker's delay histogram: what the next read shows is the producing time's. If
+    // this read failed, the next would cover the worker's start too: it is then left out.
+    const delayWindowOpened = (await session.worker.eventLoopDelay()) !== undefined;
     const started = Date.now();
     const producer = new RateProducer(kafka, {
       topic,
@@ -74,7 +76,7 @@ export async function runSteady(
     const stats = await producer.run();
     const producedUntil = Date.now();
     const cpu1 = session.worker.cpuSeconds();
-    const workerEventLoopDelay = await session.worker.eventLoopDelay();
+    const workerEventLoopDelay = delayWindowOpened ? await session.worker.eventLoopDelay() : undefined;
     const deadline = Date.now() + 180_000;
     while (reader.count() < stats.sent) {
       if (Date.now() > deadline)
@@ -122,6 +124,23 @@ export async function runSteady(
   } finally {
     reader.close();
     await session.stop();
+  }
+}
+
+/**
+ * Starts the worker serving its metrics on a free port (for its event-loop delay). The port is free
+ * when picked but may be taken before the worker binds it; then the worker stops at once naming
+ * METRICS_PORT, and another port is tried.
+ */
+async function startSessionWithMetrics(s: Scenario, logger: Logger, o: WorkerOptions) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSession(s, logger, { ...o, metricsPort: await freePort() });
+    } catch (err) {
+      // Exit code 2 is a setting refused at startup; the worker's own words may come after its exit.
+      const portTaken = /METRICS_PORT|\(code 2\)/.test(String(err));
+      if (attempt >= 3 || !portTaken) throw err;
+    }
   }
 }
 

@@ -102,10 +102,13 @@ function waitForLine(
       if (pattern.test(seen)) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
         res();
       }
     };
+    // stderr too: a worker that cannot start says why there (`worker cannot start: …`).
     child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       rej(new Error(`worker exited (code ${code}) before it was ready: ${seen.slice(-1000)}`));

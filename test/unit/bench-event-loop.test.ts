@@ -1,22 +1,23 @@
 // The steady benchmark's event-loop delay figure (scripts/bench/event-loop-delay.ts): read from the
 // worker's metrics as prom-client exposes them, and shown as a row of `npm run bench`.
 
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventLoopDelayOf, freePort } from '../../scripts/bench/event-loop-delay';
 import { STAGES } from '../../scripts/bench/latency-stages';
 import { summarize } from '../../scripts/bench/report';
 import type { SteadyResult } from '../../scripts/bench/steady';
 
-/** Part of a real scrape of `npm run worker`'s METRICS_PORT. */
+/** Part of a scrape of `npm run worker`'s METRICS_PORT (the pipeline's default labels on every line). */
 const SCRAPE = [
   '# HELP nodejs_eventloop_lag_max_seconds The maximum recorded event loop delay.',
   '# TYPE nodejs_eventloop_lag_max_seconds gauge',
-  'nodejs_eventloop_lag_max_seconds 0.121110527',
+  'nodejs_eventloop_lag_max_seconds{topic="events",group="microbatch"} 0.121110527',
   '# HELP nodejs_eventloop_lag_p90_seconds The 90th percentile of the recorded event loop delays.',
-  'nodejs_eventloop_lag_p90_seconds 0.027492351',
+  'nodejs_eventloop_lag_p90_seconds{topic="events",group="microbatch"} 0.027492351',
   '# HELP nodejs_eventloop_lag_p99_seconds The 99th percentile of the recorded event loop delays.',
   '# TYPE nodejs_eventloop_lag_p99_seconds gauge',
-  'nodejs_eventloop_lag_p99_seconds 0.036044799',
+  'nodejs_eventloop_lag_p99_seconds{topic="events",group="microbatch"} 0.036044799',
 ].join('\n');
 
 describe('the worker event-loop delay figure', () => {
@@ -26,15 +27,27 @@ describe('the worker event-loop delay figure', () => {
     expect(delay.maxMs).toBeCloseTo(121.11, 2);
   });
 
-  it('reads gauges that carry labels too, and nothing from a scrape without them', () => {
-    expect(eventLoopDelayOf(SCRAPE.replace(/_seconds /g, '_seconds{replica="a"} '))?.p99Ms).toBeCloseTo(36.04, 2);
-    expect(eventLoopDelayOf('pipeline_records_consumed_total 5')).toBeUndefined();
+  it('reads gauges without labels, or with label values holding braces and quotes', () => {
+    const bare = SCRAPE.replace(/\{[^\n]*\} /g, ' ');
+    expect(eventLoopDelayOf(bare)?.p99Ms).toBeCloseTo(36.04, 2);
+    const odd = SCRAPE.replace(/group="microbatch"/g, 'group="a}b\\"c"');
+    expect(eventLoopDelayOf(odd)?.maxMs).toBeCloseTo(121.11, 2);
   });
 
-  it('finds a free loopback port for the worker to serve its metrics on', async () => {
+  it('reads nothing when either gauge is missing', () => {
+    expect(eventLoopDelayOf('pipeline_records_consumed_total 5')).toBeUndefined();
+    expect(eventLoopDelayOf(SCRAPE.replace(/^nodejs_eventloop_lag_max_seconds.*$/m, ''))).toBeUndefined();
+    expect(eventLoopDelayOf(SCRAPE.replace(/^nodejs_eventloop_lag_p99_seconds.*$/m, ''))).toBeUndefined();
+  });
+
+  it('finds a loopback port the worker can then listen on', async () => {
     const port = await freePort();
-    expect(port).toBeGreaterThan(0);
-    expect(port).toBeLessThan(65_536);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('shows the steady run delay as a row when it was read', () => {
