@@ -15,7 +15,8 @@ import type { WorkerOptions } from './worker-process';
 import { latencyPerSecond, type LagPoint, type LatencyPoint } from './timeline';
 import { fetchRunTimes, summarise, type StageSummary } from './latency-stages';
 import { sensorWorkflowId } from '../../src/batch';
-import { freePort, type EventLoopDelay } from './event-loop-delay';
+import type { EventLoopDelay } from './event-loop-delay';
+import { freePort } from '../prometheus-text';
 
 export interface SteadyResult {
   desiredRate: number;

@@ -3,7 +3,6 @@
 // bad records sent, runs started the runs completed, and the lag gauge falls to 0; the sensor
 // gauges follow a pause; and the Temporal SDK's own endpoint serves the names the dashboard uses.
 
-import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sensorWorkflowId } from '../../src/batch';
 import { serveMetrics } from '../../src/metrics/metrics-server';
@@ -11,20 +10,12 @@ import { countUnfinishedRuns, runsQuery } from '../../src/runs';
 import { ensureSensors } from '../../src/workers/sensors';
 import { pauseSignal } from '../../src/workflows/sensor';
 import { installTemporalLoggerOnce, logger, sinkRows, testConfig, testProducer, waitFor } from '../helpers';
+import { freePort } from '../../scripts/prometheus-text';
 import { has, scrape, total, type Sample } from '../metrics-scrape';
 import { cleanupAfterEach, produce, setUpPipeline } from '../pipeline-harness';
 import { TEMPORAL_SDK_METRICS } from '../temporal-sdk-metrics';
 
 const defer = cleanupAfterEach();
-
-/** A port nobody listens on now (the SDK's exporter cannot report the port it bound to 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let temporalMetricsUrl: string;
 beforeAll(async () => {

@@ -3,7 +3,8 @@
 
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { eventLoopDelayOf, freePort } from '../../scripts/bench/event-loop-delay';
+import { eventLoopDelayOf } from '../../scripts/bench/event-loop-delay';
+import { freePort, parseMetrics } from '../../scripts/prometheus-text';
 import { STAGES } from '../../scripts/bench/latency-stages';
 import { summarize } from '../../scripts/bench/report';
 import type { SteadyResult } from '../../scripts/bench/steady';
@@ -32,6 +33,10 @@ describe('the worker event-loop delay figure', () => {
     expect(eventLoopDelayOf(bare)?.p99Ms).toBeCloseTo(36.04, 2);
     const odd = SCRAPE.replace(/group="microbatch"/g, 'group="a}b\\"c"');
     expect(eventLoopDelayOf(odd)?.maxMs).toBeCloseTo(121.11, 2);
+    expect(parseMetrics(odd).find((s) => s.name === 'nodejs_eventloop_lag_max_seconds')?.labels).toEqual({
+      topic: 'events',
+      group: 'a}b"c',
+    });
   });
 
   it('reads nothing when either gauge is missing', () => {
