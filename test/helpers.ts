@@ -255,13 +255,16 @@ export async function stopSensors(client: Client, config: Config): Promise<void>
   for (let replica = 0; replica < config.sensorReplicas; replica++) {
     const handle = client.workflow.getHandle(sensorWorkflowId(config.topic, config.groupId, replica));
     await handle.signal(stopSignal).catch(() => undefined);
+    // The timer is cleared once the race is decided, so a stopped sensor leaves no 20 s timer
+    // holding the test file's process open after its last test.
+    let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       handle.result().then(
         () => true,
         () => true,
       ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
-    ]);
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 20_000))),
+    ]).finally(() => clearTimeout(timer));
     if (!stopped) await handle.terminate('test cleanup: the sensor did not stop within 20 s').catch(() => undefined);
   }
 }
