@@ -4,9 +4,9 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { faultDataDir, infraSync } from './servers';
+import { faultDataDir, infraInTeardown, infraSync } from './servers';
 
-export default function setup(): () => void {
+export default function setup(): () => Promise<void> {
   infraSync('down', '--purge');
   infraSync('up');
   // `up` reuses any server already answering on a port; a stop/start would then not reach it.
@@ -20,5 +20,5 @@ export default function setup(): () => void {
       );
     }
   }
-  return () => infraSync('down');
+  return () => infraInTeardown('down');
 }

@@ -8,6 +8,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { runInfraScript } from '../infra-teardown';
 
 export const repoRoot = resolve(__dirname, '../..');
 const infraScript = resolve(repoRoot, 'scripts/infra.sh');
@@ -35,9 +36,14 @@ export const infraEnv: NodeJS.ProcessEnv = {
   POSTGRES_PORT: String(ports.postgres),
 };
 
-/** Runs infra.sh synchronously with its output on the terminal (global setup and teardown). */
+/** Runs infra.sh synchronously with its output on the terminal (global setup). */
 export function infraSync(...args: string[]): void {
   execFileSync('bash', [infraScript, ...args], { env: infraEnv, stdio: 'inherit' });
+}
+
+/** The same without blocking the event loop (global teardown: see ../infra-teardown.ts). */
+export function infraInTeardown(...args: string[]): Promise<void> {
+  return runInfraScript(infraScript, args, infraEnv);
 }
 
 export type ServerName = 'kafka' | 'temporal' | 'postgres';

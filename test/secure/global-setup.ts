@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { runInfraScript } from '../infra-teardown';
 
 const infra = resolve(__dirname, '../../scripts/infra.sh');
 const securePidFile = resolve(__dirname, '../../.data/run/kafka-secure.pid');
@@ -22,7 +23,7 @@ export function parseSettings(text: string): Record<string, string> {
   );
 }
 
-export default function setup(project: TestProject): () => void {
+export default function setup(project: TestProject): () => Promise<void> {
   const runningBefore = existsSync(securePidFile);
   const printed = execFileSync('bash', [infra, 'up', 'secure'], {
     encoding: 'utf8',
@@ -31,8 +32,8 @@ export default function setup(project: TestProject): () => void {
   const settings = parseSettings(printed);
   if (!settings.KAFKA_BROKERS) throw new Error(`scripts/infra.sh up secure printed no KAFKA_BROKERS:\n${printed}`);
   project.provide('secureSettings', settings);
-  return () => {
-    if (!runningBefore) execFileSync('bash', [infra, 'down', 'secure'], { stdio: 'inherit' });
+  return async () => {
+    if (!runningBefore) await runInfraScript(infra, ['down', 'secure']);
   };
 }
 
