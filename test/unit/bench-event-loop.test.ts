@@ -47,6 +47,8 @@ describe('the worker event-loop delay figure', () => {
 
   it('finds a loopback port the worker can then listen on', async () => {
     const port = await freePort();
+    // A real port, not 0 (which any listen accepts, and which would tell the worker nothing).
+    expect(port).toBeGreaterThan(0);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
