@@ -358,7 +358,7 @@ export const SETTINGS = {
   workerMemoryBudget: setting(
     'WORKER_MEMORY_BUDGET',
     String(WORKER_MEMORY_BUDGET_DEFAULT),
-    `heap bytes one worker process may hold of the stream's records (${WORKER_MEMORY_BUDGET_DEFAULT / MiB} MiB by default), split among the Kafka fetches of its consumers (1/8), their record buffers (3/8: an own share each plus a pool they share) and the batches waiting for their runs (1/2); beyond it records wait in Kafka as lag, or a run reads its batch back from Kafka. The process itself comes on top (about 260-340 MiB of RSS idle). See "Memory" in docs/BENCHMARKS.md`,
+    `heap bytes one worker process may hold of the stream's records (${WORKER_MEMORY_BUDGET_DEFAULT / MiB} MiB by default), split among the Kafka fetches of its consumers (1/8), their record buffers (3/8: an own share each plus a pool they share) and the batches waiting for their runs (1/2); beyond it records wait in Kafka as lag, or a run reads its batch back from Kafka. The process itself comes on top (about 230-270 MiB of RSS idle). See "Memory" in docs/BENCHMARKS.md`,
     integer(16 * MiB, 64 * 1024 * MiB),
   ),
   runMaxAttempts: setting(

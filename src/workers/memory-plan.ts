@@ -14,7 +14,7 @@
 //
 // A process without the sensor role fetches nothing, and one without the runs role caches nothing:
 // their parts go unused. Not counted: the process itself (Node, the Temporal SDK and its workflow
-// threads, about 260-340 MiB of RSS idle, docs/BENCHMARKS.md "Memory"), and the working memory of the
+// threads, about 230-270 MiB of RSS idle, docs/BENCHMARKS.md "Memory"), and the working memory of the
 // process-batch activities running (a loaded batch's transformed rows), bounded by
 // MAX_CONCURRENT_RUNS × MAX_BATCH_BYTES.
 
