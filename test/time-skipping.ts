@@ -32,14 +32,21 @@
 //   The sensor does the first (its runs outlive its continue-as-new); tests must let children
 //   finish before the parent's run closes, give every workflow a worker, and use a server per test
 //   file (or per test that may break it). Timer waits then last real time and tests time out.
+// - Time-skipping unlocks are counted: one more unlock than locks is refused with UNKNOWN ("Unbalanced
+//   lock and unlock calls"), which the client retries. A `result()` wait and an `env.sleep()` at the
+//   same time do that; a sleep in the background goes through skipTimeInBackground (below).
 // - After a result, its clock can jump years ahead (timeouts of continued-as-new runs still fire):
 //   measure workflow time inside workflows (Date.now() there), not with env.currentTimeMs().
 // - It listens on all interfaces, not only loopback (its main class takes no address), on a random
 //   port, while the test runs. The SDK's worker warns that heartbeat details may be lost when an
 //   activity fails there (a capability it does not advertise).
 
+import { Connection } from '@temporalio/client';
+// Not in the package's index; @temporalio/testing itself imports it from here to reach the test service.
+import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defineSearchAttributeKey, IllegalStateError, SearchAttributeType } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 // Not in the package's index; the SDK exports the encoder "for use in tests to register search attributes".
 import {
   encodeSearchAttributeIndexedValueType,
@@ -170,15 +177,38 @@ export async function timeStillSkips(e: TestWorkflowEnvironment, withinMs = 5_00
 }
 
 /**
- * Skips up to `ms` of workflow time without waiting for it; call the returned function before
- * `env.teardown()`. A sleep still pending at teardown fails UNAVAILABLE when the server is killed,
- * and the client retries it on the closed channel from a timer: an uncaught "Channel has been shut
- * down" in whatever test runs next. Cancelling first ends it CANCELLED, which is never retried.
+ * Skips up to `ms` of workflow time without waiting for it; await the returned function before
+ * `env.teardown()`. The sleep runs on a connection of its own, without the client's retry
+ * interceptor, and the returned function cancels it, waits for it to end and closes that connection.
+ *
+ * Why not `env.sleep()` on the environment's connection: the server refuses a sleep with UNKNOWN
+ * ("Unbalanced lock and unlock calls") when a `result()` wait unlocked time skipping first, and the
+ * retry interceptor sends it again from a timer as a new call, which a cancel of the first no longer
+ * reaches. Still alive when the environment is torn down (time does not skip while activities run),
+ * it fails "Connection dropped", and its next retry fires into the closed channel: an uncaught
+ * "Channel has been shut down" that fails the test run (test/integration/time-skipping.test.ts
+ * shows it). Refused here, it just ends: the `result()` wait that unlocked time skipping skips time
+ * meanwhile.
  */
-export function skipTimeInBackground(e: TestWorkflowEnvironment, ms: number): () => void {
+export function skipTimeInBackground(e: TestWorkflowEnvironment, ms: number): () => Promise<void> {
+  const options: InternalConnectionOptions = {
+    address: e.address,
+    interceptors: [],
+    channelArgs: { 'grpc.keepalive_time_ms': PING_INTERVAL_MS },
+    [InternalConnectionOptionsSymbol]: { supportsTestService: true },
+  };
+  const connection = Connection.lazy(options);
   const controller = new AbortController();
-  e.connection.withAbortSignal(controller.signal, () => e.sleep(ms)).catch(() => undefined);
-  return () => controller.abort();
+  const sleeping = connection
+    .withAbortSignal(controller.signal, () =>
+      connection.testService!.unlockTimeSkippingWithSleep({ duration: msToTs(ms) }),
+    )
+    .catch(() => undefined);
+  return async () => {
+    controller.abort();
+    await sleeping;
+    await connection.close();
+  };
 }
 
 /** Keeps the SDK's INFO lines (worker state changes) out of test output, as test/helpers.ts does. */

@@ -163,7 +163,7 @@ describe('14 simulated days', () => {
       // for the whole hour (time stops skipping once the run has ended, see above). The run then
       // tells the sensor, which takes the rest at once.
       const stopSkipping = skipTimeInBackground(env, 60 * 60_000);
-      cleanups.push(async () => stopSkipping());
+      cleanups.push(stopSkipping);
       expect(await run.result()).toMatchObject({ messages: 10, loaded: 10, deadLettered: 0 });
       await waitFor('all 50 rows once the sink is back', () => sinkRows(config).length === 50, 120_000);
       expect(sinkRows(config).map((r) => r.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));

@@ -5,6 +5,7 @@
 
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
@@ -12,7 +13,7 @@ import { quietBundlerLogger } from '../../src/workers/workflow-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirstOffset, KafkaPartition, KafkaTopic, LastOffset, MessageCount } from '../../src/search-attributes';
 import { uniqueName } from '../helpers';
-import { createTimeSkippingEnv, timeStillSkips } from '../time-skipping';
+import { createTimeSkippingEnv, skipTimeInBackground, timeStillSkips } from '../time-skipping';
 import {
   KafkaGroup,
   TimeSkippingProbe,
@@ -213,6 +214,34 @@ describe('the time-skipping test server', () => {
       );
     });
     expect(await timeStillSkips(env)).toBe(true);
+  });
+
+  it('a background skip the server refused leaves no call behind when the environment is torn down', async () => {
+    // As in long-life.test.ts: a skip in the background while result() waits. When result()'s
+    // unlock reaches the server first, the skip's is refused ("Unbalanced lock and unlock calls");
+    // a skip the client retried outlived the environment, and its next retry, from a timer, threw
+    // "Channel has been shut down" into the test run.
+    const uncaught: unknown[] = [];
+    const record = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', record);
+    try {
+      await withOwnEnv(async (own) => {
+        await own.connection.testService!.unlockTimeSkipping({}); // what result() does first
+        const stop = skipTimeInBackground(own, HOUR);
+        await sleep(40); // the skip's unlock refused
+        // Locked again, as result() does when it returns, and held (running activities hold time too):
+        // a retried skip now waits in real time.
+        await own.connection.testService!.lockTimeSkipping({});
+        await own.connection.testService!.lockTimeSkipping({});
+        await sleep(600);
+        await stop();
+      });
+      // Longer than the client's longest wait between two tries (5 s, +20% jitter).
+      await sleep(6_500);
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(uncaught.map(String)).toEqual([]);
   });
 
   // Known bugs of the Java test server (checked with 1.31.0). Each runs on a server of its own,
