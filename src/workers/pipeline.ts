@@ -26,6 +26,7 @@ import { runMetricsSinks } from '../metrics/run-sinks';
 import { transform as defaultTransform, type SourceRecord, type TransformedRecord } from '../processing/transform';
 import type { Sink } from '../sink';
 import { consumerTaskQueueFor } from '../task-queues';
+import { activationTimeoutOptions } from './activation-timeout';
 import { createAllOrNone } from './all-or-none';
 import { dataConverterFor } from './compression-codec';
 import { InFlightCalls } from './in-flight-calls';
@@ -87,6 +88,7 @@ export async function createPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const cache = new BatchCache(memory.cacheBytes);
   const metrics = deps.metrics ?? new PipelineMetrics({ topic: config.topic, groupId: config.groupId });
   const common = {
+    ...activationTimeoutOptions,
     connection,
     namespace: config.temporalNamespace,
     shutdownGraceTime: '20s',
