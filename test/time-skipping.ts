@@ -60,10 +60,11 @@ type AnySearchAttributeKey = SearchAttributeKey<SearchAttributeType>;
 
 const HOUR_MS = 3_600_000;
 /**
- * Client keepalive pings for the test server: just over grpc-java's default permitKeepAliveTime
- * (5 minutes), which the test server keeps; pings closer than that are "excess".
+ * Channel arguments of every client connection to the test server: keepalive pings just over
+ * grpc-java's default permitKeepAliveTime (5 minutes), which the test server keeps; pings closer
+ * than that are "excess" (see createWithCalmKeepalive).
  */
-const PING_INTERVAL_MS = 6 * 60_000;
+const CALM_KEEPALIVE = { 'grpc.keepalive_time_ms': 6 * 60_000 };
 /** gRPC status codes (@grpc/grpc-js's status.CANCELLED and status.DEADLINE_EXCEEDED). */
 const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
@@ -103,7 +104,7 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
   const env = await createWithCalmKeepalive({
     server: { type: 'time-skipping', executable: { type: 'existing-path', path } },
     supportsTimeSkipping: true,
-    connectionOptions: { channelArgs: { 'grpc.keepalive_time_ms': PING_INTERVAL_MS } },
+    connectionOptions: { channelArgs: CALM_KEEPALIVE },
   });
   try {
     await registerSearchAttributes(env, [...timeSkippingSearchAttributes, ...(options.searchAttributes ?? [])]);
@@ -194,7 +195,7 @@ export function skipTimeInBackground(e: TestWorkflowEnvironment, ms: number): ()
   const options: InternalConnectionOptions = {
     address: e.address,
     interceptors: [],
-    channelArgs: { 'grpc.keepalive_time_ms': PING_INTERVAL_MS },
+    channelArgs: CALM_KEEPALIVE,
     [InternalConnectionOptionsSymbol]: { supportsTestService: true },
   };
   const connection = Connection.lazy(options);
